@@ -1,0 +1,70 @@
+/**
+ * Region and signing service from a node's host name, so the zero-config form needs
+ * nothing but the URL the user already has.
+ */
+import { ConfigurationError } from './errors.js';
+
+export interface ResolvedEndpoint {
+  region: string;
+  /** The signing name: `es` for OpenSearch Service domains, `aoss` for Serverless collections. */
+  service: string;
+  /** The host name, lower-case, without port. */
+  hostname: string;
+  /** Where the region came from. */
+  source: 'host' | 'environment' | 'options';
+}
+
+export interface ResolveEndpointOptions {
+  /** Wins over the host and the environment. */
+  region?: string;
+  /** Wins over the host; without it, a host that names no service signs for `es`. */
+  service?: string;
+  /** Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
+// search-logs-abc.eu-west-1.es.amazonaws.com, vpc-..., abc.us-east-1.aoss.amazonaws.com,
+// their China (.com.cn) and FIPS (es-fips, aoss-fips) forms; GovCloud regions are us-gov-*.
+const AMAZONAWS = new RegExp(`(?:^|\\.)(${REGION})\\.(es|aoss)(?:-fips)?\\.amazonaws\\.com(?:\\.cn)?\\.?$`);
+// Dual-stack: search-logs-abc.aos.eu-west-1.on.aws (and the aoss form).
+const ON_AWS = new RegExp(`(?:^|\\.)(aos|aoss)\\.(${REGION})\\.on\\.aws\\.?$`);
+
+/** The region and service a host name names, or undefined when it names none. */
+export function regionAndServiceFromHost(hostname: string): { region: string; service: string } | undefined {
+  const host = hostname.toLowerCase();
+  const classic = AMAZONAWS.exec(host);
+  if (classic) return { region: classic[1]!, service: classic[2]! };
+  const dualStack = ON_AWS.exec(host);
+  if (dualStack) return { region: dualStack[2]!, service: dualStack[1] === 'aos' ? 'es' : 'aoss' };
+  return undefined;
+}
+
+/**
+ * Resolves region and service for a node URL: explicit options first, then the host name,
+ * then `AWS_REGION` / `AWS_DEFAULT_REGION` with service `es` (custom domains, VPC
+ * endpoints, tunnels and local proxies name no region).
+ */
+export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptions = {}): ResolvedEndpoint {
+  let hostname: string;
+  try {
+    hostname = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
+  } catch {
+    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: "${String(url).slice(0, 120)}". Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
+  }
+  if (hostname === '') {
+    throw new ConfigurationError('ERR_INVALID_URL', `The URL "${String(url).slice(0, 120)}" has no host name.`);
+  }
+  const fromHost = regionAndServiceFromHost(hostname);
+  const service = options.service ?? fromHost?.service ?? 'es';
+  if (options.region) return { region: options.region, service, hostname, source: 'options' };
+  if (fromHost) return { region: fromHost.region, service, hostname, source: 'host' };
+  const env = options.env ?? process.env;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (region) return { region, service, hostname, source: 'environment' };
+  throw new ConfigurationError(
+    'ERR_MISSING_REGION',
+    `Cannot tell the AWS region for host "${hostname}": it is not a *.REGION.es.amazonaws.com, *.REGION.aoss.amazonaws.com or *.aos.REGION.on.aws name ` +
+      '(a custom domain, VPC endpoint, tunnel or proxy). Pass { region } to AwsSigV4Connection.configure() or set AWS_REGION.',
+  );
+}

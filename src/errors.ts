@@ -1,0 +1,170 @@
+/**
+ * The typed errors of the package. Every one has a stable `code` to branch on and a
+ * message that says what to fix.
+ *
+ * None of them ever holds a secret access key, a session token or a signature: messages
+ * are built from names and shapes, never from credential values, and a `cause` coming
+ * from elsewhere (a credential provider, AWS's 403 body) is scrubbed before it is kept.
+ */
+
+export type ConfigurationErrorCode =
+  | 'ERR_MISSING_REGION'
+  | 'ERR_INVALID_OPTIONS'
+  | 'ERR_INVALID_URL'
+  | 'ERR_INVALID_METHOD'
+  | 'ERR_INVALID_HEADERS'
+  | 'ERR_UNSUPPORTED_BODY'
+  | 'ERR_BODY_TOO_LARGE'
+  | 'ERR_MISSING_PEER_DEPENDENCY';
+
+export type CredentialsErrorCode =
+  | 'ERR_CREDENTIALS_PROVIDER'
+  | 'ERR_CREDENTIALS_MALFORMED'
+  | 'ERR_CREDENTIALS_EXPIRED';
+
+/** What AWS's 403 (or 400) meant, as far as its body tells. */
+export type SignatureRejectionKind =
+  | 'signature-mismatch'
+  | 'request-time-expired'
+  | 'request-time-not-yet-current'
+  | 'token-expired'
+  | 'token-invalid'
+  | 'missing-authentication'
+  | 'missing-header'
+  | 'scope-mismatch'
+  | 'access-denied'
+  | 'unknown';
+
+export type SignatureRejectedErrorCode =
+  | 'ERR_SIGNATURE_MISMATCH'
+  | 'ERR_REQUEST_TIME_SKEWED'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_MISSING_AUTHENTICATION'
+  | 'ERR_MISSING_SIGNED_HEADER'
+  | 'ERR_SCOPE_MISMATCH'
+  | 'ERR_ACCESS_DENIED'
+  | 'ERR_SIGNATURE_REJECTED';
+
+export type AwsSigV4ErrorCode = ConfigurationErrorCode | CredentialsErrorCode | SignatureRejectedErrorCode;
+
+// Long runs that look like secret material (AWS secrets are 40 chars of base64, tokens
+// are hundreds, signatures 64 hex). Used only on text we did not write ourselves.
+const SECRET_SHAPED = /(?:[A-Za-z0-9+/]{40,}={0,2})|(?:\b[0-9a-f]{64}\b)/g;
+const AUTH_VALUE = /(Signature=)[0-9a-f]+/gi;
+const TOKEN_HEADER = /(x-amz-security-token[:=]\s*)[^\s&'"]+/gi;
+
+/** Removes known secret values and anything secret-shaped from a text we did not write. */
+export function redact(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
+  }
+  return out
+    .replace(AUTH_VALUE, '$1[REDACTED]')
+    .replace(TOKEN_HEADER, '$1[REDACTED]')
+    .replace(SECRET_SHAPED, '[REDACTED]');
+}
+
+/** A copy of a foreign error with its message and stack scrubbed, keeping name and code. */
+export function scrubCause(cause: unknown, secrets: ReadonlyArray<string | undefined> = []): Error | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  const source = cause instanceof Error ? cause : new Error(String(cause));
+  const copy = new Error(redact(source.message, secrets));
+  copy.name = source.name;
+  copy.stack = source.stack ? redact(source.stack, secrets) : undefined;
+  const code = (source as { code?: unknown }).code;
+  if (typeof code === 'string') (copy as Error & { code?: string }).code = code;
+  return copy;
+}
+
+export class AwsSigV4Error extends Error {
+  readonly code: AwsSigV4ErrorCode;
+
+  constructor(code: AwsSigV4ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad options, no region, a URL, method, header or body the signer cannot take. */
+export class ConfigurationError extends AwsSigV4Error {
+  declare readonly code: ConfigurationErrorCode;
+
+  constructor(code: ConfigurationErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The credential provider threw, returned something that is not an identity, or only expired ones. */
+export class CredentialsError extends AwsSigV4Error {
+  declare readonly code: CredentialsErrorCode;
+
+  constructor(code: CredentialsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export interface SignatureRejectedDetails {
+  kind: SignatureRejectionKind;
+  statusCode: number;
+  /** AWS's message, with anything secret-shaped removed. */
+  awsMessage: string;
+  /** What to check, in one sentence. */
+  hint: string;
+  method?: string;
+  path?: string;
+  /** For `es`: the first part of the canonical request that differs from what AWS expected. */
+  firstDifference?: string;
+  /** The server clock minus ours, in ms, when AWS's `Date` header told it. */
+  clockSkewMs?: number;
+}
+
+/** AWS refused the signed request (403): which kind of refusal, and what to check. */
+export class SignatureRejectedError extends AwsSigV4Error {
+  declare readonly code: SignatureRejectedErrorCode;
+  readonly kind: SignatureRejectionKind;
+  readonly statusCode: number;
+  readonly awsMessage: string;
+  readonly hint: string;
+  readonly method?: string;
+  readonly path?: string;
+  readonly firstDifference?: string;
+  readonly clockSkewMs?: number;
+
+  constructor(details: SignatureRejectedDetails) {
+    const where = details.method && details.path ? ` (${details.method} ${details.path})` : '';
+    const diff = details.firstDifference ? ` First difference: ${details.firstDifference}.` : '';
+    super(
+      CODE_BY_KIND[details.kind],
+      `AWS rejected the request signature${where}: ${details.kind}. ${details.hint}${diff} AWS said: ${firstLine(details.awsMessage)}`,
+    );
+    this.kind = details.kind;
+    this.statusCode = details.statusCode;
+    this.awsMessage = details.awsMessage;
+    this.hint = details.hint;
+    this.method = details.method;
+    this.path = details.path;
+    this.firstDifference = details.firstDifference;
+    this.clockSkewMs = details.clockSkewMs;
+  }
+}
+
+const CODE_BY_KIND: Record<SignatureRejectionKind, SignatureRejectedErrorCode> = {
+  'signature-mismatch': 'ERR_SIGNATURE_MISMATCH',
+  'request-time-expired': 'ERR_REQUEST_TIME_SKEWED',
+  'request-time-not-yet-current': 'ERR_REQUEST_TIME_SKEWED',
+  'token-expired': 'ERR_TOKEN_EXPIRED',
+  'token-invalid': 'ERR_TOKEN_INVALID',
+  'missing-authentication': 'ERR_MISSING_AUTHENTICATION',
+  'missing-header': 'ERR_MISSING_SIGNED_HEADER',
+  'scope-mismatch': 'ERR_SCOPE_MISMATCH',
+  'access-denied': 'ERR_ACCESS_DENIED',
+  unknown: 'ERR_SIGNATURE_REJECTED',
+};
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
