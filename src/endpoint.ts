@@ -30,6 +30,9 @@ const AMAZONAWS = new RegExp(`(?:^|\\.)(${REGION})\\.(es|aoss)(?:-fips)?\\.amazo
 // Dual-stack: search-logs-abc.aos.eu-west-1.on.aws (and the aoss form).
 const ON_AWS = new RegExp(`(?:^|\\.)(aos|aoss)\\.(${REGION})\\.on\\.aws\\.?$`);
 
+// Other services name themselves before the region: abc.execute-api.us-east-1.amazonaws.com.
+const SERVICE_REGION = new RegExp(`(?:^|\\.)([a-z0-9-]+)\\.(${REGION})\\.amazonaws\\.com(?:\\.cn)?\\.?$`);
+
 /** The region and service a host name names, or undefined when it names none. */
 export function regionAndServiceFromHost(hostname: string): { region: string; service: string } | undefined {
   const host = hostname.toLowerCase();
@@ -37,6 +40,8 @@ export function regionAndServiceFromHost(hostname: string): { region: string; se
   if (classic) return { region: classic[1]!, service: classic[2]! };
   const dualStack = ON_AWS.exec(host);
   if (dualStack) return { region: dualStack[2]!, service: dualStack[1] === 'aos' ? 'es' : 'aoss' };
+  const other = SERVICE_REGION.exec(host);
+  if (other) return { region: other[2]!, service: other[1]! };
   return undefined;
 }
 

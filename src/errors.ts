@@ -15,7 +15,8 @@ export type ConfigurationErrorCode =
   | 'ERR_INVALID_HEADERS'
   | 'ERR_UNSUPPORTED_BODY'
   | 'ERR_BODY_TOO_LARGE'
-  | 'ERR_MISSING_PEER_DEPENDENCY';
+  | 'ERR_MISSING_PEER_DEPENDENCY'
+  | 'ERR_SNIFFING_UNSUPPORTED';
 
 export type CredentialsErrorCode =
   | 'ERR_CREDENTIALS_PROVIDER'

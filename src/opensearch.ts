@@ -1,0 +1,16 @@
+/**
+ * `aws-sigv4-connection/opensearch`: the Connection for `@opensearch-project/opensearch`
+ * 2.x and 3.x.
+ *
+ *   new Client({ node, Connection: AwsSigV4Connection })
+ *   new Client({ node, Connection: AwsSigV4Connection.configure({ service: 'aoss' }) })
+ */
+import { Connection, errors } from '@opensearch-project/opensearch';
+import { withSigV4Callback } from './adapters/callback-connection.js';
+
+export const AwsSigV4Connection = withSigV4Callback(Connection, errors.RequestAbortedError);
+
+/** The same, built on another copy of the client's Connection class (e.g. an aliased 2.x). */
+export { withSigV4Callback as withAwsSigV4 } from './adapters/callback-connection.js';
+export type { AwsSigV4Options, SigningEvent } from './request-signer.js';
+export default AwsSigV4Connection;

@@ -1,0 +1,322 @@
+// A reverse proxy that checks every request's SigV4 signature as AWS does, then
+// forwards it to a real OpenSearch/Elasticsearch and streams the answer back as it
+// came. The check is ./sigv4-verifier.ts (@smithy/signature-v4, independent of the
+// project's signer).
+//
+// Answers, modelled on Amazon OpenSearch Service (`es`), OpenSearch Serverless
+// (`aoss`) and API Gateway; every rejection is JSON and carries x-amzn-RequestId,
+// and `x-amzn-ErrorType` where AWS sends one:
+//
+// | verdict | status | body |
+// | missing-authentication (no Authorization) | 403 | es: {"Message":"User: anonymous is not authorized to perform: es:ESHttpGet because no resource-based policy allows the es:ESHttpGet action"}; other services: {"message":"Missing Authentication Token"} |
+// | incomplete-signature | 403 | "Authorization header requires 'Credential' parameter." (and 'Signature', 'SignedHeaders', "existence of either a 'X-Amz-Date' or a 'Date' header."), "Credential must have exactly 5 slash-delimited elements, ...", "Date must be in ISO-8601 'basic format'. Got '...'. ...", "Only one auth mechanism allowed; ..." |
+// | unsigned-header | 403 | "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." / "There were headers present in the request which were not signed: x-amz-foo" (any x-amz-* header, and the Date header used for the request time) |
+// | wrong-scope | 403 | "Credential should be scoped to a valid region, not 'eu-west-1'." / "Credential should be scoped to correct service: 'es'." / "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: ..." / "...valid terminator: 'aws4_request', not '...'." |
+// | signature-expired | 403 | "Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z (20240101T001000Z - 5 min.)" |
+// | signature-not-yet-current | 403 | "Signature not yet current: 20240101T002000Z is still later than 20240101T001500Z (20240101T001000Z + 5 min.)" |
+// | invalid-token (unknown key, token missing, wrong or unexpected) | 403 | "The security token included in the request is invalid." |
+// | expired-token | 403 | "The security token included in the request is expired" |
+// | signature-mismatch | 403 | "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." and for `es` only: "\n\nThe Canonical String for this request should have been\n'...'\n\nThe String-to-Sign should have been\n'...'\n" |
+// | wrong-host (Host differs from `expectedHost`) | 403 | as signature-mismatch, the echo computed with the expected host |
+// | missing-content-sha256 / content-sha256-mismatch (aoss) | 403 | {"status":403,"request-id":"...","error":{"reason":"403 Forbidden","type":"Forbidden"}} + x-aoss-response-hint: X01:gw-helper-deny |
+// | content-sha256-mismatch (other services) | 400 | "The provided 'x-amz-content-sha256' header does not match what was computed." (S3's text) |
+// | body-too-large | 413 | {"Message":"Request size exceeded 10485760 bytes"} |
+// Messages go under "message" unless shown with "Message". An accepted request goes
+// upstream (or, without `target`, gets 200 `{}`); an unreachable upstream gives 502.
+//
+// The `es` echo holds the signed headers as received, x-amz-security-token included,
+// as AWS's does: a client's error type must not pass it on. Records never hold it.
+//
+// Stricter than AWS on purpose: every x-amz-* header and the request time must be
+// signed, payloads are always signed (no UNSIGNED-PAYLOAD), presigned URLs are refused.
+// Every response, forwarded ones too, carries a Date header of the stub clock.
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import {
+  bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
+} from './sigv4-verifier.js';
+
+export type { RejectionVerdict, Verdict, VerifyProxyCredentials } from './sigv4-verifier.js';
+
+export interface VerifyProxyOptions {
+  /** Upstream base URL, e.g. http://127.0.0.1:9200. Absent: accepted requests get 200 `{}`. */
+  target?: string;
+  /** Trust settings for an https target. */
+  targetTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Signing name expected in the credential scope. Default 'es'. */
+  service?: string;
+  /** Region expected in the credential scope. Default 'us-east-1'. */
+  region?: string;
+  credentials?: VerifyProxyCredentials[];
+  /** Listen address. Default 127.0.0.1 and a free port. */
+  host?: string;
+  port?: number;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Larger bodies get 413. Default 10 MiB, the limit of small `es` instance types. */
+  maxBodyBytes?: number;
+  /** The stub clock minus real time, to test clock skew. */
+  clockOffsetMs?: number | (() => number);
+  /** When set, the Host header must be this name (the client's `host` option). */
+  expectedHost?: string;
+  /** Forward without checking: the unsigned baseline of benchmarks. */
+  passThrough?: boolean;
+  /** Called with each record as it is made. */
+  onRequest?: (record: VerifiedRequestRecord) => void;
+}
+
+export interface VerifiedRequestRecord {
+  method: string;
+  /** Path and query as received; any X-Amz-Security-Token / X-Amz-Signature value in the query is masked. */
+  path: string;
+  signedHeaders: string[];
+  accessKeyId?: string;
+  verdict: Verdict;
+  status: number;
+  amzDate?: string;
+  bodyBytes: number;
+  /** Why it was refused (without the canonical request `es` echoes). */
+  message?: string;
+  /** Stub clock when the request was decided. */
+  time: Date;
+}
+
+export interface VerifyProxyStats {
+  accepted: number;
+  rejected: number;
+  byVerdict: Partial<Record<Verdict, number>>;
+}
+
+const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+type Decision = Omit<VerifiedRequestRecord, 'status' | 'time'>;
+
+export class VerifyProxy {
+  private address = { url: '', port: 0 };
+  readonly records: VerifiedRequestRecord[] = [];
+  private readonly credentials = new Map<string, VerifyProxyCredentials>();
+  private clockOffset: () => number = () => 0;
+  private readonly target?: URL;
+  private readonly agent: http.Agent;
+  private readonly server: http.Server;
+
+  private constructor(private readonly options: VerifyProxyOptions) {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((error: unknown) => this.fail(res, error));
+    };
+    this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
+    if (options.target !== undefined) this.target = new URL(options.target);
+    this.agent = this.target?.protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, ...options.targetTls })
+      : new http.Agent({ keepAlive: true });
+    this.addCredentials(...(options.credentials ?? []));
+    if (options.clockOffsetMs !== undefined) this.setClockOffset(options.clockOffsetMs);
+  }
+
+  static async start(options: VerifyProxyOptions): Promise<VerifyProxy> {
+    const proxy = new VerifyProxy(options);
+    const { server } = proxy;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    proxy.address = { url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`, port: address.port };
+    return proxy;
+  }
+
+  /** Base URL of the proxy, e.g. http://127.0.0.1:43121. */
+  get url(): string {
+    return this.address.url;
+  }
+
+  get port(): number {
+    return this.address.port;
+  }
+
+  /** The stub clock. */
+  now(): Date {
+    return new Date(Date.now() + this.clockOffset());
+  }
+
+  setClockOffset(offset: number | (() => number)): void {
+    this.clockOffset = typeof offset === 'number' ? () => offset : offset;
+  }
+
+  addCredentials(...credentials: VerifyProxyCredentials[]): void {
+    for (const c of credentials) this.credentials.set(c.accessKeyId, { ...c });
+  }
+
+  removeCredentials(accessKeyId: string): boolean {
+    return this.credentials.delete(accessKeyId);
+  }
+
+  stats(): VerifyProxyStats {
+    const byVerdict: Partial<Record<Verdict, number>> = {};
+    for (const { verdict } of this.records) byVerdict[verdict] = (byVerdict[verdict] ?? 0) + 1;
+    const accepted = byVerdict.accepted ?? 0;
+    return { accepted, rejected: this.records.length - accepted - (byVerdict['passed-through'] ?? 0), byVerdict };
+  }
+
+  reset(): void {
+    this.records.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const { body, size } = await readBody(req, limit);
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    const seen = { method, path: maskQuery(target), bodyBytes: size };
+    if (body === undefined) {
+      this.reject(res, { ...seen, signedHeaders: [], verdict: 'body-too-large' }, bodyTooLarge(limit));
+      return;
+    }
+    let decision: Decision = { ...seen, signedHeaders: [], verdict: 'passed-through' };
+    let rejection: Rejection | undefined;
+    if (!this.options.passThrough) {
+      const { rejection: refused, ...signing } = await verifySigV4({ method, target, rawHeaders: req.rawHeaders, body }, {
+        service: this.options.service ?? 'es',
+        region: this.options.region ?? 'us-east-1',
+        expectedHost: this.options.expectedHost,
+        now: this.now(),
+        credentials: (id) => this.credentials.get(id),
+      });
+      decision = { ...seen, ...signing };
+      rejection = refused;
+    }
+    if (rejection) {
+      this.reject(res, decision, rejection);
+    } else if (this.target === undefined) {
+      this.send(res, decision, 200, {}, '{}');
+    } else {
+      this.forward(req, res, body, this.target, decision);
+    }
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, decision: Decision): void {
+    const connectionTokens = new Set(String(req.headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()));
+    const headers: OutgoingHttpHeaders = {};
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i].toLowerCase();
+      // The body is already here, so an Expect: 100-continue has been answered.
+      if (HOP_BY_HOP.has(name) || connectionTokens.has(name) || name === 'expect') continue;
+      const previous = headers[name];
+      const value = req.rawHeaders[i + 1];
+      headers[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [String(previous)]), value];
+    }
+    headers.host = target.host;
+    // The body is whole by now: a chunked upload goes on with its length.
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
+      headers['content-length'] = String(body.length);
+    }
+    const send = target.protocol === 'https:' ? https.request : http.request;
+    const upstream = send({
+      protocol: target.protocol, hostname: target.hostname.replace(/^\[|\]$/g, ''), port: target.port,
+      method: req.method, path: req.url, headers, agent: this.agent,
+    });
+    upstream.on('response', (answer) => {
+      const out: string[] = [];
+      for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+        const name = answer.rawHeaders[i].toLowerCase();
+        if (!HOP_BY_HOP.has(name) && name !== 'date') out.push(answer.rawHeaders[i], answer.rawHeaders[i + 1]);
+      }
+      const status = answer.statusCode ?? 502;
+      const time = this.record(decision, status);
+      res.writeHead(status, answer.statusMessage, [...out, 'Date', time.toUTCString()]);
+      answer.pipe(res);
+      answer.on('error', (error) => res.destroy(error));
+    });
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) {
+        res.destroy(error);
+        return;
+      }
+      this.send(res, decision, 502, {}, JSON.stringify({ message: `Bad Gateway: ${target.origin} failed (${error.code ?? error.message})` }));
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.end(body.length > 0 ? body : undefined);
+  }
+
+  private reject(res: ServerResponse, decision: Decision, rejection: Rejection): void {
+    this.send(res, { ...decision, verdict: rejection.verdict, message: rejection.message }, rejection.status, rejection.headers, rejection.body);
+  }
+
+  private send(res: ServerResponse, decision: Decision, status: number, headers: Record<string, string>, body: string): void {
+    const time = this.record(decision, status);
+    const payload = Buffer.from(body);
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(payload.length),
+      'x-amzn-requestid': randomUUID(),
+      date: time.toUTCString(),
+    });
+    res.end(payload);
+  }
+
+  private record(decision: Decision, status: number): Date {
+    const time = this.now();
+    const record: VerifiedRequestRecord = { ...decision, status, time };
+    this.records.push(record);
+    this.options.onRequest?.(record);
+    return time;
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const name = error instanceof Error ? error.name : 'Error';
+    res.writeHead(500, { 'content-type': 'application/json', date: this.now().toUTCString() });
+    res.end(JSON.stringify({ message: `verify-proxy internal error (${name})` }));
+  }
+}
+
+export function startVerifyProxy(options: VerifyProxyOptions): Promise<VerifyProxy> {
+  return VerifyProxy.start(options);
+}
+
+/**
+ * The whole body, or none when it exceeds the limit. An oversized body is still read
+ * to its end and dropped, so the client gets its 413 on a connection it can reuse
+ * rather than a reset in the middle of its upload.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body?: Buffer; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ body: size <= limit ? Buffer.concat(chunks, size) : undefined, size }));
+    req.on('error', reject);
+  });
+}
+
+// Presigned URLs carry the token and the signature in the query.
+function maskQuery(target: string): string {
+  return target.replace(/([?&]x-amz-(?:security-token|signature)=)[^&]*/gi, '$1***');
+}
