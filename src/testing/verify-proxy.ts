@@ -105,12 +105,14 @@ export class VerifyProxy {
   private readonly target?: URL;
   private readonly agent: http.Agent;
   private readonly server: http.Server;
+  private connections = 0;
 
   private constructor(private readonly options: VerifyProxyOptions) {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
     };
     this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
+    this.server.on(options.tls ? 'secureConnection' : 'connection', () => { this.connections++; });
     if (options.target !== undefined) this.target = new URL(options.target);
     this.agent = this.target?.protocol === 'https:'
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
@@ -138,6 +140,11 @@ export class VerifyProxy {
   /** Base URL of the proxy, e.g. http://127.0.0.1:43121. */
   get url(): string {
     return this.address.url;
+  }
+
+  /** TCP (or TLS) connections accepted so far: keep-alive tests count them. */
+  get connectionCount(): number {
+    return this.connections;
   }
 
   get port(): number {
