@@ -104,5 +104,5 @@ export function firstDifference(expected: string, ours: string): string | undefi
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) return part(a[i] === undefined ? b : a, i);
   }
-  return undefined;
+  return 'none: the canonical request matches, so the signing key differs (secret access key, or the date, region or service of the scope)';
 }
