@@ -51,9 +51,9 @@ async function main(): Promise<void> {
     console.log(`   ${bulk.successful} indexed, ${bulk.failed} failed, in ${Date.now() - t0} ms`);
 
     const errors = await client.search({ index, q: 'level:error AND message:"user-7"', size: 3 });
-    console.log(`4. Search q='level:error AND message:"user-7"': ${errors.body.hits.total.value} hits, e.g. "${errors.body.hits.hits[0]?._source?.message}"`);
-    const byLevel = await client.search({ index, size: 0, body: { aggs: { levels: { terms: { field: 'level.keyword' } } } } });
-    const buckets = (byLevel.body.aggregations as { levels: { buckets: Array<{ key: string; doc_count: number }> } }).levels.buckets;
+    console.log(`4. Search q='level:error AND message:"user-7"': ${(errors.body.hits.total as { value: number }).value} hits, e.g. "${errors.body.hits.hits[0]?._source?.message}"`);
+    const byLevel = await client.transport.request({ method: 'POST', path: `/${index}/_search`, body: { size: 0, aggs: { levels: { terms: { field: 'level.keyword' } } } } });
+    const buckets = (byLevel.body as { aggregations: { levels: { buckets: Array<{ key: string; doc_count: number }> } } }).aggregations.levels.buckets;
     console.log(`   By level: ${buckets.map((b) => `${b.key}=${b.doc_count}`).join(', ')}`);
 
     console.log('5. What was signed (the first bulk request; secrets never shown):');

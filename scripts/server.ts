@@ -14,7 +14,7 @@
 import { Command } from 'commander';
 import {
   BARE_ALIASES, DEFAULT_SPECS, PINNED_VERSIONS, ServerUnavailableError, findJdks, isAlive, isProcessAlive,
-  javaNeeds, listInstances, pickJdk, resolveSpec, startServer, stopInstance, type Instance,
+  javaNeeds, listInstances, orphanInstances, pickJdk, resolveSpec, startServer, stopInstance, type Instance,
 } from './servers-lib.js';
 
 const log = (msg: string): void => { process.stderr.write(`[server] ${msg}\n`); };
@@ -50,14 +50,22 @@ program.command('stop')
       await stopInstance(inst);
       log(`${wasAlive ? 'stopped' : 'cleaned up dead'} ${inst.id} (pid ${inst.pid})`);
     }
-    if (!targets.length) log('nothing to stop');
+    // Whatever crashed runs may have left without a state.json (only when stopping "all").
+    const orphans = id ? [] : orphanInstances();
+    for (const inst of orphans) {
+      await stopInstance(inst);
+      log(`stopped orphan ${inst.id} (process group ${inst.pid}, no state.json)`);
+    }
+    if (!targets.length && !orphans.length) log('nothing to stop');
   });
 
 program.command('status')
   .action(() => {
     const all = listInstances();
-    if (!all.length) log('no servers');
+    const orphans = orphanInstances();
+    if (!all.length && !orphans.length) log('no servers');
     for (const inst of all) process.stdout.write(describe(inst) + '\n');
+    for (const o of orphans) process.stdout.write(`${o.id}  orphan (no state.json)  process group ${o.pid}  (stop cleans it up)\n`);
   });
 
 program.command('versions')

@@ -88,7 +88,8 @@ export const REPO_ROOT = dirname(__dirname);
 export const CACHE_DIR = process.env.SEARCH_SERVER_CACHE_DIR ?? join(REPO_ROOT, '.cache', 'servers');
 export const SERVERS_DIR = process.env.SEARCH_SERVER_RUN_DIR ?? join(REPO_ROOT, '.servers');
 
-type Log = (msg: string) => void;
+/** detail: routine lines (ports, log path, ready) that tests keep quiet about. */
+export type Log = (msg: string, detail?: boolean) => void;
 const quiet: Log = () => {};
 
 // ---------------------------------------------------------------------------------------
@@ -216,8 +217,146 @@ export async function ensureZip(distribution: Distribution, version: string, log
   return zip;
 }
 
+// Elasticsearch 8.12+ moved `GET /` (the "info" API every client calls first) into a module,
+// rest-root, that the integ-test zip leaves out and Maven Central doesn't carry: such a server
+// answers `GET /` with 405. This stand-in serves the same body from the same sources
+// (Build.current(), cluster state). getRestHandlers' signature changed in 9.0, hence two shapes.
+const REST_ROOT_SIGNATURES = [
+  `getRestHandlers(org.elasticsearch.plugins.ActionPlugin.RestHandlersServices services,
+      java.util.function.Supplier<org.elasticsearch.cluster.node.DiscoveryNodes> nodesInCluster,
+      java.util.function.Predicate<org.elasticsearch.features.NodeFeature> clusterSupportsFeature)`,
+  `getRestHandlers(org.elasticsearch.common.settings.Settings settings,
+      org.elasticsearch.common.io.stream.NamedWriteableRegistry namedWriteableRegistry,
+      org.elasticsearch.rest.RestController restController,
+      org.elasticsearch.common.settings.ClusterSettings clusterSettings,
+      org.elasticsearch.common.settings.IndexScopedSettings indexScopedSettings,
+      org.elasticsearch.common.settings.SettingsFilter settingsFilter,
+      org.elasticsearch.cluster.metadata.IndexNameExpressionResolver indexNameExpressionResolver,
+      java.util.function.Supplier<org.elasticsearch.cluster.node.DiscoveryNodes> nodesInCluster,
+      java.util.function.Predicate<org.elasticsearch.features.NodeFeature> clusterSupportsFeature)`,
+];
+
+function restRootSource(signature: string): string {
+  return `package testsupport.restroot;
+
+import java.util.Collection;
+import java.util.List;
+import org.elasticsearch.Build;
+import org.elasticsearch.client.internal.node.NodeClient;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.index.IndexVersion;
+import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.BaseRestHandler;
+import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.rest.RestRequest;
+import org.elasticsearch.rest.RestResponse;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+public class RestRootPlugin extends Plugin implements ActionPlugin {
+  private volatile ClusterService clusterService;
+
+  @Override
+  public Collection<?> createComponents(PluginServices services) {
+    clusterService = services.clusterService();
+    return List.of();
+  }
+
+  @Override
+  public Collection<RestHandler> ${signature} {
+    return List.of(new Root());
+  }
+
+  private final class Root extends BaseRestHandler {
+    @Override
+    public String getName() { return "main_action"; }
+
+    @Override
+    public List<Route> routes() {
+      return List.of(new Route(RestRequest.Method.GET, "/"), new Route(RestRequest.Method.HEAD, "/"));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+      return channel -> {
+        if (request.method() == RestRequest.Method.HEAD) {
+          channel.sendResponse(new RestResponse(RestStatus.OK, RestResponse.TEXT_CONTENT_TYPE, BytesArray.EMPTY));
+          return;
+        }
+        Build build = Build.current();
+        XContentBuilder b = channel.newBuilder();
+        b.startObject();
+        b.field("name", clusterService.getNodeName());
+        b.field("cluster_name", clusterService.getClusterName().value());
+        b.field("cluster_uuid", clusterService.state().metadata().clusterUUID());
+        b.startObject("version");
+        b.field("number", build.qualifiedVersion());
+        b.field("build_flavor", build.flavor());
+        b.field("build_type", build.type().displayName());
+        b.field("build_hash", build.hash());
+        b.field("build_date", build.date());
+        b.field("build_snapshot", build.isSnapshot());
+        b.field("lucene_version", IndexVersion.current().luceneVersion().toString());
+        b.field("minimum_wire_compatibility_version", build.minWireCompatVersion());
+        b.field("minimum_index_compatibility_version", build.minIndexCompatVersion());
+        b.endObject();
+        b.field("tagline", "You Know, for Search");
+        b.endObject();
+        channel.sendResponse(new RestResponse(RestStatus.OK, b));
+      };
+    }
+  }
+}
+`;
+}
+
+async function addRestRoot(home: string, version: string, jdk: Jdk | undefined, log: Log): Promise<void> {
+  const serverJar = join(home, 'lib', `elasticsearch-${version}.jar`);
+  if (existsSync(join(home, 'modules', 'rest-root')) || !existsSync(serverJar)) return;
+  const listing = await run('unzip', ['-l', serverJar]).catch(() => '');
+  if (listing.includes('RestMainAction')) return; // before 8.12, GET / is still in the server jar
+  const javac = jdk && join(jdk.home, 'bin', 'javac');
+  if (!javac || !existsSync(javac)) {
+    log(`WARNING: no javac in ${jdk?.home ?? '(no JDK)'}: elasticsearch ${version} will answer GET / with 405`);
+    return;
+  }
+  const work = tmpName(dirname(home), 'rest-root');
+  mkdirSync(join(work, 'src', 'testsupport', 'restroot'), { recursive: true });
+  const src = join(work, 'src', 'testsupport', 'restroot', 'RestRootPlugin.java');
+  const release = String(javaNeeds('elasticsearch', version).min);
+  const errors: string[] = [];
+  try {
+    for (const signature of REST_ROOT_SIGNATURES) {
+      writeFileSync(src, restRootSource(signature));
+      rmSync(join(work, 'classes'), { recursive: true, force: true });
+      try {
+        await run(javac, ['--release', release, '-nowarn', '-cp', `${join(home, 'lib')}/*`, '-d', join(work, 'classes'), src]);
+      } catch (err) {
+        errors.push((err as Error).message);
+        continue;
+      }
+      const mod = join(home, 'modules', 'rest-root');
+      mkdirSync(mod);
+      await run(join(jdk.home, 'bin', 'jar'), ['cf', join(mod, 'test-rest-root.jar'), '-C', join(work, 'classes'), '.']);
+      writeFileSync(join(mod, 'plugin-descriptor.properties'), [
+        'description=GET / for integ-test distributions (added by scripts/servers-lib.ts)',
+        `version=${version}`, 'name=rest-root', 'classname=testsupport.restroot.RestRootPlugin',
+        `java.version=${release}`, `elasticsearch.version=${version}`, '',
+      ].join('\n'));
+      log(`added a GET / module (integ-test zips of elasticsearch 8.12+ lack rest-root)`);
+      return;
+    }
+    log(`WARNING: could not build the GET / module for elasticsearch ${version}; GET / will be 405:\n${errors.join('\n')}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Unpacks the distribution once; concurrent callers race to an atomic rename. */
-export async function ensureDistribution(distribution: Distribution, version: string, log: Log = quiet): Promise<string> {
+export async function ensureDistribution(distribution: Distribution, version: string, log: Log = quiet,
+  jdk?: Jdk): Promise<string> {
   const distDir = join(CACHE_DIR, 'dist');
   const home = join(distDir, `${distribution}-${version}`);
   if (existsSync(join(home, '.unpacked'))) return home;
@@ -237,13 +376,14 @@ export async function ensureDistribution(distribution: Distribution, version: st
       }
     }
     const unpacked = join(tmp, `${distribution}-${version}`);
+    if (distribution === 'elasticsearch') await addRestRoot(unpacked, version, jdk, log);
     // The server runs as an unprivileged user; the zip's modes can't be trusted for that.
     await run('chmod', ['-R', 'a+rX', unpacked]);
     writeFileSync(join(unpacked, '.unpacked'), new Date().toISOString() + '\n');
-    rmSync(home, { recursive: true, force: true });
     try {
       renameSync(unpacked, home);
     } catch (err) {
+      // Another process got there first; its copy may already be serving, so keep it.
       if (!existsSync(join(home, '.unpacked'))) throw err;
     }
   } finally {
@@ -338,15 +478,6 @@ function procStart(pid: number): number | undefined {
 
 export function isAlive(inst: Pick<Instance, 'pid' | 'pidStart'>): boolean {
   return procStart(inst.pid) === inst.pidStart;
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function freePorts(n: number): Promise<number[]> {
@@ -454,10 +585,13 @@ export async function startServer(spec: string, opts: StartOptions = {}): Promis
   const log = opts.log ?? quiet;
   const { distribution, version } = resolveSpec(spec);
   const jdk = pickJdk(distribution, version);
-  const home = await ensureDistribution(distribution, version, log);
+  const home = await ensureDistribution(distribution, version, log, jdk);
   const ids = ensureServiceUser(log);
   mkdirSync(SERVERS_DIR, { recursive: true });
-  if (ids) ensureTraversable(SERVERS_DIR, ids, log);
+  if (ids) {
+    ensureTraversable(SERVERS_DIR, ids, log);
+    ensureTraversable(home, ids, log);
+  }
   const timeoutMs = opts.timeoutMs ?? Number(process.env.SEARCH_SERVER_START_TIMEOUT_MS ?? 180_000);
   let lastErr: Error | undefined;
   // Ports are free when picked but may be grabbed before the JVM binds them.
@@ -502,8 +636,8 @@ async function startOnce(distribution: Distribution, version: string, home: stri
   };
   const args = settings(distribution, version, home, { id, dir, httpPort, transportPort });
   const bin = join(home, 'bin', distribution);
-  log(`starting ${distribution} ${version} on JDK ${jdk.major} (${jdk.home})${ids ? ` as user '${ids.name}'` : ''}, http ${httpPort}, transport ${transportPort}`);
-  log(`log: ${logFile}`);
+  log(`starting ${distribution} ${version} on JDK ${jdk.major} (${jdk.home})${ids ? ` as user '${ids.name}'` : ''}, http ${httpPort}, transport ${transportPort}`, true);
+  log(`log: ${logFile}`, true);
   const t0 = Date.now();
   let child: ChildProcess;
   try {
@@ -546,6 +680,8 @@ async function startOnce(distribution: Distribution, version: string, home: stri
           await stopInstance(inst);
           throw new PortInUseError('port in use');
         }
+        // The launcher can die and leave a forked JVM behind; the dir stays for its logs.
+        await stopInstance(inst, { keepDir: true });
         throw new Error(`${distribution} ${version} ${exited} before becoming healthy. Log ${logFile}, last 50 lines:\n${tail}`);
       }
       if (Date.now() > deadline) {
@@ -563,18 +699,19 @@ async function startOnce(distribution: Distribution, version: string, home: stri
   }
   inst.startMs = Date.now() - t0;
   saveState(inst);
-  log(`ready at ${inst.url} in ${(inst.startMs / 1000).toFixed(1)}s`);
+  log(`ready at ${inst.url} in ${(inst.startMs / 1000).toFixed(1)}s`, true);
   return inst;
 }
 
 // A shell loop rather than a Node process: a few hundred KiB instead of ~40 MiB, and it
 // lives on whatever kills the parent, even SIGKILL, which no exit handler survives.
+// The `--` matters: dash's kill reads "-123" as an option ("Illegal option -1") without it.
 function startWatchdog(parentPid: number, pgid: number, dir: string): number | undefined {
   const script = `
 while kill -s 0 "$1" 2>/dev/null; do sleep 1; done
-kill -s TERM -"$2" 2>/dev/null
-i=0; while kill -s 0 -"$2" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done
-kill -s KILL -"$2" 2>/dev/null
+kill -s TERM -- -"$2" 2>/dev/null
+i=0; while kill -s 0 -- -"$2" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done
+kill -s KILL -- -"$2" 2>/dev/null
 sleep 1
 [ -n "$KEEP" ] || rm -rf "$3"
 `;
@@ -594,23 +731,84 @@ export function stopInstanceSync(inst: Instance): void {
   if (isAlive(inst)) killGroupSync(inst.pid, 'SIGTERM');
 }
 
+/** Live (non-zombie) members of a process group, with their command lines. */
+export function groupMembers(pgid: number): Array<{ pid: number; cmdline: string }> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) !== pgid || rest[0] === 'Z') continue;
+      out.push({ pid: Number(e), cmdline: readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+    } catch { /* exited while we looked */ }
+  }
+  return out;
+}
+
+/** Whether any process of the server is still running. Once the leader is gone its pid (and
+ * so the group id) can be recycled; our members are recognized by the instance dir that each
+ * of our JVMs has on its command line (path.conf / path.home settings). */
+export function serverProcessesAlive(inst: Pick<Instance, 'pid' | 'pidStart' | 'dir'>): boolean {
+  return isAlive(inst) || groupMembers(inst.pid).some((m) => m.cmdline.includes(inst.dir));
+}
+
 export async function stopInstance(inst: Instance, opts: { graceMs?: number; keepDir?: boolean } = {}): Promise<void> {
   const graceMs = opts.graceMs ?? 30_000;
   // The group outlives its leader when the launcher forked (ES 8+ runs a CLI JVM that
   // forks the server JVM), so wait for the whole group, not just the pid.
-  if (isAlive(inst) || groupAlive(inst.pid)) {
+  if (serverProcessesAlive(inst)) {
     killGroupSync(inst.pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;
-    while (groupAlive(inst.pid) && Date.now() < deadline) await sleep(200);
-    if (groupAlive(inst.pid)) {
+    while (serverProcessesAlive(inst) && Date.now() < deadline) await sleep(200);
+    if (serverProcessesAlive(inst)) {
       killGroupSync(inst.pid, 'SIGKILL');
       const hard = Date.now() + 10_000;
-      while (groupAlive(inst.pid) && Date.now() < hard) await sleep(100);
-      if (groupAlive(inst.pid)) throw new Error(`process group ${inst.pid} survived SIGKILL`);
+      while (serverProcessesAlive(inst) && Date.now() < hard) await sleep(100);
+      if (serverProcessesAlive(inst)) throw new Error(`processes of ${inst.id} (group ${inst.pid}) survived SIGKILL`);
     }
   }
-  if (inst.watchdogPid) killGroupSync(inst.watchdogPid, 'SIGKILL');
+  if (inst.watchdogPid && isProcessAlive(inst.watchdogPid)) killGroupSync(inst.watchdogPid, 'SIGKILL');
   if (!opts.keepDir && !process.env.SEARCH_SERVER_KEEP_DIRS) rmSync(inst.dir, { recursive: true, force: true });
+}
+
+/** Server process groups running from SERVERS_DIR that no state.json describes any more
+ * (their dir was removed under them): found by the instance dir on their command line. */
+export function orphanInstances(): Instance[] {
+  const known = new Set(listInstances().map((i) => i.pid));
+  const prefix = SERVERS_DIR + '/';
+  const out: Instance[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) !== pid || rest[0] === 'Z' || known.has(pid)) continue;
+      const cmdline = readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const at = cmdline.indexOf(prefix);
+      if (at < 0 || !/\bjava\b/.test(cmdline)) continue;
+      const id = cmdline.slice(at + prefix.length).split(/[/\s]/)[0]!;
+      out.push({
+        id, dir: prefix + id, pid, pidStart: Number(rest[19]), distribution: id.startsWith('opensearch') ? 'opensearch' : 'elasticsearch',
+        version: '', url: '', httpPort: 0, transportPort: 0, javaHome: '', javaMajor: 0, user: '', logFile: '',
+        owner: 'test', ownerPid: 0, startedAt: '',
+      });
+    } catch { /* exited while we looked */ }
+  }
+  return out;
 }
 
 export function sleep(ms: number): Promise<void> {

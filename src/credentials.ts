@@ -7,15 +7,22 @@
  * - One refresh at a time: N concurrent callers on a cold cache make one provider call.
  * - Credentials without `expiration` (environment, static profile keys) are re-resolved on
  *   an interval, so a rotated secret is picked up.
- * - A failing provider: the last good credentials are kept while valid, background retries
- *   back off exponentially (capped); with none valid the caller gets a CredentialsError
- *   whose `cause` is the provider's error, scrubbed of secrets.
+ * - A failing provider: the last good credentials are kept while valid, retries back off
+ *   exponentially (capped); with none valid the caller gets a CredentialsError whose
+ *   `cause` is the provider's error, scrubbed of secrets. While backing off with none
+ *   valid, callers fail at once instead of each calling a provider that just failed
+ *   (STS and the instance metadata service throttle exactly such herds).
  */
-import { CredentialsError, scrubCause } from './errors.js';
+import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause } from './errors.js';
 import { assertCredentials, type AwsCredentialIdentity } from './sigv4.js';
 
-/** The shape of every `@aws-sdk/credential-providers` provider (fromIni, fromNodeProviderChain, ...). */
-export type AwsCredentialIdentityProvider = (options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>;
+/**
+ * The shape of every `@aws-sdk/credential-providers` provider (fromIni, fromNodeProviderChain, ...).
+ * `callerClientConfig` is there only so that the SDK's RuntimeConfig providers (fromIni,
+ * fromTemporaryCredentials), whose options type has no property in common with
+ * `{ forceRefresh }`, still type-check (TypeScript's weak-type rule); we never pass it.
+ */
+export type AwsCredentialIdentityProvider = (options?: { forceRefresh?: boolean; callerClientConfig?: never }) => Promise<AwsCredentialIdentity>;
 
 export type CredentialsSource = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
@@ -26,10 +33,12 @@ export interface CredentialCacheOptions {
   expirySafetyMs?: number;
   /** Re-resolve credentials that carry no `expiration` this often. Default 10 min. */
   refreshIntervalMs?: number;
-  /** First retry delay after a failed background refresh; doubles up to `maxRetryDelayMs`. Default 1 s. */
+  /** First retry delay after a failed refresh; doubles up to `maxRetryDelayMs`. Default 1 s. */
   retryDelayMs?: number;
   /** Default 60 s. */
   maxRetryDelayMs?: number;
+  /** A provider call that has not settled after this long counts as failed, so a hung provider cannot stall every request. Default 30 s. */
+  providerTimeoutMs?: number;
   /** For tests: the clock, in ms. */
   now?: () => number;
 }
@@ -37,9 +46,12 @@ export interface CredentialCacheOptions {
 export interface CredentialCacheStats {
   /** Provider calls made (successful or not). */
   providerCalls: number;
+  /** Calls that threw, timed out, or returned malformed or already-expired credentials. */
   providerFailures: number;
-  /** Successful provider calls that replaced cached credentials. */
+  /** Successful provider calls that replaced cached credentials (the first fill included). */
   refreshes: number;
+  /** Successful provider calls that handed back the credentials already cached (a memoizing provider). */
+  unchanged: number;
 }
 
 interface Entry {
@@ -50,40 +62,52 @@ interface Entry {
   refreshAt: number;
 }
 
+/** At most this much jitter before the refresh margin, so a fleet started together does not refresh together. */
+const MAX_JITTER_MS = 30_000;
+
 export class CredentialCache {
-  readonly stats: CredentialCacheStats = { providerCalls: 0, providerFailures: 0, refreshes: 0 };
+  readonly stats: CredentialCacheStats = { providerCalls: 0, providerFailures: 0, refreshes: 0, unchanged: 0 };
   private readonly provider: AwsCredentialIdentityProvider | undefined;
   private entry: Entry | undefined;
   private inflight: Promise<AwsCredentialIdentity> | undefined;
+  /** Consecutive failed calls, and consecutive calls that returned the cached credentials: each drives its own backoff. */
   private failures = 0;
+  private repeats = 0;
   private nextAttemptAt = 0;
+  private lastError: AwsSigV4Error | undefined;
   private readonly refreshBeforeExpiryMs: number;
   private readonly expirySafetyMs: number;
   private readonly refreshIntervalMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
+  private readonly providerTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(source: CredentialsSource, options: CredentialCacheOptions = {}) {
-    this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 5 * 60_000;
-    this.expirySafetyMs = options.expirySafetyMs ?? 15_000;
-    this.refreshIntervalMs = options.refreshIntervalMs ?? 10 * 60_000;
-    this.retryDelayMs = options.retryDelayMs ?? 1_000;
-    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
+    this.refreshBeforeExpiryMs = duration(options, 'refreshBeforeExpiryMs', 5 * 60_000, true);
+    this.expirySafetyMs = duration(options, 'expirySafetyMs', 15_000, true);
+    this.refreshIntervalMs = duration(options, 'refreshIntervalMs', 10 * 60_000, false);
+    // Zero would turn a failing provider into a hot loop.
+    this.retryDelayMs = duration(options, 'retryDelayMs', 1_000, false);
+    this.maxRetryDelayMs = Math.max(this.retryDelayMs, duration(options, 'maxRetryDelayMs', 60_000, false));
+    this.providerTimeoutMs = duration(options, 'providerTimeoutMs', 30_000, false);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', 'credentialCache.now must be a function returning milliseconds.');
+    }
     this.now = options.now ?? Date.now;
     if (typeof source === 'function') {
       this.provider = source;
     } else {
       // A static identity is checked now, so a typo fails at configure() time, not per request.
-      this.entry = this.toEntry(assertCredentials(source), this.now(), false);
+      this.entry = this.toEntry(checkIdentity(source), this.now());
     }
   }
 
   /** Valid credentials: synchronously when cached, else after one shared provider call. */
   get(): AwsCredentialIdentity | Promise<AwsCredentialIdentity> {
     const entry = this.entry;
+    const now = this.now();
     if (entry !== undefined) {
-      const now = this.now();
       if (now < entry.usableUntil) {
         if (now >= entry.refreshAt && this.provider !== undefined && this.inflight === undefined && now >= this.nextAttemptAt) {
           // Background refresh: its failure is recorded and retried later, never thrown here.
@@ -92,20 +116,33 @@ export class CredentialCache {
         return entry.credentials;
       }
       if (this.provider === undefined) {
+        const expiration = entry.credentials.expiration;
         return Promise.reject(new CredentialsError('ERR_CREDENTIALS_EXPIRED',
-          `The static credentials for access key ${maskKey(entry.credentials.accessKeyId)} expired at ${entry.credentials.expiration?.toISOString()}. Pass a credential provider (e.g. fromNodeProviderChain()) so they can be refreshed.`));
+          `The static credentials for access key ${maskKey(entry.credentials.accessKeyId)} expired at ${expiration instanceof Date ? expiration.toISOString() : 'an unknown time'}` +
+            ' (or are about to, within the safety margin). Pass a credential provider (e.g. fromNodeProviderChain()) so they can be refreshed.'));
       }
     }
-    return this.inflight ?? this.refresh(false);
+    if (this.lastError !== undefined && this.inflight === undefined && now < this.nextAttemptAt) return Promise.reject(this.backingOff(now));
+    return ownError(this.inflight ?? this.refresh(false));
   }
 
   /**
    * Forces a new provider call (joining one already under way), e.g. after AWS answered
-   * that the token expired. The cached credentials stay in use if it fails.
+   * that the token expired. It ignores the backoff: AWS has just said the cached
+   * credentials are no good. The cached credentials stay in use if it fails.
+   *
+   * With `refused` (the identity AWS refused), no call is made when the cache already
+   * holds other usable credentials: of N requests refused together, the first refreshes
+   * and the others retry with its result instead of each calling the provider again.
    */
-  forceRefresh(): Promise<AwsCredentialIdentity> {
+  forceRefresh(refused?: AwsCredentialIdentity): Promise<AwsCredentialIdentity> {
     if (this.provider === undefined) return Promise.resolve(this.get());
-    return this.inflight ?? this.refresh(true);
+    const entry = this.entry;
+    if (refused !== undefined && this.inflight === undefined && entry !== undefined && this.now() < entry.usableUntil &&
+      (entry.credentials.accessKeyId !== refused.accessKeyId || entry.credentials.sessionToken !== refused.sessionToken)) {
+      return Promise.resolve(entry.credentials);
+    }
+    return ownError(this.inflight ?? this.refresh(true));
   }
 
   /** Drops cached credentials that AWS refused, so nothing signs with them again. */
@@ -120,29 +157,34 @@ export class CredentialCache {
     const call = (async () => {
       let fresh: AwsCredentialIdentity;
       try {
-        fresh = assertCredentials(await provider({ forceRefresh: true }));
+        fresh = checkIdentity(await this.callProvider(provider));
       } catch (error) {
-        this.stats.providerFailures++;
-        this.failures++;
-        this.nextAttemptAt = this.now() + Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** (this.failures - 1));
-        if (error instanceof CredentialsError) throw error;
-        throw new CredentialsError('ERR_CREDENTIALS_PROVIDER',
-          `The credential provider failed${forced ? ' (forced refresh)' : ''}: ${scrubCause(error)?.message ?? 'unknown error'}. ` +
-            'Check the AWS credential chain (environment, profile, container or instance role, web identity).',
-          { cause: scrubCause(error) });
+        throw this.failed(error, forced);
       }
       const now = this.now();
-      if (fresh.expiration !== undefined && !(fresh.expiration instanceof Date && fresh.expiration.getTime() > now)) {
-        this.stats.providerFailures++;
-        this.failures++;
-        this.nextAttemptAt = now + Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** (this.failures - 1));
-        throw new CredentialsError('ERR_CREDENTIALS_EXPIRED',
-          `The credential provider returned credentials for access key ${maskKey(fresh.accessKeyId)} that already expired (${String(fresh.expiration)}). Check the clock of this machine and the source of the credentials.`);
+      const expiration = expiresAt(fresh);
+      if (expiration !== undefined && expiration <= now) {
+        throw this.failed(new CredentialsError('ERR_CREDENTIALS_EXPIRED',
+          `The credential provider returned credentials for access key ${maskKey(fresh.accessKeyId)} that already expired (${new Date(expiration).toISOString()}). ` +
+            'Check the clock of this machine and the source of the credentials.'), forced);
       }
-      const previous = this.entry;
-      this.entry = this.toEntry(fresh, started, previous !== undefined && sameExpiry(previous.credentials, fresh));
       this.failures = 0;
+      this.lastError = undefined;
+      const previous = this.entry;
+      if (previous !== undefined && expiration !== undefined && sameCredentials(previous.credentials, fresh)) {
+        // A memoizing provider (or one that ignores forceRefresh) handed back what is cached:
+        // ask again later, backing off, rather than on every request of the refresh window.
+        this.stats.unchanged++;
+        this.repeats++;
+        this.nextAttemptAt = 0;
+        previous.refreshAt = now + this.delay(this.repeats, previous.usableUntil, now);
+        // Past our safety margin yet still valid by their expiration: better than none.
+        if (now >= previous.usableUntil) previous.usableUntil = expiration;
+        return previous.credentials;
+      }
+      this.repeats = 0;
       this.nextAttemptAt = 0;
+      this.entry = this.toEntry(fresh, started);
       this.stats.refreshes++;
       return fresh;
     })();
@@ -154,8 +196,67 @@ export class CredentialCache {
     return call;
   }
 
-  private toEntry(credentials: AwsCredentialIdentity, obtainedAt: number, unchanged: boolean): Entry {
-    const expiration = credentials.expiration?.getTime();
+  /** The provider's answer, or a rejection when it throws (even synchronously) or hangs. */
+  private callProvider(provider: AwsCredentialIdentityProvider): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CredentialsError('ERR_CREDENTIALS_PROVIDER',
+        `The credential provider did not answer within ${this.providerTimeoutMs} ms (providerTimeoutMs).`)), this.providerTimeoutMs);
+      // A pending provider call must not keep the process alive on its own.
+      timer.unref?.();
+    });
+    let answer: Promise<unknown>;
+    try {
+      answer = Promise.resolve(provider({ forceRefresh: true }));
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Records a failed call (for the backoff) and returns the error to hand to the callers. */
+  private failed(error: unknown, forced: boolean): AwsSigV4Error {
+    this.stats.providerFailures++;
+    this.failures++;
+    const now = this.now();
+    let out: AwsSigV4Error;
+    if (error instanceof AwsSigV4Error) {
+      // Ours already: built from names and shapes only (malformed identity, missing peer dependency, timeout).
+      out = error;
+    } else {
+      // The last good secret and token are the values most likely to leak into a provider's
+      // message (e.g. a profile parser quoting a line); the shape-based scrub covers the rest.
+      const known = this.entry?.credentials;
+      const cause = scrubCause(error, [known?.secretAccessKey, known?.sessionToken]);
+      out = new CredentialsError('ERR_CREDENTIALS_PROVIDER',
+        `The credential provider failed${forced ? ' (forced refresh)' : ''}: ${cause?.name ?? 'Error'}: ${cause?.message ?? 'unknown error'}. ` +
+          'Check the AWS credential chain (environment, profile, container or instance role, web identity).',
+        { cause });
+    }
+    this.lastError = out;
+    this.nextAttemptAt = now + this.delay(this.failures, this.entry?.usableUntil ?? 0, now);
+    return out;
+  }
+
+  /**
+   * Capped exponential backoff for the n-th consecutive miss, shortened while cached
+   * credentials are still usable so that another attempt is made before they run out.
+   */
+  private delay(n: number, usableUntil: number, now: number): number {
+    const backoff = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** Math.min(n - 1, 30));
+    if (usableUntil <= now) return backoff;
+    return Math.min(backoff, Math.max(this.retryDelayMs, (usableUntil - now) / 2));
+  }
+
+  /** What a caller gets while no credentials are valid and the provider is backing off. */
+  private backingOff(now: number): AwsSigV4Error {
+    const last = this.lastError!;
+    const wait = Math.max(0, Math.ceil(this.nextAttemptAt - now));
+    return copyError(last, ` No valid credentials; the provider is asked again in ${wait} ms.`);
+  }
+
+  private toEntry(credentials: AwsCredentialIdentity, obtainedAt: number): Entry {
+    const expiration = expiresAt(credentials);
     if (expiration === undefined) {
       return { credentials, usableUntil: Infinity, refreshAt: obtainedAt + this.refreshIntervalMs };
     }
@@ -163,15 +264,56 @@ export class CredentialCache {
     const usableUntil = expiration - Math.min(this.expirySafetyMs, lifetime / 4);
     const margin = Math.min(this.refreshBeforeExpiryMs, lifetime / 2);
     // Jitter spreads the refreshes of many processes that got credentials at the same time.
-    let refreshAt = expiration - margin - Math.random() * Math.min(30_000, margin / 5);
-    // A provider that memoizes may hand back the same credentials; wait before asking again.
-    if (unchanged) refreshAt = Math.max(refreshAt, obtainedAt + Math.min(this.maxRetryDelayMs, (usableUntil - obtainedAt) / 2));
+    const refreshAt = expiration - margin - Math.random() * Math.min(MAX_JITTER_MS, margin / 5);
     return { credentials, usableUntil, refreshAt };
   }
 }
 
-function sameExpiry(a: AwsCredentialIdentity, b: AwsCredentialIdentity): boolean {
-  return a.accessKeyId === b.accessKeyId && a.expiration?.getTime() === b.expiration?.getTime();
+/**
+ * The clients' transports write on the error they get (opensearch-js sets `err.meta` to
+ * its request): every caller waiting on one shared provider call gets an error of its own.
+ */
+function ownError(call: Promise<AwsCredentialIdentity>): Promise<AwsCredentialIdentity> {
+  return call.catch((error: unknown) => {
+    throw error instanceof AwsSigV4Error ? copyError(error, '') : error;
+  });
+}
+
+function copyError(error: AwsSigV4Error, suffix: string): AwsSigV4Error {
+  const options = error.cause === undefined ? undefined : { cause: error.cause };
+  if (error instanceof CredentialsError) return new CredentialsError(error.code, error.message + suffix, options);
+  if (error instanceof ConfigurationError) return new ConfigurationError(error.code, error.message + suffix, options);
+  return error;
+}
+
+/** An identity whose fields and `expiration` (a valid Date, or absent) can be trusted. */
+function checkIdentity(value: unknown): AwsCredentialIdentity {
+  const credentials = assertCredentials(value);
+  const expiration = (credentials as { expiration?: unknown }).expiration;
+  if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
+    const got = expiration instanceof Date ? 'an invalid Date' : typeof expiration === 'string' ? 'a string' : `a ${typeof expiration}`;
+    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+      `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
+  }
+  return credentials;
+}
+
+function expiresAt(credentials: AwsCredentialIdentity): number | undefined {
+  return credentials.expiration instanceof Date ? credentials.expiration.getTime() : undefined;
+}
+
+function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): boolean {
+  return a.accessKeyId === b.accessKeyId && a.secretAccessKey === b.secretAccessKey &&
+    (a.sessionToken ?? undefined) === (b.sessionToken ?? undefined) && expiresAt(a) === expiresAt(b);
+}
+
+function duration(options: CredentialCacheOptions, name: keyof CredentialCacheOptions, fallback: number, zeroAllowed: boolean): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `credentialCache.${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number of milliseconds.`);
+  }
+  return value;
 }
 
 /** `AKIA...WXYZ`: enough to tell keys apart in a message, never the secret. */

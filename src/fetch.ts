@@ -19,6 +19,13 @@ export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch
   if (typeof baseFetch !== 'function') {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', 'No fetch implementation: use Node.js 18 or later, or pass { fetch }.');
   }
+  // The global fetch drops a Host header (a forbidden name) and sends the URL's: a request
+  // signed for another name would be refused with a signature mismatch that names nothing.
+  if (signerOptions.host !== undefined && baseFetch === globalThis.fetch) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS',
+      'Option "host" does not work with the global fetch, which always sends the Host of the URL. ' +
+        'Call the URL with that name, pass a { fetch } that sends the Host header given, or use AwsSigV4Connection or `aws-sigv4-connection proxy --signing-host` for a tunnel.');
+  }
   const signer = new RequestSigner(signerOptions);
 
   return async function signedFetch(input, init = {}) {
@@ -33,8 +40,10 @@ export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch
     let credentials = await signer.credentials();
     for (let attempt = 0; ; attempt++) {
       const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: { ...headers }, body, attempt }, credentials);
-      // fetch sets Host itself, from the URL (the signer used the same value).
+      // fetch sets Host itself, from the URL (the signer used the same value); a custom
+      // fetch given with the `host` option gets the signed one.
       const { host: _host, ...send } = signed.headers;
+      if (signerOptions.host !== undefined) send.host = signed.headers.host!;
       const response = await baseFetch(url, { ...init, method, headers: send, body: body as BodyInit | undefined, signal: init.signal ?? request?.signal });
       if (response.status !== 403 && response.status !== 401 && response.status !== 400) return response;
       const text = await response.clone().text();

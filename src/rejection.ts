@@ -27,7 +27,11 @@ const PATTERNS: Array<[RegExp, SignatureRejectionKind]> = [
   [/signature not yet current/i, 'request-time-not-yet-current'],
   [/security token included in the request is expired|expiredtoken/i, 'token-expired'],
   [/security token included in the request is invalid|invalidclienttokenid|unrecognizedclient|access key id .* does not exist/i, 'token-invalid'],
-  [/missing authentication token|authorization header requires|not a valid key=value pair|missing authentication/i, 'missing-authentication'],
+  // Signed, but without a request time, or with an x-amz-* header left out of SignedHeaders:
+  // checked before the generic "Authorization header requires" below, which means unsigned.
+  [/requires existence of either a 'x-amz-date'|headers present in the request which were not signed/i, 'missing-header'],
+  // What an `es` domain answers a request that carries no signature at all.
+  [/missing authentication token|authorization header requires|not a valid key=value pair|missing authentication|user: anonymous is not authorized/i, 'missing-authentication'],
   [/must be a 'signedheader'|requires .* header|is required but not supplied|x-amz-content-sha256/i, 'missing-header'],
   [/credential should be scoped/i, 'scope-mismatch'],
   [/not authorized to perform|no permissions for|security_exception|forbidden|access denied|accessdenied/i, 'access-denied'],

@@ -80,17 +80,20 @@ export class RequestSigner {
   readonly options: Readonly<AwsSigV4Options>;
   /** Server clock minus ours, learned from AWS's Date header after a time-skew refusal. */
   clockOffsetMs = 0;
-  private cache: CredentialCache | undefined;
+  private readonly cache: CredentialCache;
   private readonly endpoints = new Map<string, NodeEndpoint>();
 
   constructor(options: AwsSigV4Options = {}) {
     this.options = validateOptions(options);
-    // A static identity is checked now, so a typo fails when the client is built.
-    if (options.credentials !== undefined && typeof options.credentials !== 'function') this.credentialCache();
+    // Built now, so a malformed static identity or cache option fails when the client is
+    // built. Its clock is AWS's as far as we know it, so expiry is judged as AWS will.
+    this.cache = new CredentialCache(this.options.credentials ?? defaultCredentialProvider(), {
+      now: () => Date.now() + this.clockOffsetMs,
+      ...this.options.credentialCache,
+    });
   }
 
   credentialCache(): CredentialCache {
-    this.cache ??= new CredentialCache(this.options.credentials ?? defaultCredentialProvider(), this.options.credentialCache);
     return this.cache;
   }
 
@@ -160,7 +163,8 @@ export class RequestSigner {
         const cache = this.credentialCache();
         cache.invalidate(attempt.credentials);
         try {
-          const fresh = await cache.forceRefresh();
+          // Passing the refused ones: requests refused together share one provider call.
+          const fresh = await cache.forceRefresh(attempt.credentials);
           // Same key and token as the refused ones: a retry would be refused the same way.
           if (fresh.accessKeyId !== attempt.credentials.accessKeyId || fresh.sessionToken !== attempt.credentials.sessionToken) return 'retry';
         } catch {

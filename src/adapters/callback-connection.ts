@@ -87,7 +87,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
         // The pools read `response.statusCode` on error: it must be null, not undefined.
         callback(error, response ?? null);
       };
-      const sniffing = refuseSniffing(params.path);
+      const sniffing = refuseSniffing(params.path, signer);
       if (sniffing) {
         process.nextTick(done, sniffing, null);
         return { abort: () => undefined } as unknown as ClientRequest;

@@ -68,7 +68,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
     }
 
     override async request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
-      const sniffing = refuseSniffing(params.path);
+      const sniffing = refuseSniffing(params.path, signer);
       if (sniffing) throw sniffing;
       const credentials = await signer.credentials();
       let body = params.body;

@@ -28,18 +28,19 @@ export function lowerCaseHeaders(...sources: Array<Record<string, unknown> | nul
 }
 
 const SNIFF_PATH = /^\/?_nodes(?:\/_all)?\/http(?:[/?]|$)/;
-let sniffWarned = false;
+const warnedFor = new WeakSet<object>();
 
 /**
  * Sniffing replaces the node URL with the addresses nodes report, which behind AWS are
  * unreachable (and not what is signed for): the sniff request fails at once, typed.
  */
-export function refuseSniffing(path: string): ConfigurationError | undefined {
+export function refuseSniffing(path: string, owner: object): ConfigurationError | undefined {
   if (!SNIFF_PATH.test(path)) return undefined;
   const message = 'Sniffing is not supported with AWS SigV4 (Amazon OpenSearch Service and Serverless hide node addresses): ' +
     'create the client with sniffOnStart: false, sniffInterval: false and sniffOnConnectionFault: false.';
-  if (!sniffWarned) {
-    sniffWarned = true;
+  // Once per Connection class: a sniffInterval would otherwise warn every few seconds.
+  if (!warnedFor.has(owner)) {
+    warnedFor.add(owner);
     process.emitWarning(message, { code: 'AWS_SIGV4_SNIFFING' });
   }
   return new ConfigurationError('ERR_SNIFFING_UNSUPPORTED', message);

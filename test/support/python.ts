@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const REPO = join(fileURLToPath(import.meta.url), '..', '..', '..');
+const REPO = join(__dirname, '..', '..');
 
 /**
  * A Python interpreter that imports the given modules: $PYTHON, then the repo's `.venv`

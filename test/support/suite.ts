@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** `../shared/sigv4-test-suite`, read in place (never copied into the repo). */
-export const SUITE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'sigv4-test-suite');
+export const SUITE_DIR = join(__dirname, '..', '..', '..', 'shared', 'sigv4-test-suite');
 
 /** One request in the input format of the suite's `tools/botocore_sign.py`. */
 export interface OracleRequest {
