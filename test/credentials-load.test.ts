@@ -195,11 +195,12 @@ describe('credentials under load (real OpenSearch 3 behind the verifying stub)',
     // AccessDenied is not retried by the SDK: every other call of the provider itself fails.
     sts.fail = () => (++n % 2 === 0 ? { status: 403, code: 'AccessDenied', message: 'injected failure (test)' } : undefined);
     const { client: c, cache, waits } = client({ credentials: stsProvider(calls) });
-    const run = await steady(c, STEADY_MS);
+    // 40 s (not 60) keeps CI short; it still spans four refresh cycles of 20-s credentials.
+    const run = await steady(c, 40_000);
     const { stub } = printSteady('c', run, calls, { ...cache.stats, waitedForCredentials: waits.count, stsCalls: n, stsInjectedFailures: sts.counts.injectedFailures - injectedBefore });
     assert.deepEqual(run.errors, []);
     assert.equal(stub.rejected, 0);
-    assert.ok(cache.stats.providerFailures >= 4, `${cache.stats.providerFailures} failed provider calls`);
+    assert.ok(cache.stats.providerFailures >= 3, `${cache.stats.providerFailures} failed provider calls`);
     assert.ok(Math.abs(cache.stats.providerFailures * 2 - cache.stats.providerCalls) <= 2, 'about half of the calls failed');
     assert.ok(waits.count <= LOOPS, `${waits.count} requests waited for credentials`);
   });
