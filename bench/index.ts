@@ -19,7 +19,7 @@ import { runE2e, type E2eResult } from './lib/e2e.js';
 import { loadAvg, machine, packageVersions } from './lib/machine.js';
 import { runMemory } from './lib/memory.js';
 import { microPlans, runScenario, type ScenarioResult } from './lib/micro.js';
-import { renderMarkdown, targets, type Results } from './lib/report.js';
+import { renderMarkdown, targets, updateReadme, type Results } from './lib/report.js';
 import { formatNs } from './lib/timing.js';
 
 const SECTIONS = ['micro', 'memory', 'e2e', 'credentials'] as const;
@@ -82,7 +82,7 @@ async function e2eSection(args: Args, results: Results): Promise<void> {
       docs,
       perBatch: args.quick ? 250 : 2_500,
       concurrency: 2,
-      rounds: args.quick ? 1 : 5,
+      rounds: args.quick ? 1 : 7,
       log,
     });
     if (e2e.stubRejected > 0) throw new Error(`the verifying stub rejected ${e2e.stubRejected} signed requests`);
@@ -152,6 +152,7 @@ async function main(): Promise<number> {
   if (out !== undefined) {
     writeFileSync(out, markdown);
     log(`written to ${relative(process.cwd(), out)}`);
+    if (args.out === undefined) log(updateReadme(markdown, join(__dirname, '..', 'README.md')));
   }
   if (!args.quick) {
     for (const t of targets(results)) log(`${t.verdict.padEnd(4)} ${t.name}: ${t.figure} (goal ${t.goal})`);

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { groupMembers, isProcessAlive } from '../scripts/servers-lib.js';
 import {
-  DEFAULT_SPECS, START_HOOK_TIMEOUT_MS, resolveSpec, skipIfUnavailable, startSearchServer, type ServerHandle,
+  DEFAULT_SPECS, START_HOOK_TIMEOUT_MS, resolveSpec, skipIfUnavailable, startSearchServer, useSearchServer, type ServerHandle,
 } from './support/servers.js';
+
+const STOP_SPEC = 'opensearch@2';
 
 async function call(server: ServerHandle, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(server.url + path, {
@@ -16,32 +18,21 @@ async function call(server: ServerHandle, method: string, path: string, body?: u
   return JSON.parse(text);
 }
 
-// One server at a time: each suite stops its server before the next one starts.
+// The version and indexing checks use the run's shared servers (other files need them too);
+// start-and-stop is proven on a server of its own, the quickest to start.
 describe('search servers from scripts/servers-lib.ts', function () {
   for (const spec of DEFAULT_SPECS) {
     describe(spec, function () {
       const expected = resolveSpec(spec);
-      let server: ServerHandle | undefined;
+      const server = useSearchServer(spec);
 
-      before(async function () {
-        this.timeout(START_HOOK_TIMEOUT_MS);
-        const t0 = Date.now();
-        try {
-          server = await startSearchServer(spec);
-        } catch (err) {
-          skipIfUnavailable(this, spec, err);
-        }
-        console.log(`      ${spec}: ${server.distribution} ${server.version} (${server.source}) started in ` +
-          `${((Date.now() - t0) / 1000).toFixed(1)}s at ${server.url}`);
-      });
-
-      after(async function () {
-        this.timeout(60_000);
-        await server?.stop(); // when a test failed before the stop test got to it
+      before(function () {
+        const s = server();
+        console.log(`      ${spec}: ${s.distribution} ${s.version} (${s.source}) at ${s.url}`);
       });
 
       it('GET / names the distribution and version', async () => {
-        const root = await call(server!, 'GET', '/');
+        const root = await call(server(), 'GET', '/');
         if (expected.distribution === 'opensearch') {
           assert.equal(root.version.distribution, 'opensearch');
         } else {
@@ -49,34 +40,55 @@ describe('search servers from scripts/servers-lib.ts', function () {
           assert.equal(root.tagline, 'You Know, for Search');
         }
         // An *_URL override may run another version of the same line.
-        if (server!.source === 'external') assert.equal(root.version.number.split('.')[0], expected.version.split('.')[0]);
+        if (server().source === 'external') assert.equal(root.version.number.split('.')[0], expected.version.split('.')[0]);
         else assert.equal(root.version.number, expected.version);
-        assert.equal(root.version.number, server!.version);
+        assert.equal(root.version.number, server().version);
       });
 
       it('indexes a document and finds it', async () => {
         const index = `servers-test-${Date.now()}`;
-        await call(server!, 'PUT', `/${index}/_doc/1?refresh=true`, { title: 'hello from the sigv4 tests', n: 1 });
-        const found = await call(server!, 'POST', `/${index}/_search`, { query: { match: { title: 'sigv4' } } });
+        await call(server(), 'PUT', `/${index}/_doc/1?refresh=true`, { title: 'hello from the sigv4 tests', n: 1 });
+        const found = await call(server(), 'POST', `/${index}/_search`, { query: { match: { title: 'sigv4' } } });
         assert.equal(found.hits.total.value, 1);
         assert.equal(found.hits.hits[0]._id, '1');
         assert.equal(found.hits.hits[0]._source.n, 1);
-        await call(server!, 'DELETE', `/${index}`);
-      });
-
-      it('stop() leaves no process behind', async function () {
-        this.timeout(60_000);
-        const s = server!;
-        if (s.source !== 'local') this.skip();
-        const pid = s.pid!;
-        assert.ok(isProcessAlive(pid), `pid ${pid} should be running before stop()`);
-        const t0 = Date.now();
-        await s.stop();
-        console.log(`      ${spec}: stopped in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-        assert.ok(!isProcessAlive(pid), `pid ${pid} still running after stop()`);
-        assert.deepEqual(groupMembers(pid), [], `process group ${pid} still has members`);
-        await assert.rejects(fetch(s.url + '/', { signal: AbortSignal.timeout(5000) }));
+        await call(server(), 'DELETE', `/${index}`);
       });
     });
   }
+
+  describe(`${STOP_SPEC} started on its own`, function () {
+    let server: ServerHandle | undefined;
+
+    before(async function () {
+      this.timeout(START_HOOK_TIMEOUT_MS);
+      const t0 = Date.now();
+      try {
+        server = await startSearchServer(STOP_SPEC);
+      } catch (err) {
+        skipIfUnavailable(this, STOP_SPEC, err);
+      }
+      console.log(`      ${STOP_SPEC}: started in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${server.url}`);
+    });
+
+    after(async function () {
+      this.timeout(60_000);
+      await server?.stop(); // when the test failed before its stop()
+    });
+
+    it('stop() leaves no process behind', async function () {
+      this.timeout(60_000);
+      const s = server!;
+      if (s.source !== 'local') this.skip();
+      const pid = s.pid!;
+      assert.ok(isProcessAlive(pid), `pid ${pid} should be running before stop()`);
+      await call(s, 'GET', '/');
+      const t0 = Date.now();
+      await s.stop();
+      console.log(`      ${STOP_SPEC}: stopped in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      assert.ok(!isProcessAlive(pid), `pid ${pid} still running after stop()`);
+      assert.deepEqual(groupMembers(pid), [], `process group ${pid} still has members`);
+      await assert.rejects(fetch(s.url + '/', { signal: AbortSignal.timeout(5000) }));
+    });
+  });
 });

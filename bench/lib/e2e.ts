@@ -23,8 +23,16 @@ export interface E2eOptions {
   log: (line: string) => void;
 }
 
+/**
+ * `signed-unverified`: our Connection through the pass-through stub. Against `unsigned` it
+ * isolates what our signing costs from what the stub's verification costs (which AWS pays on
+ * its side, and which here shares the machine's two cores with OpenSearch).
+ */
+export type E2eMode = 'signed' | 'unsigned' | 'signed-unverified';
+export const E2E_MODES: readonly E2eMode[] = ['signed', 'unsigned', 'signed-unverified'];
+
 export interface E2eRun {
-  mode: 'signed' | 'unsigned';
+  mode: E2eMode;
   round: number;
   docs: number;
   ms: number;
@@ -41,6 +49,10 @@ export interface E2eResult {
   unsignedMedian: number;
   /** Median of per-round signed/unsigned throughput ratios. */
   pairedRatio: number;
+  unverifiedMedian: number;
+  /** Median of per-round signed-unverified/unsigned throughput ratios: signing alone. */
+  unverifiedRatio: number;
+  unverifiedCpuMs: number;
   stubAccepted: number;
   stubRejected: number;
   bulkMiB: number;
@@ -127,17 +139,21 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
     Connection: AwsSigV4Connection.configure({ region: REGION, service: SERVICE, credentials: CREDENTIALS }),
   });
   const unsigned = new Client({ node: stubs.plainUrl });
+  const signedUnverified = new Client({
+    node: stubs.plainUrl,
+    Connection: AwsSigV4Connection.configure({ region: REGION, service: SERVICE, credentials: CREDENTIALS }),
+  });
   const runs: E2eRun[] = [];
   let bulkBytes = 0;
   try {
-    const attempt = async (mode: 'signed' | 'unsigned', round: number, count: number): Promise<E2eRun> => {
+    const attempt = async (mode: E2eMode, round: number, count: number): Promise<E2eRun> => {
       const index = `bench-e2e-${mode}-${round < 0 ? 'warm' : round}-${Date.now().toString(36)}`;
       // Built before the clock starts, as an application holding its documents would.
       const batches = bulkBatches(count, perBatch, index);
       bulkBytes = batches.reduce((n, b) => n + Buffer.byteLength(b), 0);
-      await admin.indices.create({ index, body: { settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' } } });
+      await admin.indices.create({ index, body: { settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1', 'translog.durability': 'async' } } });
       try {
-        const client = mode === 'signed' ? signed : unsigned;
+        const client = mode === 'signed' ? signed : mode === 'unsigned' ? unsigned : signedUnverified;
         const cpu = process.cpuUsage();
         const start = process.hrtime.bigint();
         const items = await indexAll(client, batches, concurrency);
@@ -153,20 +169,19 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
     };
     // The JVM's JIT and the index's first segments make the first runs slow: warm both paths, untimed.
     const warmDocs = Math.min(docs, 50_000);
-    await attempt('unsigned', -1, warmDocs);
-    await attempt('signed', -1, warmDocs);
+    for (const mode of E2E_MODES) await attempt(mode, -1, warmDocs);
     for (let round = 0; round < rounds; round++) {
       // Alternate which goes first, so a drift over the run (merges, heap growth, another
       // process) does not always favour one side.
-      const order: Array<'signed' | 'unsigned'> = round % 2 === 0 ? ['signed', 'unsigned'] : ['unsigned', 'signed'];
+      const order = E2E_MODES.map((_, i) => E2E_MODES[(i + round) % E2E_MODES.length]!);
       for (const mode of order) {
         const run = await attempt(mode, round, docs);
         runs.push(run);
-        log(`  round ${round} ${mode.padEnd(8)} ${run.docs} docs in ${(run.ms / 1000).toFixed(2)} s = ${run.docsPerS.toFixed(0)} docs/s, client CPU ${run.clientCpuMs.toFixed(0)} ms`);
+        log(`  round ${round} ${mode.padEnd(17)} ${run.docs} docs in ${(run.ms / 1000).toFixed(2)} s = ${run.docsPerS.toFixed(0)} docs/s, client CPU ${run.clientCpuMs.toFixed(0)} ms`);
       }
     }
   } finally {
-    await Promise.all([signed.close(), unsigned.close(), admin.close()]).catch(() => undefined);
+    await Promise.all([signed.close(), unsigned.close(), signedUnverified.close(), admin.close()]).catch(() => undefined);
   }
   let stats: VerifyProxyStats;
   try {
@@ -174,14 +189,17 @@ export async function runE2e(options: E2eOptions): Promise<E2eResult> {
   } finally {
     await stopStubs(stubs);
   }
-  const of = (mode: 'signed' | 'unsigned') => runs.filter((r) => r.mode === mode).sort((a, b) => a.round - b.round).map((r) => r.docsPerS);
-  const cpuOf = (mode: 'signed' | 'unsigned') => median(runs.filter((r) => r.mode === mode).map((r) => r.clientCpuMs));
+  const of = (mode: E2eMode) => runs.filter((r) => r.mode === mode).sort((a, b) => a.round - b.round).map((r) => r.docsPerS);
+  const cpuOf = (mode: E2eMode) => median(runs.filter((r) => r.mode === mode).map((r) => r.clientCpuMs));
   return {
     options: { serverUrl, docs, perBatch, concurrency, rounds },
     runs,
     signedMedian: median(of('signed')),
     unsignedMedian: median(of('unsigned')),
     pairedRatio: median(pairedRatios(of('signed'), of('unsigned'))),
+    unverifiedMedian: median(of('signed-unverified')),
+    unverifiedRatio: median(pairedRatios(of('signed-unverified'), of('unsigned'))),
+    unverifiedCpuMs: cpuOf('signed-unverified'),
     stubAccepted: stats.accepted,
     stubRejected: stats.rejected,
     bulkMiB: bulkBytes / (1 << 20),

@@ -61,6 +61,9 @@ export async function startSearchServer(spec: string): Promise<ServerHandle> {
   }
   const inst = await startServer(spec, { owner: 'test', watchParent: true, timeoutMs: START_TIMEOUT_MS, log });
   live.add(inst);
+  // One line per start: the CI log then shows what each server cost.
+  console.log(`      [server] ${distribution} ${inst.version} on Java ${inst.javaMajor} (${inst.javaHome}) started in ` +
+    `${((Date.now() - t0) / 1000).toFixed(1)} s at ${inst.url}`);
   return {
     url: inst.url,
     version: inst.version,
@@ -166,8 +169,9 @@ interface Shared {
 
 // Keyed by the resolved version, so 'opensearch' and 'opensearch@3' share one server.
 const shared = new Map<string, Shared>();
-// Idle servers kept for later files that may ask again; each costs ~0.8 GiB of RAM.
-const MAX_IDLE = Number(process.env.SEARCH_SERVER_MAX_IDLE ?? 2);
+// Idle servers kept for later files that may ask again; each costs ~0.8 GiB of RAM and a
+// restart costs 5-25 s. CI machines (24 GiB) keep all five; a laptop keeps two.
+const MAX_IDLE = Number(process.env.SEARCH_SERVER_MAX_IDLE ?? (process.env.CI === 'true' ? 5 : 2));
 
 async function acquire(spec: string): Promise<ServerHandle> {
   const { distribution, version } = resolveSpec(spec);

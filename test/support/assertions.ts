@@ -1,0 +1,46 @@
+/**
+ * Checks the client-family suites (opensearch, elasticsearch) share: a refused signature
+ * reaches the caller typed and without secrets, and the pool's resurrection ping is signed.
+ */
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import { inspect } from 'node:util';
+import { SignatureRejectedError } from '../../src/index.js';
+import type { VerifyProxy } from '../../src/testing/index.js';
+
+export const WRONG_SECRET = 'wrong/Secret+Value0000000000000000000000';
+
+/** Every way an error is shown: message, stack, inspect, JSON. */
+export function assertNoSecret(error: Error, ...secrets: string[]): void {
+  for (const text of [error.message, String(error.stack), inspect(error, { depth: 5 }), JSON.stringify(error)]) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), 'no secret in the error');
+  }
+}
+
+/** `run` signs with a wrong secret: it must fail with the classified mismatch, no secret in it. */
+export async function assertSignatureMismatch(run: () => Promise<unknown>, ...secrets: string[]): Promise<SignatureRejectedError> {
+  const error = await run().then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof SignatureRejectedError, `got ${String(error)}`);
+  assert.equal(error.kind, 'signature-mismatch');
+  assert.equal(error.code, 'ERR_SIGNATURE_MISMATCH');
+  assertNoSecret(error, ...secrets);
+  return error;
+}
+
+type PingableConnection = { request: (params: object, callback: (e: Error | null, r: http.IncomingMessage | null) => void) => void };
+
+/** The pool's resurrection ping goes straight to the connection: HEAD / must be signed and accepted. */
+export async function assertResurrectionPingSigned(client: { connectionPool: unknown }, proxy: VerifyProxy): Promise<void> {
+  const pool = client.connectionPool as { connections: PingableConnection[] };
+  const status = await new Promise<number>((resolve, reject) => {
+    pool.connections[0]!.request({ method: 'HEAD', path: '/', timeout: 3000 }, (error, response) => {
+      if (error) return reject(error);
+      response!.resume();
+      resolve(response!.statusCode!);
+    });
+  });
+  assert.equal(status, 200);
+  const record = proxy.records.at(-1)!;
+  assert.equal(record.method, 'HEAD');
+  assert.equal(record.verdict, 'accepted');
+}
