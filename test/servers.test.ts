@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { groupMembers, isProcessAlive } from '../scripts/servers-lib.js';
 import {
   DEFAULT_SPECS, START_HOOK_TIMEOUT_MS, resolveSpec, skipIfUnavailable, startSearchServer, useSearchServer, type ServerHandle,
@@ -90,5 +92,35 @@ describe('search servers from scripts/servers-lib.ts', function () {
       assert.deepEqual(groupMembers(pid), [], `process group ${pid} still has members`);
       await assert.rejects(fetch(s.url + '/', { signal: AbortSignal.timeout(5000) }));
     });
+
+    it('`npm run server -- start` prints the URL last and leaves it running; `stop` leaves nothing', async function () {
+      this.timeout(START_HOOK_TIMEOUT_MS);
+      if (server?.source !== 'local') this.skip();
+      const start = serverCommand('start', STOP_SPEC);
+      assert.equal(start.status, 0, start.stderr);
+      const url = start.stdout.trim().split('\n').at(-1)!;
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const root = await (await fetch(url + '/', { signal: AbortSignal.timeout(10_000) })).json() as { version: { number: string } };
+      assert.equal(root.version.number, resolveSpec(STOP_SPEC).version);
+      const line = serverCommand('status').stdout.split('\n').find((l) => l.includes(`${url} `)) ?? '';
+      const [id] = line.split(/\s+/);
+      const pid = Number(/pid (\d+)/.exec(line)?.[1]);
+      assert.ok(pid > 0 && isProcessAlive(pid), `status names a live pid for ${url}: "${line}"`);
+
+      // By id, so a server someone started by hand on this machine is left alone.
+      const stop = serverCommand('stop', id!);
+      assert.equal(stop.status, 0, stop.stderr);
+      assert.ok(!isProcessAlive(pid), `pid ${pid} still running after stop`);
+      assert.deepEqual(groupMembers(pid), []);
+      await assert.rejects(fetch(url + '/', { signal: AbortSignal.timeout(5000) }));
+    });
   });
 });
+
+/** The command people and the README use, as a child process (tsx, as `npm run server` runs it). */
+function serverCommand(...args: string[]) {
+  const tsx = join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  return spawnSync(process.execPath, [tsx, join(__dirname, '..', 'scripts', 'server.ts'), ...args], {
+    encoding: 'utf8', timeout: START_HOOK_TIMEOUT_MS, env: { ...process.env, CI: process.env.CI ?? '' },
+  });
+}
