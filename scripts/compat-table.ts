@@ -11,31 +11,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPAT_RESULTS_FILE, type CellResult as Cell, type CompatResults as Results, type StepResult } from './compat-results.js';
 
 const REPO = join(__dirname, '..');
 const START = '<!-- compat-table:start -->';
 const END = '<!-- compat-table:end -->';
-
-interface StepResult { step: string; ok: boolean; error?: string; status?: number; message?: string }
-interface Cell {
-  client: string;
-  clientPackage: string;
-  clientVersion: string;
-  connection: string;
-  option?: string;
-  server: string;
-  serverLabel: string;
-  serverVersion: string;
-  serverFlavor?: string;
-  service: string;
-  works: boolean;
-  summary: string;
-  steps: StepResult[];
-  requests: number;
-  accepted: number;
-  rejected: number;
-}
-interface Results { generatedAt: string; command: string; node: string; complete: boolean; cells: Cell[] }
 
 // Steps that don't depend on an earlier one: their errors are the cause, the others follow.
 const INDEPENDENT = new Set(['info', 'ping', 'createIndex', 'indexDoc', 'bulk']);
@@ -143,7 +123,7 @@ export function render(results: Results): string {
 }
 
 function main(): void {
-  const resultsFile = arg('--results') ?? join(REPO, '.cache', 'compat', 'results.json');
+  const resultsFile = arg('--results') ?? COMPAT_RESULTS_FILE;
   const readmeFile = arg('--readme') ?? join(REPO, 'README.md');
   let results: Results;
   try {

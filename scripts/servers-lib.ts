@@ -464,16 +464,20 @@ export interface Instance {
   startMs?: number;
 }
 
-function procStart(pid: number): number | undefined {
+/** State, process group and start time of a live (non-zombie) pid, from /proc/PID/stat. */
+function procStat(pid: number | string): { pgid: number; start: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm (field 2) may contain spaces and parens, so count fields after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z') return undefined;
-    return Number(rest[19]);
+    return rest[0] === 'Z' ? undefined : { pgid: Number(rest[2]), start: Number(rest[19]) };
   } catch {
     return undefined;
   }
+}
+
+function procStart(pid: number): number | undefined {
+  return procStat(pid)?.start;
 }
 
 export function isAlive(inst: Pick<Instance, 'pid' | 'pidStart'>): boolean {
@@ -731,9 +735,11 @@ export function stopInstanceSync(inst: Instance): void {
   if (isAlive(inst)) killGroupSync(inst.pid, 'SIGTERM');
 }
 
-/** Live (non-zombie) members of a process group, with their command lines. */
-export function groupMembers(pgid: number): Array<{ pid: number; cmdline: string }> {
-  const out: Array<{ pid: number; cmdline: string }> = [];
+interface LiveProcess { pid: number; pgid: number; start: number; cmdline: string }
+
+/** Every live (non-zombie) process, from /proc: pid, process group, start time, command line. */
+function liveProcesses(): LiveProcess[] {
+  const out: LiveProcess[] = [];
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -742,14 +748,18 @@ export function groupMembers(pgid: number): Array<{ pid: number; cmdline: string
   }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
+    const stat = procStat(e);
+    if (stat === undefined) continue;
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) !== pgid || rest[0] === 'Z') continue;
-      out.push({ pid: Number(e), cmdline: readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+      out.push({ pid: Number(e), ...stat, cmdline: readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ') });
     } catch { /* exited while we looked */ }
   }
   return out;
+}
+
+/** Live (non-zombie) members of a process group, with their command lines. */
+export function groupMembers(pgid: number): Array<{ pid: number; cmdline: string }> {
+  return liveProcesses().filter((p) => p.pgid === pgid).map(({ pid, cmdline }) => ({ pid, cmdline }));
 }
 
 /** Whether any process of the server is still running. Once the leader is gone its pid (and
@@ -784,29 +794,16 @@ export function orphanInstances(): Instance[] {
   const known = new Set(listInstances().map((i) => i.pid));
   const prefix = SERVERS_DIR + '/';
   const out: Instance[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const pid = Number(e);
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) !== pid || rest[0] === 'Z' || known.has(pid)) continue;
-      const cmdline = readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const at = cmdline.indexOf(prefix);
-      if (at < 0 || !/\bjava\b/.test(cmdline)) continue;
-      const id = cmdline.slice(at + prefix.length).split(/[/\s]/)[0]!;
-      out.push({
-        id, dir: prefix + id, pid, pidStart: Number(rest[19]), distribution: id.startsWith('opensearch') ? 'opensearch' : 'elasticsearch',
-        version: '', url: '', httpPort: 0, transportPort: 0, javaHome: '', javaMajor: 0, user: '', logFile: '',
-        owner: 'test', ownerPid: 0, startedAt: '',
-      });
-    } catch { /* exited while we looked */ }
+  for (const { pid, pgid, start, cmdline } of liveProcesses()) {
+    if (pgid !== pid || known.has(pid)) continue;
+    const at = cmdline.indexOf(prefix);
+    if (at < 0 || !/\bjava\b/.test(cmdline)) continue;
+    const id = cmdline.slice(at + prefix.length).split(/[/\s]/)[0]!;
+    out.push({
+      id, dir: prefix + id, pid, pidStart: start, distribution: id.startsWith('opensearch') ? 'opensearch' : 'elasticsearch',
+      version: '', url: '', httpPort: 0, transportPort: 0, javaHome: '', javaMajor: 0, user: '', logFile: '',
+      owner: 'test', ownerPid: 0, startedAt: '',
+    });
   }
   return out;
 }

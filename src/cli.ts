@@ -16,11 +16,11 @@ import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readRefusalText } from './adapters/shared.js';
+import { firstHeader, readAll, readRefusalText } from './adapters/shared.js';
 import type { AwsCredentialIdentityProvider } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
 import { AwsSigV4Error, ConfigurationError } from './errors.js';
-import { RequestSigner, type SigningEvent } from './request-signer.js';
+import { isRefusalStatus, RequestSigner, type SigningEvent } from './request-signer.js';
 import { SigningProxy } from './signing-proxy.js';
 import type { AwsCredentialIdentity } from './sigv4.js';
 import { runVerifyProxyCli } from './testing/verify-proxy-cli.js';
@@ -57,7 +57,6 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const out = io.stdout ?? process.stdout;
   const err = io.stderr ?? process.stderr;
-  const env = io.env ?? process.env;
   const fail = (message: string): void => { err.write(`aws-sigv4-connection: ${message}\n`); };
 
   // Its flags belong to the verifying stub's own parser, help included.
@@ -178,10 +177,10 @@ async function request(method: string, rawUrl: string, flags: RequestFlags, io: 
       const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: { ...headers }, body, attempt }, credentials);
       const response = await send(url, method, signed.headers, body, agent);
       const status = response.statusCode ?? 0;
-      if (status === 403 || status === 401 || status === 400) {
+      if (isRefusalStatus(status)) {
         const raw = await readAll(response);
         const text = readRefusalText(raw, response.headers['content-encoding']);
-        const verdict = await signer.onRefusal({ statusCode: status, body: text, date: first(response.headers.date) }, signed, { method, path: pathAndQuery, attempt });
+        const verdict = await signer.onRefusal({ statusCode: status, body: text, date: firstHeader(response.headers.date) }, signed, { method, path: pathAndQuery, attempt });
         if (verdict === 'retry') {
           credentials = await resolved(signer.credentials());
           continue;
@@ -425,19 +424,6 @@ function nonNegative(value: string): number {
 
 async function resolved<T>(value: T | Promise<T>): Promise<T> {
   return value;
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 async function pipeTo(stream: IncomingMessage, out: Writer): Promise<void> {

@@ -4,7 +4,7 @@
  * options, credential cache, retries and errors as the Connections.
  */
 import { Readable } from 'node:stream';
-import { RequestSigner, type AwsSigV4Options } from './request-signer.js';
+import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from './request-signer.js';
 import { ConfigurationError } from './errors.js';
 
 export interface SignedFetchOptions extends AwsSigV4Options {
@@ -45,7 +45,7 @@ export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch
       const { host: _host, ...send } = signed.headers;
       if (signerOptions.host !== undefined) send.host = signed.headers.host!;
       const response = await baseFetch(url, { ...init, method, headers: send, body: body as BodyInit | undefined, signal: init.signal ?? request?.signal });
-      if (response.status !== 403 && response.status !== 401 && response.status !== 400) return response;
+      if (!isRefusalStatus(response.status)) return response;
       const text = await response.clone().text();
       const verdict = await signer.onRefusal({ statusCode: response.status, body: text, date: response.headers.get('date') ?? undefined }, signed, { method, path: pathAndQuery, attempt });
       if (verdict === 'retry') {

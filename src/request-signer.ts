@@ -76,6 +76,11 @@ const DEFAULT_MAX_BUFFERED = 100 * 1024 * 1024;
 
 interface NodeEndpoint { region: string; service: string; host: string }
 
+/** Statuses AWS refuses a signature with (400: a bad x-amz-content-sha256): the answers worth reading for onRefusal(). */
+export function isRefusalStatus(statusCode: number | undefined): boolean {
+  return statusCode === 403 || statusCode === 401 || statusCode === 400;
+}
+
 export class RequestSigner {
   readonly options: Readonly<AwsSigV4Options>;
   /** Server clock minus ours, learned from AWS's Date header after a time-skew refusal. */
@@ -129,7 +134,8 @@ export class RequestSigner {
         region,
         service,
         credentials,
-        signingDate: new Date(Date.now() + this.clockOffsetMs),
+        // Without a learned offset the signer reads the clock itself (and reuses the second's x-amz-date).
+        signingDate: this.clockOffsetMs === 0 ? undefined : new Date(Date.now() + this.clockOffsetMs),
         contentSha256: this.options.contentSha256,
         payloadHash: input.payloadHash,
       },

@@ -13,10 +13,10 @@ import { createHash } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Duplex, Readable } from 'node:stream';
-import { readRefusalText } from './adapters/shared.js';
+import type { Duplex } from 'node:stream';
+import { firstHeader, readAll, readRefusalText } from './adapters/shared.js';
 import { ConfigurationError, type AwsSigV4Error } from './errors.js';
-import { RequestSigner, type AwsSigV4Options, type Signed } from './request-signer.js';
+import { isRefusalStatus, RequestSigner, type AwsSigV4Options, type Signed } from './request-signer.js';
 import type { AwsCredentialIdentity } from './sigv4.js';
 
 export interface SigningProxyOptions {
@@ -194,10 +194,10 @@ export class SigningProxy {
         return;
       }
       const status = upstream.statusCode ?? 502;
-      if (status === 403 || status === 401 || status === 400) {
+      if (isRefusalStatus(status)) {
         const raw = await readAll(upstream);
         const verdict = await this.signer.onRefusal(
-          { statusCode: status, body: readRefusalText(raw, upstream.headers['content-encoding']), date: firstValue(upstream.headers.date) },
+          { statusCode: status, body: readRefusalText(raw, upstream.headers['content-encoding']), date: firstHeader(upstream.headers.date) },
           signed,
           { method, path: pathAndQuery, attempt },
         );
@@ -344,15 +344,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body?: Buffer;
   });
 }
 
-function readAll(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}
-
 /**
  * An `es` refusal echoes the canonical request it computed, x-amz-security-token line
  * included: the proxy passes the refusal on, but not the token.
@@ -371,10 +362,6 @@ function scrubRefusal(upstream: IncomingMessage, raw: Buffer, signed: Signed): {
   }
   kept.push('content-length', String(payload.length));
   return { head: kept, payload };
-}
-
-function firstValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function describe(error: unknown): string {

@@ -501,11 +501,15 @@ let lastAmzDate = '';
 
 /** `YYYYMMDDTHHMMSSZ`; the string of the current second is reused, since most requests share it. */
 export function toAmzDate(date: Date): string {
-  const ms = date.getTime();
+  return amzDateAt(date.getTime());
+}
+
+/** The same from epoch milliseconds, so reading the clock costs no Date object unless the second is new. */
+function amzDateAt(ms: number): string {
   if (Number.isNaN(ms)) throw new ConfigurationError('ERR_INVALID_OPTIONS', 'options.signingDate is an invalid Date.');
   const second = Math.floor(ms / 1000);
   if (second === lastSecond) return lastAmzDate;
-  const iso = date.toISOString();
+  const iso = new Date(ms).toISOString();
   const amzDate = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
   lastSecond = second;
   lastAmzDate = amzDate;
@@ -553,10 +557,7 @@ function prepare(request: SignableRequest, options: SignOptions, headerForm: boo
   }
   const credentials = assertCredentials(options.credentials);
   const wire = parseWireUrl(request.url);
-  // The clock read without a Date object: only a new second needs one (for toISOString).
-  const signingDate = options.signingDate;
-  const now = signingDate === undefined ? Date.now() : 0;
-  const amzDate = signingDate === undefined && Math.floor(now / 1000) === lastSecond ? lastAmzDate : toAmzDate(signingDate ?? new Date(now));
+  const amzDate = options.signingDate === undefined ? amzDateAt(Date.now()) : toAmzDate(options.signingDate);
 
   const out: Record<string, string> = {};
   const toSign: HeadersToSign = new Map();

@@ -18,9 +18,8 @@ import { signature, signingKey } from '../src/sigv4.js';
 import { VerifyProxy, type VerifyProxyCredentials } from '../src/testing/index.js';
 import { startStub, useSignedStack } from './support/stack.js';
 import { startTcpForward, type TcpForward } from './support/tcp-forward.js';
+import { CLI, REPO, runCli, type CliRun } from './support/cli-run.js';
 
-const REPO = join(__dirname, '..');
-const CLI = join(REPO, 'src', 'cli.ts');
 const BIN = join(REPO, 'dist', 'cjs', 'cli.js');
 
 /** Test-only temporary credentials: the token makes `es` echo it in refusals, which must never be printed. */
@@ -31,11 +30,7 @@ const TEMP = {
 };
 const SECRETS = [TEMP.secretAccessKey, TEMP.sessionToken];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** An environment with nothing of the machine's AWS setup: no profile, no metadata service. */
 function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -55,17 +50,7 @@ function credentialEnv(c: { accessKeyId: string; secretAccessKey: string; sessio
 }
 
 function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string | Buffer; bin?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const argv = options.bin ? [options.bin, ...args] : ['--import', 'tsx', CLI, ...args];
-    const child = spawn(process.execPath, argv, { env: options.env ?? cleanEnv(), cwd: REPO });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input);
-  });
+  return runCli(args, { ...options, env: options.env ?? cleanEnv() });
 }
 
 function assertNoSecrets(text: string, extra: string[] = []): void {

@@ -96,6 +96,15 @@ describe('CredentialCache', () => {
   let clock: FakeClock;
   const cache = (source: ConstructorParameters<typeof CredentialCache>[0], options: CredentialCacheOptions = {}) =>
     new CredentialCache(source, { now: clock.now, ...options });
+  /** A cache over a controlled provider, filled once with `first`: the start of the refresh tests. */
+  async function warmCache(first: AwsCredentialIdentity) {
+    const { provider, calls } = controlled();
+    const c = cache(provider);
+    const p = c.get();
+    calls[0]!.resolve(first);
+    await p;
+    return { c, calls };
+  }
 
   beforeEach(() => {
     clock = new FakeClock();
@@ -139,12 +148,8 @@ describe('CredentialCache', () => {
 
   describe('early refresh', () => {
     it('refreshes in the background from expiration minus the margin (with at most 30 s jitter), answering synchronously meanwhile', async () => {
-      const { provider, calls } = controlled();
-      const c = cache(provider);
       const first = creds(T0 + HOUR);
-      const p = c.get();
-      calls[0]!.resolve(first);
-      await p;
+      const { c, calls } = await warmCache(first);
 
       // Before the earliest jittered refresh moment: no call.
       clock.set(T0 + HOUR - 5 * MIN - 30_000 - 1);
@@ -171,12 +176,8 @@ describe('CredentialCache', () => {
     });
 
     it('stops using credentials at expiration minus the safety margin: then get() waits for the provider', async () => {
-      const { provider, calls } = controlled();
-      const c = cache(provider);
       const first = creds(T0 + HOUR);
-      const p = c.get();
-      calls[0]!.resolve(first);
-      await p;
+      const { c, calls } = await warmCache(first);
 
       clock.set(T0 + HOUR - 15_000 - 1);
       assert.equal(keyOf(c.get()), first.accessKeyId, 'still usable 1 ms before the safety margin');
@@ -192,11 +193,7 @@ describe('CredentialCache', () => {
     });
 
     it('caps the margin and the safety at a half and a quarter of a short lifetime (20 s credentials)', async () => {
-      const { provider, calls } = controlled();
-      const c = cache(provider);
-      const p = c.get();
-      calls[0]!.resolve(creds(T0 + 20_000));
-      await p;
+      const { c, calls } = await warmCache(creds(T0 + 20_000));
       // margin = 10 s, jitter <= 2 s, safety = 5 s.
       clock.set(T0 + 8_000 - 1);
       c.get();
@@ -214,11 +211,7 @@ describe('CredentialCache', () => {
       const moments = new Set<number>();
       for (let i = 0; i < 20; i++) {
         clock.set(T0);
-        const { provider, calls } = controlled();
-        const c = cache(provider);
-        const p = c.get();
-        calls[0]!.resolve(creds(T0 + HOUR));
-        await p;
+        const { c, calls } = await warmCache(creds(T0 + HOUR));
         clock.set(T0 + HOUR - 5 * MIN - 30_000);
         while (calls.length === 1) {
           clock.advance(250);

@@ -6,8 +6,6 @@
  * (`expectedHost`) as AWS would behind a real tunnel. Real OpenSearch answers behind it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigV4Connection } from '../src/opensearch.js';
@@ -15,6 +13,7 @@ import { SignatureRejectedError } from '../src/index.js';
 import { SigningProxy } from '../src/signing-proxy.js';
 import { useSignedStack } from './support/stack.js';
 import { startTcpForward, type TcpForward } from './support/tcp-forward.js';
+import { runCli } from './support/cli-run.js';
 
 const DOMAIN = 'vpc-logs-abc.eu-west-1.es.amazonaws.com';
 const CREDENTIALS = { accessKeyId: 'AKIDHOSTOPTION000001', secretAccessKey: 'host/Option+Secret0123456789abcdefghijk' };
@@ -77,15 +76,7 @@ describe('host option: signing for the VPC domain through a local port forward',
       PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
     };
-    const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'cli.ts'), ...args], { env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = (args: string[]) => runCli(args, { env });
     const ok = await run(['request', 'GET', `${forward.url}/_cluster/health`, '--host', DOMAIN]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(JSON.parse(ok.stdout).status, /green|yellow/);

@@ -11,9 +11,9 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { RequestSigner, type AwsSigV4Options, type Signed } from '../request-signer.js';
+import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
-import { isStream, lowerCaseHeaders, readRefusalText, refuseSniffing } from './shared.js';
+import { firstHeader, isStream, lowerCaseHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -124,18 +124,17 @@ export function withSigV4Callback<T extends ConnectionClass>(
       const outgoing: CallbackRequestParams = { ...params, body, headers: {} };
       // opensearch-js copies `params.auth` onto http.request's options (Basic auth): never with SigV4.
       delete outgoing.auth;
+      // The client's own path building (node path prefix, querystring), so the path signed is
+      // the one sent; super.request builds it again, a few string joins.
       const pathAndQuery = this.buildRequestObject(outgoing).path;
-      const headers = lowerCaseHeaders(this.headers, params.headers);
-      if (body !== undefined && body !== null && body.length > 0 && headers['content-length'] === undefined) {
-        headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
-      }
+      const headers = withContentLength(lowerCaseHeaders(this.headers, params.headers), body);
       const signed = signer.sign({ method: params.method, nodeUrl: this.url, pathAndQuery, headers, body, payloadHash, attempt }, credentials);
       outgoing.headers = signed.headers;
       state.inner = super.request(outgoing, (error, response) => {
-        if (error !== null || response === null || !isRefusal(response.statusCode)) return done(error, response);
-        readRefusal(response).then(async (raw) => {
+        if (error !== null || response === null || !isRefusalStatus(response.statusCode)) return done(error, response);
+        readAll(response).then(async (raw) => {
           const verdict = await signer.onRefusal(
-            { statusCode: response.statusCode!, body: readRefusalText(raw, response.headers['content-encoding']), date: headerString(response.headers.date) },
+            { statusCode: response.statusCode!, body: readRefusalText(raw, response.headers['content-encoding']), date: firstHeader(response.headers.date) },
             signed,
             { method: params.method, path: pathAndQuery, attempt },
           );
@@ -151,23 +150,6 @@ export function withSigV4Callback<T extends ConnectionClass>(
   }
 
   return AwsSigV4Connection as unknown as AwsSigV4CallbackConnection<T>;
-}
-
-function isRefusal(statusCode: number | undefined): boolean {
-  return statusCode === 403 || statusCode === 401 || statusCode === 400;
-}
-
-function headerString(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function readRefusal(response: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => resolve(Buffer.concat(chunks)));
-    response.on('error', reject);
-  });
 }
 
 /** A response that was read to be classified, handed on with its bytes intact. */

@@ -7,8 +7,8 @@
  */
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
-import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
-import { isStream, lowerCaseHeaders, readRefusalText, refuseSniffing } from './shared.js';
+import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from '../request-signer.js';
+import { firstHeader, isStream, lowerCaseHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 import type { ConnectionClass, SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -79,16 +79,13 @@ export function withSigV4Promise<T extends ConnectionClass>(
       for (let attempt = 0; ; attempt++) {
         // The 8.x HttpConnection ignores a signal that was aborted before it is called.
         if (options.signal?.aborted) throw new RequestAbortedError('Request aborted');
-        const headers = lowerCaseHeaders(this.headers, params.headers);
-        if (body !== undefined && body !== null && body.length > 0 && headers['content-length'] === undefined) {
-          headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
-        }
+        const headers = withContentLength(lowerCaseHeaders(this.headers, params.headers), body);
         const signed = signer.sign({ method: params.method, nodeUrl: this.url, pathAndQuery, headers, body, payloadHash, attempt }, creds);
         const response = await super.request({ ...params, body, headers: signed.headers }, options);
-        if (response.statusCode !== 403 && response.statusCode !== 401 && response.statusCode !== 400) return response;
+        if (!isRefusalStatus(response.statusCode)) return response;
         const raw = await bodyBytes(response.body);
         const verdict = await signer.onRefusal(
-          { statusCode: response.statusCode, body: readRefusalText(raw, response.headers['content-encoding']), date: first(response.headers.date) },
+          { statusCode: response.statusCode, body: readRefusalText(raw, response.headers['content-encoding']), date: firstHeader(response.headers.date) },
           signed,
           { method: params.method, path: pathAndQuery, attempt },
         );
@@ -114,10 +111,6 @@ export function withSigV4Promise<T extends ConnectionClass>(
   }
 
   return AwsSigV4Connection as unknown as AwsSigV4PromiseConnection<T>;
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 async function bodyBytes(body: unknown): Promise<Buffer> {

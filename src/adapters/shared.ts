@@ -58,3 +58,26 @@ export function readRefusalText(raw: Buffer, encoding: string | string[] | undef
   }
   return raw.toString('utf8');
 }
+
+/** The headers the connection will send, with a content-length when the client left none: it is signed. */
+export function withContentLength(headers: Record<string, string>, body: string | Buffer | null | undefined): Record<string, string> {
+  if (body !== undefined && body !== null && body.length > 0 && headers['content-length'] === undefined) {
+    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  }
+  return headers;
+}
+
+/** The first value of a response header node may have folded into an array. */
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A whole stream's bytes (a refusal to classify, stdin): small by nature, so held at once. */
+export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
