@@ -1,5 +1,5 @@
 /**
- * The compatibility matrix's results file: written by test/compat.test.ts, rendered into
+ * The compatibility matrix's results file: written by test/integration/compat.test.ts, rendered into
  * the README by scripts/compat-table.ts. One definition, so writer and reader agree.
  */
 import { join } from 'node:path';

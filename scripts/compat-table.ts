@@ -1,10 +1,10 @@
 /**
  * `npm run compat`: turns the measured compatibility matrix (.cache/compat/results.json,
- * written by test/compat.test.ts) into the README table between
+ * written by test/integration/compat.test.ts) into the README table between
  * `<!-- compat-table:start -->` and `<!-- compat-table:end -->`. It only renders what was
  * measured: run the test first.
  *
- *   npx mocha --no-config -n import=tsx --timeout 300000 --exit test/compat.test.ts && npm run compat
+ *   npx mocha --no-config -n import=tsx --timeout 300000 --exit test/integration/compat.test.ts && npm run compat
  *
  * Options: --results <file> (default .cache/compat/results.json), --readme <file> (default
  * README.md), --stdout (print the block instead of writing the README).
@@ -130,7 +130,7 @@ function main(): void {
     results = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
   } catch (error) {
     process.stderr.write(`cannot read ${resultsFile} (${(error as Error).message}); measure first:\n` +
-      '  npx mocha --no-config -n import=tsx --timeout 300000 --exit test/compat.test.ts\n');
+      '  npx mocha --no-config -n import=tsx --timeout 300000 --exit test/integration/compat.test.ts\n');
     process.exit(1);
   }
   if (!results.complete) process.stderr.write('warning: the results are from a partial run; missing cells show as "not measured"\n');

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sends the parity cases the way Python users do it today, for test/python-parity.test.ts.
+"""Sends the parity cases the way Python users do it today, for test/integration/python-parity.test.ts.
 
 One run = one signer setup. Reads JSON from stdin:
   {"signer": "...", "url": "http://127.0.0.1:PORT", "region": "...", "service": "es",

@@ -1,4 +1,4 @@
-// Preload for test/sigv4-fallback.test.ts: makes this process look like Node 18 / < 20.12,
+// Preload for test/conformance/sigv4-fallback.test.ts: makes this process look like Node 18 / < 20.12,
 // which have no crypto.hash, so the signer takes its createHash/createHmac path.
 const crypto = require('node:crypto');
 delete crypto.hash;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { resolveEndpoint, ConfigurationError } from '../src/index.js';
+import { resolveEndpoint, ConfigurationError } from '../../src/index.js';
 
 describe('resolveEndpoint: region and service from every AWS host form', () => {
   const noEnv = { env: {} };

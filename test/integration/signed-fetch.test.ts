@@ -10,9 +10,9 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { ConfigurationError, createSignedFetch, signRequest, SignatureRejectedError, type AwsCredentialIdentityProvider } from '../src/index.js';
-import { VerifyProxy } from '../src/testing/index.js';
-import { LocalSts } from './support/local-sts.js';
+import { ConfigurationError, createSignedFetch, signRequest, SignatureRejectedError, type AwsCredentialIdentityProvider } from '../../src/index.js';
+import { VerifyProxy } from '../../src/testing/index.js';
+import { LocalSts } from '../support/local-sts.js';
 
 /** The source identity, in the "tooling" account; it may assume the API caller role of another account. */
 const SOURCE = { accessKeyId: 'AKIDSOURCEACCT000001', secretAccessKey: 'source/Account+Secret0123456789abcdefgh' };

@@ -8,10 +8,10 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import * as os3 from '@opensearch-project/opensearch';
 import * as os2 from 'os2';
-import { AwsSigV4Connection as EntryConnection, withAwsSigV4 } from '../src/opensearch.js';
-import { ConfigurationError, type AwsSigV4Options } from '../src/index.js';
-import { startStub, useSignedStack, TLS, type Stack } from './support/stack.js';
-import { assertResurrectionPingSigned, assertSignatureMismatch, WRONG_SECRET } from './support/assertions.js';
+import { AwsSigV4Connection as EntryConnection, withAwsSigV4 } from '../../src/opensearch.js';
+import { ConfigurationError, type AwsSigV4Options } from '../../src/index.js';
+import { startStub, useSignedStack, TLS, type Stack } from '../support/stack.js';
+import { assertResurrectionPingSigned, assertSignatureMismatch, WRONG_SECRET } from '../support/assertions.js';
 
 type ClientModule = typeof os3;
 const CLIENTS: Array<{ major: number; mod: ClientModule }> = [

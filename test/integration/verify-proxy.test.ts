@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import aws4 from 'aws4';
-import { VerifyProxy, type Verdict, type VerifyProxyCredentials, type VerifyProxyOptions } from '../src/testing/index.js';
-import { runVerifyProxyCli } from '../src/testing/verify-proxy-cli.js';
+import { VerifyProxy, type Verdict, type VerifyProxyCredentials, type VerifyProxyOptions } from '../../src/testing/index.js';
+import { runVerifyProxyCli } from '../../src/testing/verify-proxy-cli.js';
 
 const HOST = 'search-logs-abc.us-east-1.es.amazonaws.com';
 const KEY: VerifyProxyCredentials = { accessKeyId: 'AKIDVERIFYPROXY', secretAccessKey: 'verify/Proxy+Secret0123456789abcdefghij' };
@@ -197,7 +197,7 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
     });
 
     it('every request botocore signed in the shared probes (es, aoss, execute-api), and echoes its canonical request on a bad signature', async () => {
-      const file = path.join(__dirname, '..', '..', 'shared', 'sigv4-test-suite', 'derived', 'botocore-probes.json');
+      const file = path.join(__dirname, '..', '..', '..', 'shared', 'sigv4-test-suite', 'derived', 'botocore-probes.json');
       interface Probe {
         name: string;
         request: {

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { groupMembers, isProcessAlive } from '../scripts/servers-lib.js';
+import { groupMembers, isProcessAlive } from '../../scripts/servers-lib.js';
 import {
   DEFAULT_SPECS, START_HOOK_TIMEOUT_MS, resolveSpec, skipIfUnavailable, startSearchServer, useSearchServer, type ServerHandle,
-} from './support/servers.js';
+} from '../support/servers.js';
 
 const STOP_SPEC = 'opensearch@2';
 
@@ -119,8 +119,8 @@ describe('search servers from scripts/servers-lib.ts', function () {
 
 /** The command people and the README use, as a child process (tsx, as `npm run server` runs it). */
 function serverCommand(...args: string[]) {
-  const tsx = join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  return spawnSync(process.execPath, [tsx, join(__dirname, '..', 'scripts', 'server.ts'), ...args], {
+  const tsx = join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  return spawnSync(process.execPath, [tsx, join(__dirname, '..', '..', 'scripts', 'server.ts'), ...args], {
     encoding: 'utf8', timeout: START_HOOK_TIMEOUT_MS, env: { ...process.env, CI: process.env.CI ?? '' },
   });
 }

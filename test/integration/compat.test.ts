@@ -13,19 +13,19 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { COMPAT_RESULTS_FILE, STEPS, type CellResult, type CompatResults, type Step, type StepResult } from '../scripts/compat-results.js';
+import { COMPAT_RESULTS_FILE, STEPS, type CellResult, type CompatResults, type Step, type StepResult } from '../../scripts/compat-results.js';
 import * as os3 from '@opensearch-project/opensearch';
 import * as os2 from 'os2';
 import * as es713 from 'es713';
 import * as es7 from 'es7';
 import * as es8 from 'es8';
 import * as es9 from 'es9';
-import { withSigV4Callback, type ConnectionClass } from '../src/adapters/callback-connection.js';
-import { withSigV4Promise } from '../src/adapters/promise-connection.js';
-import type { AwsSigV4Options } from '../src/index.js';
-import { useSignedStack } from './support/stack.js';
+import { withSigV4Callback, type ConnectionClass } from '../../src/adapters/callback-connection.js';
+import { withSigV4Promise } from '../../src/adapters/promise-connection.js';
+import type { AwsSigV4Options } from '../../src/index.js';
+import { useSignedStack } from '../support/stack.js';
 
-const REPO = join(__dirname, '..');
+const REPO = join(__dirname, '..', '..');
 
 // ---------------------------------------------------------------------------------------
 // Clients: one driver per API family, so that every client runs the same scenario.

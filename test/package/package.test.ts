@@ -10,10 +10,10 @@ import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { VerifyProxy } from '../src/testing/index.js';
-import { startStub, TEST_CREDENTIALS } from './support/stack.js';
+import type { VerifyProxy } from '../../src/testing/index.js';
+import { startStub, TEST_CREDENTIALS } from '../support/stack.js';
 
-const REPO = resolve(__dirname, '..');
+const REPO = resolve(__dirname, '..', '..');
 const NM = join(REPO, 'node_modules');
 
 interface Case {

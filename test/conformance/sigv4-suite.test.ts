@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { signRequest, presignRequest, removeDotSegments } from '../src/sigv4.js';
-import { loadCases, readSuiteFile, SUITE_DIR, toSignArgs, signatureOf, type SuiteCase } from './support/suite.js';
+import { signRequest, presignRequest, removeDotSegments } from '../../src/sigv4.js';
+import { loadCases, readSuiteFile, SUITE_DIR, toSignArgs, signatureOf, type SuiteCase } from '../support/suite.js';
 
 interface Tally { passed: number; skipped: Map<string, string> }
 

@@ -15,11 +15,11 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Client } from '@opensearch-project/opensearch';
-import { AwsSigV4Connection } from '../src/opensearch.js';
-import { signRequest } from '../src/index.js';
-import type { VerifiedRequestRecord } from '../src/testing/index.js';
-import { findPython, requireOrSkip } from './support/python.js';
-import { useSignedStack } from './support/stack.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { signRequest } from '../../src/index.js';
+import type { VerifiedRequestRecord } from '../../src/testing/index.js';
+import { findPython, requireOrSkip } from '../support/python.js';
+import { useSignedStack } from '../support/stack.js';
 
 const INDEX = 'py-parity';
 /** Temporary credentials, so every signer has to carry a session token too. Test-only values. */
@@ -111,7 +111,7 @@ interface Cell {
 }
 
 const PYTHON_MODULES = ['requests', 'botocore', 'aws_requests_auth', 'requests_aws4auth', 'opensearchpy', 'elasticsearch'];
-const SCRIPT = join(__dirname, 'support', 'python_signers.py');
+const SCRIPT = join(__dirname, '..', 'support', 'python_signers.py');
 
 /** Async on purpose: the stub runs in this process and must answer while Python waits. */
 function runPython(python: string, input: unknown): Promise<{ results: PythonResult[] }> {

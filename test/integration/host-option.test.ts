@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
-import { AwsSigV4Connection } from '../src/opensearch.js';
-import { SignatureRejectedError } from '../src/index.js';
-import { SigningProxy } from '../src/signing-proxy.js';
-import { useSignedStack } from './support/stack.js';
-import { startTcpForward, type TcpForward } from './support/tcp-forward.js';
-import { runCli } from './support/cli-run.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { SignatureRejectedError } from '../../src/index.js';
+import { SigningProxy } from '../../src/signing-proxy.js';
+import { useSignedStack } from '../support/stack.js';
+import { startTcpForward, type TcpForward } from '../support/tcp-forward.js';
+import { runCli } from '../support/cli-run.js';
 
 const DOMAIN = 'vpc-logs-abc.eu-west-1.es.amazonaws.com';
 const CREDENTIALS = { accessKeyId: 'AKIDHOSTOPTION000001', secretAccessKey: 'host/Option+Secret0123456789abcdefghijk' };

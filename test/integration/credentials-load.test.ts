@@ -3,17 +3,17 @@
 // local STS that issues 20-s credentials (registered with the stub, which refuses them once
 // expired). Each run prints its figures; none prints a secret.
 //
-//   npx mocha --no-config -n import=tsx --extension ts --timeout 300000 test/credentials-load.test.ts
+//   npx mocha --no-config -n import=tsx --extension ts --timeout 300000 test/integration/credentials-load.test.ts
 //
 // Whole file: about 2.5 minutes (two 60-s runs), plus the server start when not shared.
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@opensearch-project/opensearch';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { AwsSigV4Connection } from '../src/opensearch.js';
-import type { AwsCredentialIdentityProvider, AwsSigV4Options } from '../src/index.js';
-import { LocalSts } from './support/local-sts.js';
-import { useSignedStack } from './support/stack.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import type { AwsCredentialIdentityProvider, AwsSigV4Options } from '../../src/index.js';
+import { LocalSts } from '../support/local-sts.js';
+import { useSignedStack } from '../support/stack.js';
 
 const ROLE_ARN = 'arn:aws:iam::210987654321:role/load-writer';
 const STEADY_MS = 60_000;

@@ -4,9 +4,9 @@
 // print the secret and the token.
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { CredentialCache, type AwsCredentialIdentityProvider, type CredentialCacheOptions } from '../src/credentials.js';
-import { ConfigurationError, CredentialsError } from '../src/errors.js';
-import type { AwsCredentialIdentity } from '../src/sigv4.js';
+import { CredentialCache, type AwsCredentialIdentityProvider, type CredentialCacheOptions } from '../../src/credentials.js';
+import { ConfigurationError, CredentialsError } from '../../src/errors.js';
+import type { AwsCredentialIdentity } from '../../src/sigv4.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

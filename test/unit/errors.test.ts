@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import {
   AwsSigV4Error, ConfigurationError, CredentialCache, CredentialsError, RequestSigner, SignatureRejectedError,
   classifyRejection, createSignedFetch, signRequest,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYzzSECRETzz';
 const TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLEzzTOKENzzAAAAAAAAAAAAAAAAAAAAAAAA+/==';

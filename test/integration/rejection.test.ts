@@ -12,10 +12,10 @@ import http, { type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
-import { AwsSigV4Connection } from '../src/opensearch.js';
-import { classifyRejection, createSignedFetch, SignatureRejectedError, type AwsSigV4Options, type SigningEvent } from '../src/index.js';
-import type { VerifyProxy } from '../src/testing/index.js';
-import { startStub } from './support/stack.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { classifyRejection, createSignedFetch, SignatureRejectedError, type AwsSigV4Options, type SigningEvent } from '../../src/index.js';
+import type { VerifyProxy } from '../../src/testing/index.js';
+import { startStub } from '../support/stack.js';
 
 const TEMP = {
   accessKeyId: 'ASIAREJECTION0000001',

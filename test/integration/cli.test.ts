@@ -13,12 +13,12 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SigningProxy, type SigningProxyLogEntry } from '../src/signing-proxy.js';
-import { signature, signingKey } from '../src/sigv4.js';
-import { VerifyProxy, type VerifyProxyCredentials } from '../src/testing/index.js';
-import { startStub, useSignedStack } from './support/stack.js';
-import { startTcpForward, type TcpForward } from './support/tcp-forward.js';
-import { CLI, REPO, runCli, type CliRun } from './support/cli-run.js';
+import { SigningProxy, type SigningProxyLogEntry } from '../../src/signing-proxy.js';
+import { signature, signingKey } from '../../src/sigv4.js';
+import { VerifyProxy, type VerifyProxyCredentials } from '../../src/testing/index.js';
+import { startStub, useSignedStack } from '../support/stack.js';
+import { startTcpForward, type TcpForward } from '../support/tcp-forward.js';
+import { CLI, REPO, runCli, type CliRun } from '../support/cli-run.js';
 
 const BIN = join(REPO, 'dist', 'cjs', 'cli.js');
 

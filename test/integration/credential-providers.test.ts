@@ -14,11 +14,11 @@ import { Client } from '@opensearch-project/opensearch';
 import {
   fromContainerMetadata, fromEnv, fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile,
 } from '@aws-sdk/credential-providers';
-import { AwsSigV4Connection } from '../src/opensearch.js';
-import { CredentialsError, type AwsSigV4Options } from '../src/index.js';
-import { VerifyProxy, type VerifyProxyCredentials } from '../src/testing/index.js';
-import { LocalSts } from './support/local-sts.js';
-import { ContainerCredentialsServer } from './support/container-credentials.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { CredentialsError, type AwsSigV4Options } from '../../src/index.js';
+import { VerifyProxy, type VerifyProxyCredentials } from '../../src/testing/index.js';
+import { LocalSts } from '../support/local-sts.js';
+import { ContainerCredentialsServer } from '../support/container-credentials.js';
 
 const REGION = 'us-east-1';
 // Test-only identities the stand-ins know; not AWS secrets.

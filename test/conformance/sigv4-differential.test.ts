@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { signRequest } from '../src/sigv4.js';
-import { findPython, requireOrSkip, runPythonJson } from './support/python.js';
-import { SUITE_DIR, toSignArgs, type OracleRequest } from './support/suite.js';
+import { signRequest } from '../../src/sigv4.js';
+import { findPython, requireOrSkip, runPythonJson } from '../support/python.js';
+import { SUITE_DIR, toSignArgs, type OracleRequest } from '../support/suite.js';
 
 interface OracleResult { canonical_request: string; string_to_sign: string; signature: string; botocore_version: string; error?: string }
 
@@ -148,7 +148,7 @@ describe('differential: signRequest vs botocore SigV4Auth', function () {
         }
       }
     });
-    console.log(`    seed ${seed}: ${count} requests, ${differences} differences (botocore ${results[0]?.botocore_version}); replay: DIFF_SEED=${seed} npx mocha test/sigv4-differential.test.ts`);
+    console.log(`    seed ${seed}: ${count} requests, ${differences} differences (botocore ${results[0]?.botocore_version}); replay: DIFF_SEED=${seed} npx mocha test/conformance/sigv4-differential.test.ts`);
     assert.equal(differences, 0, first.join('\n\n'));
   });
 });
