@@ -6,7 +6,7 @@
  *
  *   npm run bench                      # everything, ~5-8 min on 2 cores; starts OpenSearch 3 (or uses OPENSEARCH_URL)
  *   npm run bench -- --quick           # CI smoke: each contender runs and verifies; no timing judged
- *   npm run bench -- --only micro,memory,e2e,credentials
+ *   npm run bench -- --only micro,memory,e2e,credentials,size
  *   npm run bench -- --docs 100000 --out bench/results.md
  *
  * Exit status 1 when a contender fails verification or a section fails to run; a missed
@@ -20,9 +20,10 @@ import { loadAvg, machine, packageVersions } from './lib/machine.js';
 import { runMemory } from './lib/memory.js';
 import { microPlans, runScenario, type ScenarioResult } from './lib/micro.js';
 import { renderMarkdown, targets, updateReadme, type Results } from './lib/report.js';
+import { measureSizes } from './lib/size.js';
 import { formatNs } from './lib/timing.js';
 
-const SECTIONS = ['micro', 'memory', 'e2e', 'credentials'] as const;
+const SECTIONS = ['micro', 'memory', 'e2e', 'credentials', 'size'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -143,6 +144,10 @@ async function main(): Promise<number> {
     if (failed.length > 0) throw new Error(`memory children failed: ${failed.map((m) => `${m.id}/${m.kind}`).join(', ')}`);
   });
   await section('e2e', () => e2eSection(args, results));
+  await section('size', async () => {
+    results.size = await measureSizes();
+    for (const row of results.size) log(`  ${row.id}: ${row.gzipBytes === undefined ? row.error : `${row.gzipBytes} B gzipped`}`);
+  });
 
   results.seconds = (Date.now() - started) / 1000;
   results.loadAtEnd = loadAvg();

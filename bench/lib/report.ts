@@ -6,6 +6,7 @@ import type { E2eResult } from './e2e.js';
 import type { MachineInfo } from './machine.js';
 import type { MemoryRow } from './memory.js';
 import type { ScenarioResult } from './micro.js';
+import type { SizeRow } from './size.js';
 import { formatNs } from './timing.js';
 
 export interface Results {
@@ -22,6 +23,7 @@ export interface Results {
   e2e?: E2eResult;
   e2eSkipped?: string;
   credentials?: CredentialsResult;
+  size?: SizeRow[];
   errors: string[];
 }
 
@@ -67,6 +69,10 @@ export function targets(r: Results, reference: 'ours' | 'candidate' = 'ours'): T
   judge('end to end: signed bulk throughput vs unsigned', r.e2e?.pairedRatio, '≥ 97%', (v) => v >= 0.97, pct);
   const cache = r.credentials?.rows.find((c) => c.id === 'cache-provider')?.nsPerOp;
   judge('cached credentials, per request', cache, '< 1 µs', (v) => v < 1000, formatNs);
+  const gz = (id: string) => r.size?.find((x) => x.id === id)?.gzipBytes;
+  const [oursGz, aws4fetchGz] = [gz('ours'), gz('aws4fetch')];
+  judge('web bundle, gzipped: ours vs aws4fetch', oursGz === undefined || aws4fetchGz === undefined ? undefined : oursGz / aws4fetchGz,
+    '< 100% of its size', (v) => v < 1, (v) => `${oursGz} B vs ${aws4fetchGz} B (${pct(v)})`);
   return out;
 }
 
@@ -135,6 +141,8 @@ export function renderMarkdown(r: Results): string {
       parts.push(lines.join('\n'));
     }
   }
+
+  if (r.size !== undefined) parts.push(renderSize(r.size));
 
   if (r.memory !== undefined) {
     const ids: string[] = [];
@@ -216,3 +224,16 @@ export function updateReadme(markdown: string, readme: string): string {
   return `${readme}: performance section updated`;
 }
 
+
+function renderSize(rows: SizeRow[]): string {
+  const bytes = (n: number | undefined) => (n === undefined ? '—' : `${n.toLocaleString('en-US')} B`);
+  return [
+    '## Bundle size: what a web signer adds to a Worker or browser bundle',
+    '',
+    'The import below bundled by esbuild (ESM, platform browser, minified, dependencies included, unused exports dropped), then gzip -9 (zlib). A Node built-in in the graph fails the bundle.',
+    '',
+    table(['contender', 'import', 'minified', 'gzipped'], rows.map((x) => [
+      x.label, `\`${x.source.replace(/;? export .*$/, '')}\``, x.error ?? bytes(x.minifiedBytes), x.error === undefined ? bytes(x.gzipBytes) : '—',
+    ])),
+  ].join('\n');
+}
