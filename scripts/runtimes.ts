@@ -62,7 +62,7 @@ export function ensureRuntime(name: RuntimeName): RuntimeInfo {
       execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', '--loglevel', 'error', `${pin.pkg}@${pin.version}`],
         { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     } catch (error) {
-      const detail = outputOf(error).trim().split('\n').slice(-3).join(' ');
+      const detail = outputOf(error).trim().split('\n').slice(0, 2).join(' ');
       throw new RuntimeUnavailableError(name, `npm install ${pin.pkg}@${pin.version} failed: ${detail}`);
     }
     fetched = true;
