@@ -1,73 +1,24 @@
 /**
  * `createSignedFetch`: the global `fetch`, signed with SigV4, for any AWS service that takes
  * IAM-signed HTTP (API Gateway `execute-api`, Lambda function URLs, OpenSearch). Same
- * options, credential cache, retries and errors as the Connections.
+ * options, credential cache, retries and errors as the Connections. The loop is
+ * signed-fetch.ts, shared with the web entry; this adds node:crypto signing and Node
+ * stream bodies.
  */
 import { Readable } from 'node:stream';
-import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from './request-signer.js';
-import { ConfigurationError } from './errors.js';
+import { RequestSigner, type AwsSigV4Options } from './request-signer.js';
+import { checkedFetch, signedFetchWith, type SignedFetch } from './signed-fetch.js';
+
+export type { SignedFetch } from './signed-fetch.js';
 
 export interface SignedFetchOptions extends AwsSigV4Options {
   /** The fetch to sign for; default the global one (Node 18+). */
   fetch?: typeof fetch;
 }
 
-export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
 export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {
-  const { fetch: baseFetch = globalThis.fetch, ...signerOptions } = options;
-  if (typeof baseFetch !== 'function') {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'No fetch implementation: use Node.js 18 or later, or pass { fetch }.');
-  }
-  // The global fetch drops a Host header (a forbidden name) and sends the URL's: a request
-  // signed for another name would be refused with a signature mismatch that names nothing.
-  if (signerOptions.host !== undefined && baseFetch === globalThis.fetch) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS',
-      'Option "host" does not work with the global fetch, which always sends the Host of the URL. ' +
-        'Call the URL with that name, pass a { fetch } that sends the Host header given, or use AwsSigV4Connection or `aws-sigv4-connection proxy --signing-host` for a tunnel.');
-  }
+  const { fetch: baseFetch, ...signerOptions } = options;
+  const chosen = checkedFetch(baseFetch, signerOptions.host);
   const signer = new RequestSigner(signerOptions);
-
-  return async function signedFetch(input, init = {}) {
-    const request = input instanceof Request ? input : undefined;
-    const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
-    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers: Record<string, string> = {};
-    new Headers(init.headers ?? request?.headers).forEach((value, name) => { headers[name] = value; });
-    const body = await bytesOf(init.body ?? (request && request.body ? await request.arrayBuffer() : undefined), headers, signer);
-    const nodeUrl = new URL(url.origin);
-    const pathAndQuery = `${url.pathname}${url.search}`;
-    let credentials = await signer.credentials();
-    for (let attempt = 0; ; attempt++) {
-      const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: { ...headers }, body, attempt }, credentials);
-      // fetch sets Host itself, from the URL (the signer used the same value); a custom
-      // fetch given with the `host` option gets the signed one.
-      const { host: _host, ...send } = signed.headers;
-      if (signerOptions.host !== undefined) send.host = signed.headers.host!;
-      const response = await baseFetch(url, { ...init, method, headers: send, body: body as BodyInit | undefined, signal: init.signal ?? request?.signal });
-      if (!isRefusalStatus(response.status)) return response;
-      const text = await response.clone().text();
-      const verdict = await signer.onRefusal({ statusCode: response.status, body: text, date: response.headers.get('date') ?? undefined }, signed, { method, path: pathAndQuery, attempt });
-      if (verdict === 'retry') {
-        credentials = await signer.credentials();
-        continue;
-      }
-      if (verdict instanceof Error) throw verdict;
-      return response;
-    }
-  };
-}
-
-/** The exact bytes fetch would send for any BodyInit, with the content-type fetch would add. */
-async function bytesOf(body: unknown, headers: Record<string, string>, signer: RequestSigner): Promise<string | Uint8Array | undefined> {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  if (body instanceof Readable) return (await signer.bufferStream(body)).body;
-  // URLSearchParams, Blob, FormData, ReadableStream: let the platform serialize it once.
-  const serialized = new Response(body as BodyInit);
-  const type = serialized.headers.get('content-type');
-  if (type && headers['content-type'] === undefined) headers['content-type'] = type;
-  return new Uint8Array(await serialized.arrayBuffer());
+  return signedFetchWith(signer, chosen, (body) => (body instanceof Readable ? signer.bufferStream(body).then((b) => b.body) : undefined));
 }

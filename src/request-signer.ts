@@ -1,188 +1,31 @@
 /**
- * What every adapter (the client Connections, createSignedFetch, the CLI's proxy) shares:
- * options, the per-class credential cache and clock offset, endpoint resolution per
- * node, signing of a request whose bytes are final, stream buffering, and the reading of
- * AWS's refusals (retry once after a token refresh or a clock correction, else a typed
- * error). Adapters only translate their client's request shape into this one.
+ * The signer of every Node adapter (the client Connections, createSignedFetch, the CLI's
+ * proxy): SigningContext (options, credential cache, endpoints, refusals) with node:crypto
+ * signing, stream buffering and the `aws-sigv4-connection:sign` diagnostics channel.
+ * Adapters only translate their client's request shape into SignInput.
  */
 import { channel } from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { CredentialCache, maskKey, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { defaultCredentialProvider } from './default-credentials.js';
-import { resolveEndpoint } from './endpoint.js';
 import { ConfigurationError, SignatureRejectedError } from './errors.js';
-import { classifyRejection } from './rejection.js';
-import { signRequest, type AwsCredentialIdentity, type SignedRequest } from './sigv4.js';
+import { signRequest, type AwsCredentialIdentity } from './sigv4.js';
+import { SigningContext, type AwsSigV4Options, type SignInput, type Signed, type SigningEvent } from './signing-context.js';
 
-export interface AwsSigV4Options {
-  /** The domain's or collection's region. Default: from the node's host name, else AWS_REGION / AWS_DEFAULT_REGION. */
-  region?: string;
-  /** Signing name: 'es' (OpenSearch Service), 'aoss' (Serverless) or any other. Default: from the host name, else 'es'. */
-  service?: string;
-  /** A provider from @aws-sdk/credential-providers or a static identity. Default: fromNodeProviderChain(). */
-  credentials?: CredentialsSource;
-  /** Sign for (and send as Host) this name while connecting to the node URL: tunnels, SSH port forwards, proxies. */
-  host?: string;
-  /** Send a signed x-amz-content-sha256 for every service (always on for 'aoss'). */
-  contentSha256?: boolean;
-  /** Stream bodies are buffered to be hashed up to this many bytes; past it the request fails with ERR_BODY_TOO_LARGE. Default 100 MiB. */
-  maxBufferedBodyBytes?: number;
-  /** Tuning of the credential cache (refresh margins, retry backoff). */
-  credentialCache?: CredentialCacheOptions;
-  /** Retry once, re-signed, after AWS answers that the token expired (refreshing credentials) or that the request time is off (correcting the clock). Default true. */
-  retryAuthErrors?: boolean;
-  /** Called for every signed request, with secrets removed: for debugging 403s. Also published on diagnostics_channel `aws-sigv4-connection:sign`. */
-  onSign?: (event: SigningEvent) => void;
-}
-
-/** A signed request as a debugger needs it, never with a secret, token or signature. */
-export interface SigningEvent {
-  method: string;
-  url: string;
-  host: string;
-  region: string;
-  service: string;
-  accessKeyId: string;
-  amzDate: string;
-  signedHeaders: string;
-  canonicalRequest: string;
-  stringToSign: string;
-  /** 0 for the first try, 1 for our one re-signed retry after a token refresh or clock correction. */
-  attempt: number;
-}
-
-export interface SignInput {
-  method: string;
-  /** The node's URL (for region, service and Host). */
-  nodeUrl: URL;
-  /** Path and query exactly as they go on the wire. */
-  pathAndQuery: string;
-  /** Lower-cased header names, as they will be sent (no host: it is set here). */
-  headers: Record<string, string>;
-  body: string | Uint8Array | null | undefined;
-  payloadHash?: string;
-  attempt: number;
-}
-
-export interface Signed {
-  headers: Record<string, string>;
-  signed: SignedRequest;
-  credentials: AwsCredentialIdentity;
-}
+export { isRefusalStatus, SigningContext } from './signing-context.js';
+export type { AwsSigV4Options, NodeEndpoint, SignInput, Signed, SigningEvent } from './signing-context.js';
 
 const signChannel = channel('aws-sigv4-connection:sign');
 const DEFAULT_MAX_BUFFERED = 100 * 1024 * 1024;
 
-interface NodeEndpoint { region: string; service: string; host: string }
-
-/** Statuses AWS refuses a signature with (400: a bad x-amz-content-sha256): the answers worth reading for onRefusal(). */
-export function isRefusalStatus(statusCode: number | undefined): boolean {
-  return statusCode === 403 || statusCode === 401 || statusCode === 400;
-}
-
-export class RequestSigner {
-  readonly options: Readonly<AwsSigV4Options>;
-  /** Server clock minus ours, learned from AWS's Date header after a time-skew refusal. */
-  clockOffsetMs = 0;
-  private readonly cache: CredentialCache;
-  private readonly endpoints = new Map<string, NodeEndpoint>();
-
+export class RequestSigner extends SigningContext {
   constructor(options: AwsSigV4Options = {}) {
-    this.options = validateOptions(options);
-    // Built now, so a malformed static identity or cache option fails when the client is
-    // built. Its clock is AWS's as far as we know it, so expiry is judged as AWS will.
-    this.cache = new CredentialCache(this.options.credentials ?? defaultCredentialProvider(), {
-      now: () => Date.now() + this.clockOffsetMs,
-      ...this.options.credentialCache,
-    });
-  }
-
-  credentialCache(): CredentialCache {
-    return this.cache;
-  }
-
-  /** Region, service and signed Host for a node; computed once per node URL. */
-  endpoint(nodeUrl: URL): NodeEndpoint {
-    const key = nodeUrl.href;
-    let endpoint = this.endpoints.get(key);
-    if (endpoint === undefined) {
-      const host = this.options.host ?? nodeUrl.host;
-      const resolved = resolveEndpoint(this.options.host ? `https://${this.options.host}` : nodeUrl, {
-        region: this.options.region,
-        service: this.options.service,
-      });
-      endpoint = { region: resolved.region, service: resolved.service, host };
-      this.endpoints.set(key, endpoint);
-    }
-    return endpoint;
-  }
-
-  /** Credentials now: synchronously from the cache, or a promise on a cold or expired cache. */
-  credentials(): AwsCredentialIdentity | Promise<AwsCredentialIdentity> {
-    return this.credentialCache().get();
+    super(options, defaultCredentialProvider);
   }
 
   sign(input: SignInput, credentials: AwsCredentialIdentity): Signed {
-    const { region, service, host } = this.endpoint(input.nodeUrl);
-    const headers = input.headers;
-    headers.host = host;
-    const url = `${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`;
-    const signed = signRequest(
-      { method: input.method, url, headers, body: input.body },
-      {
-        region,
-        service,
-        credentials,
-        // Without a learned offset the signer reads the clock itself (and reuses the second's x-amz-date).
-        signingDate: this.clockOffsetMs === 0 ? undefined : new Date(Date.now() + this.clockOffsetMs),
-        contentSha256: this.options.contentSha256,
-        payloadHash: input.payloadHash,
-      },
-    );
-    if (this.options.onSign !== undefined || signChannel.hasSubscribers) this.emit(input, signed, credentials, region, service, host);
-    return { headers: signed.headers, signed, credentials };
-  }
-
-  /**
-   * Reads a refusal. Returns 'retry' when one re-signed retry can fix it (token refreshed,
-   * clock corrected), the typed error when it is an authentication refusal, or undefined
-   * for any other answer (access denied, not found...), which goes back to the client as is.
-   */
-  async onRefusal(
-    response: { statusCode: number; body: string; date?: string },
-    attempt: Signed,
-    request: { method: string; path: string; attempt: number },
-  ): Promise<'retry' | SignatureRejectedError | undefined> {
-    const error = classifyRejection({
-      statusCode: response.statusCode,
-      body: response.body,
-      date: response.date,
-      method: request.method,
-      path: request.path.split('?', 1)[0],
-      canonicalRequest: attempt.signed.canonicalRequest,
-      secrets: [attempt.credentials.secretAccessKey, attempt.credentials.sessionToken],
-    });
-    if (error === undefined || error.kind === 'access-denied' || error.kind === 'unknown') return undefined;
-    if (this.options.retryAuthErrors !== false && request.attempt === 0) {
-      if (error.kind === 'token-expired' || error.kind === 'token-invalid') {
-        const cache = this.credentialCache();
-        cache.invalidate(attempt.credentials);
-        try {
-          // Passing the refused ones: requests refused together share one provider call.
-          const fresh = await cache.forceRefresh(attempt.credentials);
-          // Same key and token as the refused ones: a retry would be refused the same way.
-          if (fresh.accessKeyId !== attempt.credentials.accessKeyId || fresh.sessionToken !== attempt.credentials.sessionToken) return 'retry';
-        } catch {
-          return error;
-        }
-      }
-      if ((error.kind === 'request-time-expired' || error.kind === 'request-time-not-yet-current') && error.clockSkewMs !== undefined) {
-        this.clockOffsetMs = error.clockSkewMs;
-        return 'retry';
-      }
-    }
-    return error;
+    const endpoint = this.endpoint(input.nodeUrl);
+    return this.signed(input, signRequest(this.requestFor(input, endpoint), this.optionsFor(input, endpoint, credentials)), credentials, endpoint);
   }
 
   /** Reads a stream body into memory (it must be hashed before the first byte is sent), hashing as it goes. */
@@ -206,56 +49,14 @@ export class RequestSigner {
     return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), payloadHash: hash.digest('hex') };
   }
 
-  private emit(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, region: string, service: string, host: string): void {
-    const token = credentials.sessionToken;
-    const hide = (text: string) => (token ? text.split(token).join('[REDACTED]') : text);
-    const event: SigningEvent = {
-      method: input.method,
-      url: `${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`,
-      host,
-      region,
-      service,
-      accessKeyId: maskKey(credentials.accessKeyId),
-      amzDate: signed.headers['x-amz-date'] ?? '',
-      signedHeaders: signed.signedHeaders,
-      canonicalRequest: hide(signed.canonicalRequest),
-      stringToSign: signed.stringToSign,
-      attempt: input.attempt,
-    };
-    this.options.onSign?.(event);
+  protected override observed(): boolean {
+    return this.options.onSign !== undefined || signChannel.hasSubscribers;
+  }
+
+  protected override publish(event: SigningEvent): void {
+    super.publish(event);
     if (signChannel.hasSubscribers) signChannel.publish(event);
   }
-}
-
-const KNOWN_OPTIONS = new Set(['region', 'service', 'credentials', 'host', 'contentSha256', 'maxBufferedBodyBytes', 'credentialCache', 'retryAuthErrors', 'onSign']);
-
-function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }.');
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option "${key}". Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
-    }
-  }
-  for (const key of ['region', 'service', 'host'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '' || /\s/.test(value))) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string without spaces.`);
-    }
-  }
-  if (options.host !== undefined && /[/?#@]/.test(options.host)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "host" is a host name (and optional :port), not a URL: e.g. "vpc-logs-abc.eu-west-1.es.amazonaws.com".');
-  }
-  const c = options.credentials;
-  if (c !== undefined && typeof c !== 'function' && (c === null || typeof c !== 'object')) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "credentials" must be a credential provider (e.g. fromIni()) or an object { accessKeyId, secretAccessKey, sessionToken? }.');
-  }
-  const max = options.maxBufferedBodyBytes;
-  if (max !== undefined && (!Number.isInteger(max) || max < 0)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "maxBufferedBodyBytes" must be a whole number of bytes.');
-  }
-  return Object.freeze({ ...options });
 }
 
 export { SignatureRejectedError };

@@ -1,0 +1,248 @@
+/**
+ * What one signer configuration shares across the requests of every adapter, in any
+ * runtime: options, the credential cache and clock offset, endpoint resolution per node,
+ * the signing event for debuggers, and the reading of AWS's refusals (retry once after a
+ * token refresh or a clock correction, else a typed error). The signing call itself is
+ * the subclass's: node:crypto and synchronous in request-signer.ts, WebCrypto and
+ * asynchronous in web-request-signer.ts. No Node built-in here.
+ */
+import { CredentialCache, maskKey, type CredentialsSource } from './credentials.js';
+import { resolveEndpoint } from './endpoint.js';
+import { ConfigurationError, SignatureRejectedError } from './errors.js';
+import { classifyRejection } from './rejection.js';
+import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4.js';
+import type { CredentialCacheOptions } from './credentials.js';
+
+export interface AwsSigV4Options {
+  /** The domain's or collection's region. Default: from the node's host name, else AWS_REGION / AWS_DEFAULT_REGION. */
+  region?: string;
+  /** Signing name: 'es' (OpenSearch Service), 'aoss' (Serverless) or any other. Default: from the host name, else 'es'. */
+  service?: string;
+  /** A provider from @aws-sdk/credential-providers or a static identity. Default: fromNodeProviderChain(). */
+  credentials?: CredentialsSource;
+  /** Sign for (and send as Host) this name while connecting to the node URL: tunnels, SSH port forwards, proxies. */
+  host?: string;
+  /** Send a signed x-amz-content-sha256 for every service (always on for 'aoss'). */
+  contentSha256?: boolean;
+  /** Stream bodies are buffered to be hashed up to this many bytes; past it the request fails with ERR_BODY_TOO_LARGE. Default 100 MiB. */
+  maxBufferedBodyBytes?: number;
+  /** Tuning of the credential cache (refresh margins, retry backoff). */
+  credentialCache?: CredentialCacheOptions;
+  /** Retry once, re-signed, after AWS answers that the token expired (refreshing credentials) or that the request time is off (correcting the clock). Default true. */
+  retryAuthErrors?: boolean;
+  /** Called for every signed request, with secrets removed: for debugging 403s. Also published on diagnostics_channel `aws-sigv4-connection:sign`. */
+  onSign?: (event: SigningEvent) => void;
+}
+
+/** A signed request as a debugger needs it, never with a secret, token or signature. */
+export interface SigningEvent {
+  method: string;
+  url: string;
+  host: string;
+  region: string;
+  service: string;
+  accessKeyId: string;
+  amzDate: string;
+  signedHeaders: string;
+  canonicalRequest: string;
+  stringToSign: string;
+  /** 0 for the first try, 1 for our one re-signed retry after a token refresh or clock correction. */
+  attempt: number;
+}
+
+export interface SignInput {
+  method: string;
+  /** The node's URL (for region, service and Host). */
+  nodeUrl: URL;
+  /** Path and query exactly as they go on the wire. */
+  pathAndQuery: string;
+  /** Lower-cased header names, as they will be sent (no host: it is set here). */
+  headers: Record<string, string>;
+  body: string | Uint8Array | null | undefined;
+  payloadHash?: string;
+  attempt: number;
+}
+
+export interface Signed {
+  headers: Record<string, string>;
+  signed: SignedRequest;
+  credentials: AwsCredentialIdentity;
+}
+
+export interface NodeEndpoint { region: string; service: string; host: string }
+
+/** Statuses AWS refuses a signature with (400: a bad x-amz-content-sha256): the answers worth reading for onRefusal(). */
+export function isRefusalStatus(statusCode: number | undefined): boolean {
+  return statusCode === 403 || statusCode === 401 || statusCode === 400;
+}
+
+export abstract class SigningContext {
+  readonly options: Readonly<AwsSigV4Options>;
+  /** Server clock minus ours, learned from AWS's Date header after a time-skew refusal. */
+  clockOffsetMs = 0;
+  private readonly cache: CredentialCache;
+  private readonly endpoints = new Map<string, NodeEndpoint>();
+
+  /** `defaultCredentials` is called only when the options give none. */
+  constructor(options: AwsSigV4Options, defaultCredentials: () => CredentialsSource) {
+    this.options = validateOptions(options);
+    // Built now, so a malformed static identity or cache option fails when the client is
+    // built. Its clock is AWS's as far as we know it, so expiry is judged as AWS will.
+    this.cache = new CredentialCache(this.options.credentials ?? defaultCredentials(), {
+      now: () => Date.now() + this.clockOffsetMs,
+      ...this.options.credentialCache,
+    });
+  }
+
+  credentialCache(): CredentialCache {
+    return this.cache;
+  }
+
+  /** Region, service and signed Host for a node; computed once per node URL. */
+  endpoint(nodeUrl: URL): NodeEndpoint {
+    const key = nodeUrl.href;
+    let endpoint = this.endpoints.get(key);
+    if (endpoint === undefined) {
+      const host = this.options.host ?? nodeUrl.host;
+      const resolved = resolveEndpoint(this.options.host ? `https://${this.options.host}` : nodeUrl, {
+        region: this.options.region,
+        service: this.options.service,
+      });
+      endpoint = { region: resolved.region, service: resolved.service, host };
+      this.endpoints.set(key, endpoint);
+    }
+    return endpoint;
+  }
+
+  /** Credentials now: synchronously from the cache, or a promise on a cold or expired cache. */
+  credentials(): AwsCredentialIdentity | Promise<AwsCredentialIdentity> {
+    return this.credentialCache().get();
+  }
+
+  /** Signs with this configuration: a Signed now (node:crypto) or a promise of one (WebCrypto). */
+  abstract sign(input: SignInput, credentials: AwsCredentialIdentity): Signed | Promise<Signed>;
+
+  /** The request signRequest takes, with the Host set in `input.headers`. */
+  protected requestFor(input: SignInput, endpoint: NodeEndpoint): SignableRequest {
+    const headers = input.headers;
+    headers.host = endpoint.host;
+    return { method: input.method, url: `${input.nodeUrl.protocol}//${endpoint.host}${input.pathAndQuery}`, headers, body: input.body };
+  }
+
+  protected optionsFor(input: SignInput, endpoint: NodeEndpoint, credentials: AwsCredentialIdentity): SignOptions {
+    return {
+      region: endpoint.region,
+      service: endpoint.service,
+      credentials,
+      // Without a learned offset the signer reads the clock itself (and reuses the second's x-amz-date).
+      signingDate: this.clockOffsetMs === 0 ? undefined : new Date(Date.now() + this.clockOffsetMs),
+      contentSha256: this.options.contentSha256,
+      payloadHash: input.payloadHash,
+    };
+  }
+
+  /** The result of a signing, told to whoever listens first. */
+  protected signed(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, endpoint: NodeEndpoint): Signed {
+    if (this.observed()) this.publish(signingEvent(input, signed, credentials, endpoint));
+    return { headers: signed.headers, signed, credentials };
+  }
+
+  /** Whether anyone listens for signing events: checked per request, so it must be cheap. */
+  protected observed(): boolean {
+    return this.options.onSign !== undefined;
+  }
+
+  protected publish(event: SigningEvent): void {
+    this.options.onSign?.(event);
+  }
+
+  /**
+   * Reads a refusal. Returns 'retry' when one re-signed retry can fix it (token refreshed,
+   * clock corrected), the typed error when it is an authentication refusal, or undefined
+   * for any other answer (access denied, not found...), which goes back to the client as is.
+   */
+  async onRefusal(
+    response: { statusCode: number; body: string; date?: string },
+    attempt: Signed,
+    request: { method: string; path: string; attempt: number },
+  ): Promise<'retry' | SignatureRejectedError | undefined> {
+    const error = classifyRejection({
+      statusCode: response.statusCode,
+      body: response.body,
+      date: response.date,
+      method: request.method,
+      path: request.path.split('?', 1)[0],
+      canonicalRequest: attempt.signed.canonicalRequest,
+      secrets: [attempt.credentials.secretAccessKey, attempt.credentials.sessionToken],
+    });
+    if (error === undefined || error.kind === 'access-denied' || error.kind === 'unknown') return undefined;
+    if (this.options.retryAuthErrors !== false && request.attempt === 0) {
+      if (error.kind === 'token-expired' || error.kind === 'token-invalid') {
+        const cache = this.credentialCache();
+        cache.invalidate(attempt.credentials);
+        try {
+          // Passing the refused ones: requests refused together share one provider call.
+          const fresh = await cache.forceRefresh(attempt.credentials);
+          // Same key and token as the refused ones: a retry would be refused the same way.
+          if (fresh.accessKeyId !== attempt.credentials.accessKeyId || fresh.sessionToken !== attempt.credentials.sessionToken) return 'retry';
+        } catch {
+          return error;
+        }
+      }
+      if ((error.kind === 'request-time-expired' || error.kind === 'request-time-not-yet-current') && error.clockSkewMs !== undefined) {
+        this.clockOffsetMs = error.clockSkewMs;
+        return 'retry';
+      }
+    }
+    return error;
+  }
+}
+
+function signingEvent(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, { region, service, host }: NodeEndpoint): SigningEvent {
+  const token = credentials.sessionToken;
+  const hide = (text: string) => (token ? text.split(token).join('[REDACTED]') : text);
+  return {
+    method: input.method,
+    url: `${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`,
+    host,
+    region,
+    service,
+    accessKeyId: maskKey(credentials.accessKeyId),
+    amzDate: signed.headers['x-amz-date'] ?? '',
+    signedHeaders: signed.signedHeaders,
+    canonicalRequest: hide(signed.canonicalRequest),
+    stringToSign: signed.stringToSign,
+    attempt: input.attempt,
+  };
+}
+
+const KNOWN_OPTIONS = new Set(['region', 'service', 'credentials', 'host', 'contentSha256', 'maxBufferedBodyBytes', 'credentialCache', 'retryAuthErrors', 'onSign']);
+
+function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }.');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option "${key}". Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
+    }
+  }
+  for (const key of ['region', 'service', 'host'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '' || /\s/.test(value))) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string without spaces.`);
+    }
+  }
+  if (options.host !== undefined && /[/?#@]/.test(options.host)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "host" is a host name (and optional :port), not a URL: e.g. "vpc-logs-abc.eu-west-1.es.amazonaws.com".');
+  }
+  const c = options.credentials;
+  if (c !== undefined && typeof c !== 'function' && (c === null || typeof c !== 'object')) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "credentials" must be a credential provider (e.g. fromIni()) or an object { accessKeyId, secretAccessKey, sessionToken? }.');
+  }
+  const max = options.maxBufferedBodyBytes;
+  if (max !== undefined && (!Number.isInteger(max) || max < 0)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "maxBufferedBodyBytes" must be a whole number of bytes.');
+  }
+  return Object.freeze({ ...options });
+}
