@@ -1,0 +1,131 @@
+/**
+ * Step 1 assembled: from a request and options, the headers to send, the headers to sign
+ * and the parts of the canonical request. No hashing happens here (the payload hash is
+ * the caller's, through a SigV4Crypto), so the same steps serve a synchronous and an
+ * asynchronous signer.
+ */
+import { ConfigurationError } from '../errors.js';
+import { canonicalHeaderValue, trimmedToken, UNSIGNED_HEADERS, type HeadersToSign } from './canonical-headers.js';
+import { canonicalQuery } from './canonical-query.js';
+import { canonicalUri } from './canonical-uri.js';
+import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
+import type { AwsCredentialIdentity, SignableRequest, SignOptions } from './types.js';
+import {
+  assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate,
+  duplicateHeaderError, typeName,
+} from './validate.js';
+import { parseWireUrl, type WireUrl } from './wire-url.js';
+
+export interface Prepared {
+  method: string;
+  wire: WireUrl;
+  /** Headers to send, names as the caller wrote them (ours lower-case). */
+  out: Record<string, string>;
+  /** Lower-cased signed names -> trimmed, joined values. */
+  toSign: HeadersToSign;
+  amzDate: string;
+  day: string;
+  region: string;
+  service: string;
+  credentials: AwsCredentialIdentity;
+  /** The payload hash when known without hashing (the caller's header or option); else the body must be hashed. */
+  knownPayloadHash: string | undefined;
+  /** Whether x-amz-content-sha256 is to be added and signed once the payload hash is known. */
+  addContentSha256: boolean;
+}
+
+export function prepareRequest(request: SignableRequest, options: SignOptions, headerForm: boolean): Prepared {
+  assertObject(request, 'request', '{ method, url, headers?, body? }');
+  assertObject(options, 'options', '{ region, service, credentials }');
+  const { method, headers } = request;
+  assertMethod(method);
+  const { region, service } = options;
+  assertScope(region, service);
+  const credentials = assertCredentials(options.credentials);
+  const wire = parseWireUrl(request.url);
+  let amzDate: string;
+  if (options.signingDate === undefined) amzDate = amzDateAt(Date.now());
+  else {
+    assertSigningDate(options.signingDate);
+    amzDate = toAmzDate(options.signingDate);
+  }
+  if (options.payloadHash !== undefined) assertPayloadHash(options.payloadHash);
+
+  const out: Record<string, string> = {};
+  const toSign: HeadersToSign = new Map();
+  let hasHost = false;
+  let hasDate = false;
+  let callerPayloadHash: string | undefined;
+  if (headers !== undefined && headers !== null) {
+    if (typeof headers !== 'object') {
+      throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers must be an object of name -> value, got ${typeName(headers)}.`);
+    }
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      assertHeaderName(name);
+      const lower = name.toLowerCase();
+      if (lower === 'authorization' || lower === 'x-amz-date' || (lower === 'x-amz-security-token' && credentials.sessionToken)) continue;
+      let sendValue: string;
+      let canonical: string;
+      if (typeof value === 'string') {
+        sendValue = value;
+        canonical = canonicalHeaderValue(name, value);
+      } else if (typeof value === 'number') {
+        sendValue = canonical = String(value);
+      } else if (Array.isArray(value)) {
+        sendValue = value.join(',');
+        canonical = value.map((v) => canonicalHeaderValue(name, String(v))).join(',');
+      } else {
+        throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${name}"] must be a string or an array of strings, got ${typeName(value)}.`);
+      }
+      if (lower === 'host') hasHost = true;
+      else if (lower === 'date') { hasDate = true; continue; }
+      else if (lower === 'x-amz-content-sha256') callerPayloadHash = canonical;
+      out[name] = sendValue;
+      if (!UNSIGNED_HEADERS.has(lower)) {
+        // Two names that differ only in case: signed joined, but sent as two lines (or one, by the stack's choice).
+        if (toSign.has(lower)) throw duplicateHeaderError(lower);
+        toSign.set(lower, canonical);
+      }
+    }
+  }
+  if (!hasHost) {
+    out.host = wire.host;
+    toSign.set('host', wire.host);
+  }
+  if (headerForm) {
+    // botocore's rule, kept for byte-for-byte parity: a request that carries `Date` gets it
+    // rewritten to the signing time and no X-Amz-Date.
+    if (hasDate) {
+      const httpDate = httpDateOf(amzDate);
+      out.date = httpDate;
+      toSign.set('date', httpDate);
+    } else {
+      out['x-amz-date'] = amzDate;
+      toSign.set('x-amz-date', amzDate);
+    }
+    if (credentials.sessionToken) {
+      out['x-amz-security-token'] = credentials.sessionToken;
+      toSign.set('x-amz-security-token', trimmedToken(credentials.sessionToken));
+    }
+  }
+  return {
+    method: method.toUpperCase(), wire, out, toSign, amzDate, day: amzDate.slice(0, 8), region, service, credentials,
+    knownPayloadHash: callerPayloadHash ?? options.payloadHash,
+    addContentSha256: callerPayloadHash === undefined && (options.contentSha256 === true || service === 'aoss'),
+  };
+}
+
+/** Adds the signed x-amz-content-sha256 where it is wanted, once the payload hash is known. */
+export function withPayloadHash(p: Prepared, payload: string): void {
+  if (p.addContentSha256) {
+    p.out['x-amz-content-sha256'] = payload;
+    p.toSign.set('x-amz-content-sha256', payload);
+  }
+}
+
+/** The canonical request: method, URI, query, headers, signed headers, payload hash. */
+export function canonicalRequestOf(p: Prepared, query: string, headers: { canonical: string; signedHeaders: string }, payload: string): string {
+  return `${p.method}\n${canonicalUri(p.wire.path)}\n${canonicalQuery(query)}\n${headers.canonical}\n${headers.signedHeaders}\n${payload}`;
+}

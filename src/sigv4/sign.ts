@@ -1,0 +1,66 @@
+/**
+ * The whole algorithm, header form and query (presigned URL) form, as the spec lays it
+ * out: canonical request (step 1), string to sign (2), signing key (3), signature (4).
+ * This is the one place where the crypto is called; everything before it is strings.
+ */
+import { canonicalHeaders } from './canonical-headers.js';
+import type { SigV4Crypto } from './crypto.js';
+import { canonicalRequestOf, prepareRequest, withPayloadHash } from './canonical-request.js';
+import { nodeSigV4Crypto } from './node-crypto.js';
+import { payloadHashWith } from './payload-hash.js';
+import { credentialScope, stringToSign } from './string-to-sign.js';
+import { ALGORITHM, type PresignedRequest, type PresignOptions, type SignableRequest, type SignedRequest, type SignOptions } from './types.js';
+import { uriEncode } from './uri-encode.js';
+import { assertExpiresIn } from './validate.js';
+
+/** Signs a request with the Authorization header, as botocore's SigV4Auth.add_auth does. */
+export function signRequestWith<Key>(crypto: SigV4Crypto<Key>, request: SignableRequest, options: SignOptions): SignedRequest {
+  const p = prepareRequest(request, options, true);
+  const payload = p.knownPayloadHash ?? payloadHashWith(crypto, request.body);
+  withPayloadHash(p, payload);
+  const headers = canonicalHeaders(p.toSign);
+  const signedHeaders = headers.signedHeaders;
+  const canonicalRequest = canonicalRequestOf(p, p.wire.query, headers, payload);
+  const scope = credentialScope(p.day, p.region, p.service);
+  const toSign = stringToSign(p.amzDate, scope, crypto.sha256Hex(canonicalRequest));
+  const sig = crypto.hmacHex(crypto.signingKey(p.credentials.secretAccessKey, p.day, p.region, p.service), toSign);
+  p.out.authorization = `${ALGORITHM} Credential=${p.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${sig}`;
+  return { headers: p.out, signedHeaders, canonicalRequest, stringToSign: toSign, signature: sig };
+}
+
+/**
+ * Signs a request in the query (presigned URL) form: the X-Amz-* parameters go in the
+ * query string instead of headers. Only the headers given (and host) are signed.
+ */
+export function presignRequestWith<Key>(crypto: SigV4Crypto<Key>, request: SignableRequest, options: PresignOptions): PresignedRequest {
+  const expiresIn = options?.expiresIn ?? 900;
+  assertExpiresIn(expiresIn);
+  const p = prepareRequest(request, options, false);
+  const payload = p.knownPayloadHash ?? payloadHashWith(crypto, request.body);
+  withPayloadHash(p, payload);
+  const headers = canonicalHeaders(p.toSign);
+  const signedHeaders = headers.signedHeaders;
+  const scope = credentialScope(p.day, p.region, p.service);
+  const fullQuery = presignedQuery(p.wire.query, p.credentials.accessKeyId, scope, p.amzDate, expiresIn, p.credentials.sessionToken, signedHeaders);
+  const canonicalRequest = canonicalRequestOf(p, fullQuery, headers, payload);
+  const toSign = stringToSign(p.amzDate, scope, crypto.sha256Hex(canonicalRequest));
+  const sig = crypto.hmacHex(crypto.signingKey(p.credentials.secretAccessKey, p.day, p.region, p.service), toSign);
+  const base = typeof request.url === 'string' ? request.url.replace(/[?#].*$/s, '') : `${request.url.origin}${request.url.pathname}`;
+  return { url: `${base}?${fullQuery}&X-Amz-Signature=${sig}`, headers: p.out, signedHeaders, canonicalRequest, stringToSign: toSign, signature: sig };
+}
+
+/** The wire query with the X-Amz-* parameters of the query form appended, encoded. */
+export function presignedQuery(query: string, accessKeyId: string, scope: string, amzDate: string, expiresIn: number, sessionToken: string | undefined, signedHeaders: string): string {
+  let added = `&X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${uriEncode(`${accessKeyId}/${scope}`)}&X-Amz-Date=${amzDate}&X-Amz-Expires=${expiresIn}`;
+  if (sessionToken) added += `&X-Amz-Security-Token=${uriEncode(sessionToken)}`;
+  added += `&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
+  return query === '' ? added.slice(1) : `${query}${added}`;
+}
+
+export function signRequest(request: SignableRequest, options: SignOptions): SignedRequest {
+  return signRequestWith(nodeSigV4Crypto, request, options);
+}
+
+export function presignRequest(request: SignableRequest, options: PresignOptions): PresignedRequest {
+  return presignRequestWith(nodeSigV4Crypto, request, options);
+}

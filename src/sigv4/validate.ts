@@ -1,0 +1,138 @@
+/**
+ * What the signer refuses, before anything is signed or sent: each check says what to fix
+ * and never quotes a secret. Checks that run on every request are memoised in caches.ts
+ * (the scope, header names, the session token), so refusing bad input costs the hot path
+ * a comparison.
+ */
+import { ConfigurationError, CredentialsError } from '../errors.js';
+import { caches, HEADER_NAME_CACHE_SIZE } from './caches.js';
+import type { AwsCredentialIdentity } from './types.js';
+
+/** RFC 9110 token: the only names an HTTP stack sends as they are. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header value may not end a line or a string: CR, LF, NUL. */
+export const LINE_BREAKING = /[\r\n\0]/;
+/** What a credential scope (`day/region/service/aws4_request`) can hold in one part. */
+const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const METHOD = /^[A-Za-z]+$/;
+
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  return `a ${typeof value}`;
+}
+
+export function truncate(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}...` : text;
+}
+
+/** A non-array object, or the typed error naming what it should be. */
+export function assertObject(value: unknown, what: string, shape: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `${what} must be an object ${shape}, got ${typeName(value)}.`);
+  }
+}
+
+export function assertMethod(method: unknown): asserts method is string {
+  if (typeof method !== 'string' || !METHOD.test(method)) {
+    throw new ConfigurationError('ERR_INVALID_METHOD', `request.method must be an HTTP method name such as "GET" or "POST", got ${typeof method === 'string' ? JSON.stringify(truncate(method)) : typeName(method)}.`);
+  }
+}
+
+/** Region and service as a credential scope can hold them; `where` names the option in the message. */
+export function assertScope(region: unknown, service: unknown, where = 'options'): void {
+  const last = caches.scope;
+  if (region === last.region && service === last.service) return;
+  assertScopePart(region, 'region', where);
+  assertScopePart(service, 'service', where);
+  caches.scope = { region: region as string, service: service as string };
+}
+
+export function assertScopePart(value: unknown, part: 'region' | 'service', where = 'options'): asserts value is string {
+  if (typeof value !== 'string' || value === '') {
+    if (part === 'region') throw new ConfigurationError('ERR_MISSING_REGION', `${where}.region is required (e.g. "eu-west-1"): the region of the domain or collection you call.`);
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `${where}.service is required: "es" for Amazon OpenSearch Service, "aoss" for OpenSearch Serverless, or another signing name such as "execute-api".`);
+  }
+  if (!SCOPE_PART.test(value)) {
+    throw new ConfigurationError('ERR_INVALID_SCOPE',
+      `${where}.${part} ${JSON.stringify(truncate(value))} cannot go in a credential scope: use letters, digits, "-", "_" and "." only ` +
+        `(no "/", white space or control characters), e.g. ${part === 'region' ? '"eu-west-1"' : '"es", "aoss" or "execute-api"'}.`);
+  }
+}
+
+/** A header name an HTTP stack will send as it is; checked once per distinct name. */
+export function assertHeaderName(name: string): void {
+  const known = caches.headerNames;
+  if (known.has(name)) return;
+  if (!HTTP_TOKEN.test(name)) {
+    throw new ConfigurationError('ERR_INVALID_HEADERS',
+      `request.headers has the name ${JSON.stringify(truncate(name))}, which is not an HTTP token: use letters, digits and !#$%&'*+-.^_\`|~ only (no spaces, ":", or control characters).`);
+  }
+  if (known.size >= HEADER_NAME_CACHE_SIZE) known.clear();
+  known.add(name);
+}
+
+export function headerValueError(name: string): ConfigurationError {
+  return new ConfigurationError('ERR_INVALID_HEADERS',
+    `request.headers["${name}"] contains a CR, LF or NUL character, which would end the header line: remove it (or encode the value).`);
+}
+
+export function duplicateHeaderError(name: string): ConfigurationError {
+  return new ConfigurationError('ERR_INVALID_HEADERS',
+    `request.headers has "${name}" twice, in different letter case: the signature would join the two values while an HTTP stack may send them apart. Pass one header (values joined with ", " if both are meant).`);
+}
+
+export function assertPayloadHash(hash: unknown): asserts hash is string {
+  if (typeof hash !== 'string' || !HEX_SHA256.test(hash)) {
+    throw new ConfigurationError('ERR_INVALID_PAYLOAD_HASH',
+      `options.payloadHash must be the lower-case hex SHA-256 of the body (64 characters 0-9a-f), got ${typeof hash === 'string' ? `a string of ${hash.length} characters` : typeName(hash)}. Omit it to let the signer hash the body.`);
+  }
+}
+
+export function assertSigningDate(date: unknown): asserts date is Date {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS',
+      `options.signingDate must be a valid Date (e.g. new Date()), got ${date instanceof Date ? 'an invalid Date' : typeName(date)}. Omit it to sign with the current time.`);
+  }
+}
+
+export function assertExpiresIn(expiresIn: unknown): asserts expiresIn is number {
+  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604800) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'options.expiresIn must be a whole number of seconds from 1 to 604800.');
+  }
+}
+
+/** Checks an identity's shape without ever echoing its values. */
+export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
+  if (credentials === null || typeof credentials !== 'object') {
+    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', `credentials must be an object { accessKeyId, secretAccessKey, sessionToken? }, got ${typeName(credentials)}.`);
+  }
+  const c = credentials as Record<string, unknown>;
+  const accessKeyId = c.accessKeyId;
+  const secretAccessKey = c.secretAccessKey;
+  if (typeof accessKeyId !== 'string' || accessKeyId === '') throw notAString('accessKeyId', accessKeyId);
+  if (typeof secretAccessKey !== 'string' || secretAccessKey === '') throw notAString('secretAccessKey', secretAccessKey);
+  const token = c.sessionToken;
+  if (token !== undefined && token !== null) {
+    if (typeof token !== 'string') {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', `credentials.sessionToken must be a string when given, got ${typeName(token)}.`);
+    }
+    // The token the headers step last checked is known good: a comparison, not a scan.
+    if (token !== caches.token.raw && LINE_BREAKING.test(token)) throw tokenError();
+  }
+  if (/[\s\0]/.test(accessKeyId)) {
+    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', 'credentials.accessKeyId contains white space or a control character; check for a stray newline or space where it was read from.');
+  }
+  return credentials as AwsCredentialIdentity;
+}
+
+function notAString(field: string, value: unknown): CredentialsError {
+  return new CredentialsError('ERR_CREDENTIALS_MALFORMED', `credentials.${field} must be a non-empty string, got ${value === '' ? 'an empty string' : typeName(value)}.`);
+}
+
+export function tokenError(): CredentialsError {
+  return new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+    'credentials.sessionToken contains a CR, LF or NUL character; check for a stray newline where it was read from (a file, an environment variable).');
+}

@@ -1,0 +1,136 @@
+/**
+ * The request's URL as it goes on the wire: scheme, Host value, path and query, split the
+ * way Python's urlsplit does (no normalisation of the path or query, which are signed as
+ * sent). The authority is read twice, by us and by WHATWG `URL` (what `fetch` and the
+ * clients send to), and refused where the two readings disagree: a signature for one host
+ * on a request that goes to another is the one mistake a signer must never make.
+ */
+import { ConfigurationError } from '../errors.js';
+import { caches } from './caches.js';
+import { truncate, typeName } from './validate.js';
+
+export interface WireUrl {
+  scheme: string;
+  /** The Host value: lower-case host name, port kept unless it is the scheme's default. */
+  host: string;
+  path: string;
+  query: string;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
+
+export function parseWireUrl(url: string | URL): WireUrl {
+  if (typeof url !== 'string') {
+    if (!(url instanceof URL)) {
+      throw new ConfigurationError('ERR_INVALID_URL', `request.url must be a string or a URL, got ${typeName(url)}.`);
+    }
+    const scheme = url.protocol.slice(0, -1);
+    assertHttpScheme(scheme, url.href);
+    if (url.username !== '' || url.password !== '') throw userinfoError();
+    // WHATWG already lower-cased the host, dropped default ports and encoded the path.
+    return { scheme, host: url.host, path: url.pathname, query: url.search.slice(1) };
+  }
+  // A client signs for one endpoint: its origin is parsed once and recognised after.
+  const origin = caches.origin;
+  let scheme: string;
+  let host: string;
+  let authorityEnd: number;
+  // lastIndexOf(prefix, 0) only looks at index 0, and costs a fifth of startsWith in V8 11.
+  if (origin !== undefined && url.lastIndexOf(origin.prefix, 0) === 0 && isAuthorityEnd(url, origin.prefix.length)) {
+    scheme = origin.scheme;
+    host = origin.host;
+    authorityEnd = origin.prefix.length;
+  } else {
+    const schemeEnd = url.indexOf('://');
+    if (schemeEnd <= 0 || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(url.slice(0, schemeEnd))) {
+      throw new ConfigurationError('ERR_INVALID_URL', `request.url must be an absolute http(s) URL such as https://host/path, got ${JSON.stringify(truncate(withoutUserinfo(url)))}.`);
+    }
+    scheme = url.slice(0, schemeEnd).toLowerCase();
+    assertHttpScheme(scheme, url);
+    const authorityStart = schemeEnd + 3;
+    authorityEnd = url.length;
+    for (let i = authorityStart; i < url.length; i++) {
+      const c = url.charCodeAt(i);
+      if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) { authorityEnd = i; break; }
+    }
+    const prefix = url.slice(0, authorityEnd);
+    const authority = url.slice(authorityStart, authorityEnd);
+    host = hostFromAuthority(authority, scheme, withoutUserinfo(url));
+    // First the disagreement (`evil\@good`), then userinfo that both readings see.
+    assertSameHostAsWhatwg(prefix, host);
+    if (authority.indexOf('@') !== -1) throw userinfoError();
+    caches.origin = { prefix, scheme, host };
+  }
+  const fragmentAt = url.indexOf('#', authorityEnd);
+  const rest = fragmentAt === -1 ? url.slice(authorityEnd) : url.slice(authorityEnd, fragmentAt);
+  const queryAt = rest.indexOf('?');
+  const path = queryAt === -1 ? rest : rest.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : rest.slice(queryAt + 1);
+  return { scheme, host, path, query };
+}
+
+function isAuthorityEnd(url: string, at: number): boolean {
+  if (at === url.length) return true;
+  const c = url.charCodeAt(at);
+  return c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */;
+}
+
+function assertHttpScheme(scheme: string, url: string): void {
+  if (scheme !== 'https' && scheme !== 'http') {
+    throw new ConfigurationError('ERR_INVALID_URL', `request.url must use http or https, got the scheme "${truncate(scheme)}" in ${JSON.stringify(truncate(withoutUserinfo(url)))}.`);
+  }
+}
+
+function userinfoError(): ConfigurationError {
+  return new ConfigurationError('ERR_INVALID_URL',
+    'request.url carries a user name or password (user:pass@host): SigV4 authenticates with the signature alone, and a password in a URL ends up in logs. Remove it.');
+}
+
+function hostFromAuthority(authority: string, scheme: string, url: string): string {
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
+  let hostname = hostPort;
+  let port = '';
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    hostname = hostPort.slice(0, close + 1);
+    if (hostPort.charCodeAt(close + 1) === 58 /* : */) port = hostPort.slice(close + 2);
+  } else {
+    const colon = hostPort.lastIndexOf(':');
+    if (colon !== -1) { hostname = hostPort.slice(0, colon); port = hostPort.slice(colon + 1); }
+  }
+  if (hostname === '' || hostname === '[]' || (port !== '' && !/^\d+$/.test(port))) {
+    throw new ConfigurationError('ERR_INVALID_URL', `request.url has no valid host: ${JSON.stringify(truncate(url))}.`);
+  }
+  if (port !== '') {
+    const number = Number(port);
+    if (number > 65535) {
+      throw new ConfigurationError('ERR_INVALID_URL', `request.url has the port ${truncate(port)}, out of the range 0-65535: ${JSON.stringify(truncate(url))}.`);
+    }
+    port = String(number);
+  }
+  return port === '' || port === DEFAULT_PORTS[scheme] ? hostname : `${hostname}:${port}`;
+}
+
+/**
+ * `fetch` and the clients resolve the URL by WHATWG rules, which read `\` as `/`, drop
+ * tabs and newlines, decode `%` escapes in the host and map IDNs and numeric IPv4 forms:
+ * where that reading names another Host than ours, the request would go to a host the
+ * signature was not made for. Refused rather than guessed; run once per origin.
+ */
+function assertSameHostAsWhatwg(prefix: string, host: string): void {
+  let whatwg: string | undefined;
+  try {
+    whatwg = new URL(prefix).host;
+  } catch {
+    whatwg = undefined;
+  }
+  if (whatwg !== host) {
+    throw new ConfigurationError('ERR_INVALID_URL',
+      `request.url ${JSON.stringify(truncate(withoutUserinfo(prefix)))} names the host "${truncate(host)}" to the signer but ${whatwg === undefined ? 'no valid host' : `"${truncate(whatwg)}"`} to fetch and Node's URL: ` +
+        'write the host plainly (lower-case ASCII or punycode, no "\\", "%", spaces or control characters in the authority).');
+  }
+}
+
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([^:/?#]*:\/\/)[^/?#]*@/, '$1');
+}
