@@ -20,3 +20,4 @@ for (const [dir, flags, type] of formats) {
   }
   writeFileSync(`dist/${dir}/package.json`, JSON.stringify({ type }) + '\n');
 }
+await import('./build-fetch.mjs');

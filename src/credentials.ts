@@ -14,7 +14,9 @@
  *   (STS and the instance metadata service throttle exactly such herds).
  */
 import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause } from './errors.js';
-import { assertCredentials, type AwsCredentialIdentity } from './sigv4.js';
+// From the step modules, not ./sigv4.js: that one binds node:crypto, and the cache serves the web entry too.
+import type { AwsCredentialIdentity } from './sigv4/types.js';
+import { assertCredentials } from './sigv4/validate.js';
 
 /**
  * The shape of every `@aws-sdk/credential-providers` provider (fromIni, fromNodeProviderChain, ...).

@@ -64,7 +64,8 @@ export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptio
   const service = options.service ?? fromHost?.service ?? 'es';
   if (options.region) return { region: options.region, service, hostname, source: 'options' };
   if (fromHost) return { region: fromHost.region, service, hostname, source: 'host' };
-  const env = options.env ?? process.env;
+  // Workers and browsers have no `process`: there, only the options and the host name tell.
+  const env = options.env ?? (typeof process === 'undefined' ? {} : process.env);
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (region) return { region, service, hostname, source: 'environment' };
   throw new ConfigurationError(

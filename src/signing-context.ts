@@ -6,12 +6,11 @@
  * the subclass's: node:crypto and synchronous in request-signer.ts, WebCrypto and
  * asynchronous in web-request-signer.ts. No Node built-in here.
  */
-import { CredentialCache, maskKey, type CredentialsSource } from './credentials.js';
+import { CredentialCache, maskKey, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
 import { ConfigurationError, SignatureRejectedError } from './errors.js';
 import { classifyRejection } from './rejection.js';
-import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4.js';
-import type { CredentialCacheOptions } from './credentials.js';
+import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
 
 export interface AwsSigV4Options {
   /** The domain's or collection's region. Default: from the node's host name, else AWS_REGION / AWS_DEFAULT_REGION. */

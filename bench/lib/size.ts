@@ -20,7 +20,7 @@ export interface SizeRow {
 }
 
 const ENTRIES: Array<Omit<SizeRow, 'minifiedBytes' | 'gzipBytes' | 'error'>> = [
-  { id: 'ours', label: 'ours: createSignedFetch', source: `import { createSignedFetch } from 'aws-sigv4-connection'; export { createSignedFetch };` },
+  { id: 'ours', label: 'ours: createSignedFetch', source: `import { createSignedFetch } from 'aws-sigv4-connection/fetch'; export { createSignedFetch };` },
   { id: 'aws4fetch', label: 'aws4fetch: AwsClient', source: `import { AwsClient } from 'aws4fetch'; export { AwsClient };` },
 ];
 

@@ -1,13 +1,13 @@
 /**
  * The hashing the algorithm needs, behind one interface, so that the steps stay plain
  * string functions and one composition (sign.ts) serves every runtime: node:crypto here
- * (synchronous, node-crypto.ts); a WebCrypto twin returns the same values as promises.
+ * (synchronous, node-crypto.ts) or WebCrypto (web-crypto.ts), which returns the same values as promises.
  */
-export interface SigV4Crypto<Key = unknown> {
+export interface SigV4Crypto<Key = unknown, Hex extends string | Promise<string> = string> {
   /** Hex SHA-256 of a string's UTF-8 bytes, or of bytes. */
-  sha256Hex(data: string | Uint8Array): string;
+  sha256Hex(data: string | Uint8Array): Hex;
   /** kSigning = HMAC chain over day, region, service and "aws4_request", from `AWS4` + secret. */
   signingKey(secretAccessKey: string, day: string, region: string, service: string): Key;
   /** Hex HMAC-SHA256 of `text`'s UTF-8 bytes under a signing key: the signature. */
-  hmacHex(key: Key, text: string): string;
+  hmacHex(key: Key, text: string): Hex;
 }

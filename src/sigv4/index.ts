@@ -13,8 +13,8 @@
  * | inputs refused before anything is signed | validate.ts, wire-url.ts |
  * | 1. canonical request: URI, query, headers, payload hash | canonical-uri.ts, canonical-query.ts, canonical-headers.ts, payload-hash.ts, canonical-request.ts |
  * | 2. string to sign (and the request time) | string-to-sign.ts |
- * | 3. signing key, 4. signature (node:crypto) | signing-key.ts, node-crypto.ts behind crypto.ts's SigV4Crypto |
- * | the whole, header and query forms | sign.ts |
+ * | 3. signing key, 4. signature | signing-key.ts, node-crypto.ts (node:crypto) and web-crypto.ts (WebCrypto) behind crypto.ts's SigV4Crypto |
+ * | the whole, header and query forms | sign.ts (node:crypto bound in node-sign.ts) |
  * | what is remembered between requests | caches.ts |
  *
  * Hot-path rules: no URL parsing through WHATWG `URL` per request (once per origin), no
@@ -25,7 +25,8 @@ import { nodeSigV4Crypto } from './node-crypto.js';
 import { payloadHashWith } from './payload-hash.js';
 
 export * from './types.js';
-export { signRequest, presignRequest, signRequestWith, presignRequestWith, presignedQuery } from './sign.js';
+export { signRequestWith, presignRequestWith, signRequestAsyncWith, presignRequestAsyncWith, presignedQuery } from './sign.js';
+export { signRequest, presignRequest } from './node-sign.js';
 export type { SigV4Crypto } from './crypto.js';
 export { nodeSigV4Crypto, updateWithString } from './node-crypto.js';
 export { parseWireUrl, type WireUrl } from './wire-url.js';

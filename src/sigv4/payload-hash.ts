@@ -7,7 +7,7 @@ import type { SigV4Crypto } from './crypto.js';
 import { EMPTY_SHA256 } from './types.js';
 import { typeName } from './validate.js';
 
-export function payloadHashWith(crypto: SigV4Crypto, body: unknown): string {
+export function payloadHashWith<Hex extends string | Promise<string>>(crypto: SigV4Crypto<unknown, Hex>, body: unknown): string | Hex {
   if (body === undefined || body === null) return EMPTY_SHA256;
   if (typeof body === 'string') return body.length === 0 ? EMPTY_SHA256 : crypto.sha256Hex(body);
   if (!(body instanceof Uint8Array)) throw unsupportedBody(body);

@@ -16,8 +16,8 @@ const FIXTURES = join(__dirname, 'fixtures');
 const REGION = 'eu-west-1';
 const SERVICES = ['execute-api', 'es', 'aoss'] as const;
 
-/** The signers run in every runtime: aws4fetch proves the harness itself. */
-const SIGNERS = ['aws4fetch'] as const;
+/** The signers run in every runtime: aws4fetch proves the harness itself; ours is `aws-sigv4-connection/fetch`. */
+const SIGNERS = ['aws4fetch', 'ours'] as const;
 
 function entryFor(signer: string, config: RuntimeConfig, worker: boolean): string {
   const run = `const results = await runScenarios(${JSON.stringify(config)}, signedFetchFor);

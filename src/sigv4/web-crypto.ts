@@ -1,0 +1,89 @@
+/**
+ * The signer's hashing on WebCrypto (`crypto.subtle`: Workers, Deno, Bun, browsers, Node
+ * 18+), asynchronous: the same three primitives as node-crypto.ts, so the steps and the
+ * composition stay one. What keeps it fast: the signing key derived once per (secret, day,
+ * region, service) and kept as an imported CryptoKey (no importKey per request), UTF-8
+ * encoding done once per input, and hex through a lookup table.
+ */
+
+import type { SigV4Crypto } from './crypto.js';
+
+const encoder = new TextEncoder();
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const;
+/** As for node:crypto's cache: a client signs with one key a day, a proxy with a few. */
+const SIGNING_KEY_CACHE_SIZE = 64;
+
+function hex(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+  return out;
+}
+
+// Read per call, not at load, so that importing the entry never throws; Node 18 has the
+// global only behind --experimental-global-webcrypto (its users have the Node entry).
+function subtle(): SubtleCrypto {
+  const s = globalThis.crypto?.subtle;
+  if (s === undefined) throw new TypeError('WebCrypto (globalThis.crypto.subtle) is not available in this runtime: aws-sigv4-connection/fetch needs it.');
+  return s;
+}
+
+// WebCrypto refuses views of shared memory at run time; the cast only narrows the type to say so.
+const bytesOf = (data: string | Uint8Array): Uint8Array<ArrayBuffer> => (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>;
+
+async function hmacBytes(key: BufferSource, data: string): Promise<ArrayBuffer> {
+  const k = await subtle().importKey('raw', key, HMAC, false, ['sign']);
+  return subtle().sign('HMAC', k, encoder.encode(data));
+}
+
+async function deriveSigningKey(secretAccessKey: string, day: string, region: string, service: string): Promise<CryptoKey> {
+  const kDate = await hmacBytes(encoder.encode(`AWS4${secretAccessKey}`), day);
+  const kRegion = await hmacBytes(kDate, region);
+  const kService = await hmacBytes(kRegion, service);
+  const kSigning = await hmacBytes(kService, 'aws4_request');
+  return subtle().importKey('raw', kSigning, HMAC, false, ['sign']);
+}
+
+const signingKeys = new Map<string, Promise<CryptoKey>>();
+let lastKey: { secret: string; day: string; region: string; service: string; key: Promise<CryptoKey> } | undefined;
+
+export const webSigV4Crypto: SigV4Crypto<Promise<CryptoKey>, Promise<string>> = {
+  /** Hex SHA-256 of a string's UTF-8 bytes, or of bytes. */
+  async sha256Hex(data: string | Uint8Array): Promise<string> {
+    return hex(await subtle().digest('SHA-256', bytesOf(data)));
+  },
+
+  /**
+   * kSigning as a non-extractable CryptoKey, cached: concurrent first requests share one
+   * derivation (the promise is cached), and a failed derivation is not kept.
+   */
+  signingKey(secretAccessKey: string, day: string, region: string, service: string): Promise<CryptoKey> {
+    const last = lastKey;
+    if (last !== undefined && last.day === day && last.secret === secretAccessKey && last.region === region && last.service === service) return last.key;
+    const cacheKey = `${day}\n${region}\n${service}\n${secretAccessKey}`;
+    let key = signingKeys.get(cacheKey);
+    if (key === undefined) {
+      key = deriveSigningKey(secretAccessKey, day, region, service);
+      if (signingKeys.size >= SIGNING_KEY_CACHE_SIZE) signingKeys.clear();
+      signingKeys.set(cacheKey, key);
+      key.catch(() => {
+        if (signingKeys.get(cacheKey) === key) signingKeys.delete(cacheKey);
+        if (lastKey?.key === key) lastKey = undefined;
+      });
+    }
+    lastKey = { secret: secretAccessKey, day, region, service, key };
+    return key;
+  },
+
+  /** Hex HMAC-SHA256 of `text`'s UTF-8 bytes under a signing key: the signature. */
+  async hmacHex(key: Promise<CryptoKey>, text: string): Promise<string> {
+    return hex(await subtle().sign('HMAC', await key, encoder.encode(text)));
+  },
+};
+
+/** Forgets the cached signing keys: for tests that must see a cold signer. */
+export function resetWebSigningKeys(): void {
+  signingKeys.clear();
+  lastKey = undefined;
+}

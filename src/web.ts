@@ -1,0 +1,47 @@
+/**
+ * `aws-sigv4-connection/fetch`: signing for runtimes without Node built-ins (Cloudflare
+ * Workers, Deno, Bun, Vercel's edge runtime, browsers), over WebCrypto. The same options,
+ * credential cache, typed errors and canonicalization as the Node entry (one
+ * implementation of each); only the hash and HMAC primitives differ, and so signing is
+ * asynchronous here.
+ */
+import { checkedFetch, signedFetchWith, type SignedFetch } from './signed-fetch.js';
+import { presignRequestAsyncWith, signRequestAsyncWith } from './sigv4/sign.js';
+import type { PresignedRequest, PresignOptions, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
+import { webSigV4Crypto } from './sigv4/web-crypto.js';
+import type { AwsSigV4Options } from './signing-context.js';
+import { WebRequestSigner } from './web-request-signer.js';
+
+export interface SignedFetchOptions extends AwsSigV4Options {
+  /** The fetch to sign for; default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** The global `fetch`, signed with SigV4: same signature as fetch, same cache and errors as the Node entry. */
+export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {
+  const { fetch: baseFetch, ...signerOptions } = options;
+  const chosen = checkedFetch(baseFetch, signerOptions.host);
+  return signedFetchWith(new WebRequestSigner(signerOptions), chosen);
+}
+
+/** The signing core over WebCrypto: equals botocore's SigV4Auth on the same request, byte for byte. */
+export function signRequest(request: SignableRequest, options: SignOptions): Promise<SignedRequest> {
+  return signRequestAsyncWith(webSigV4Crypto, request, options);
+}
+
+/** The query (presigned URL) form over WebCrypto. */
+export function presignRequest(request: SignableRequest, options: PresignOptions): Promise<PresignedRequest> {
+  return presignRequestAsyncWith(webSigV4Crypto, request, options);
+}
+
+export { CredentialCache } from './credentials.js';
+export { AwsSigV4Error, ConfigurationError, CredentialsError, SignatureRejectedError } from './errors.js';
+export { EMPTY_SHA256 } from './sigv4/types.js';
+export { WebRequestSigner } from './web-request-signer.js';
+export type { SignedFetch } from './signed-fetch.js';
+export type { AwsSigV4Options, SigningEvent } from './signing-context.js';
+export type { AwsCredentialIdentityProvider, CredentialsSource, CredentialCacheOptions, CredentialCacheStats } from './credentials.js';
+export type { AwsCredentialIdentity, PresignedRequest, PresignOptions, SignableRequest, SignedRequest, SignOptions, HeaderValue } from './sigv4/types.js';
+export type {
+  AwsSigV4ErrorCode, ConfigurationErrorCode, CredentialsErrorCode, SignatureRejectedErrorCode, SignatureRejectionKind, SignatureRejectedDetails,
+} from './errors.js';
