@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { signRequest } from '../../src/sigv4.js';
+import { SIGNER_IMPLEMENTATIONS } from '../support/signers.js';
 import { findPython, requireOrSkip, runPythonJson } from '../support/python.js';
 import { SUITE_DIR, toSignArgs, type OracleRequest } from '../support/suite.js';
 
@@ -124,31 +124,35 @@ function generator(seed: number) {
   };
 }
 
-describe('differential: signRequest vs botocore SigV4Auth', function () {
+describe('differential: signRequest (node:crypto and WebCrypto) vs botocore SigV4Auth', function () {
   const seed = process.env.DIFF_SEED ? Number(process.env.DIFF_SEED) : Math.floor(Math.random() * 2 ** 31);
   const count = process.env.DIFF_COUNT ? Number(process.env.DIFF_COUNT) : 600;
 
-  it(`${count} random requests sign identically (seed ${seed})`, function () {
+  it(`${count} random requests sign identically, through each crypto (seed ${seed})`, async function () {
     const python = findPython(['botocore']);
     requireOrSkip(this, 'Python with botocore (pip install botocore)', python);
     const next = generator(seed);
     const cases = Array.from({ length: count }, (_, i) => next(i));
     const results = runPythonJson<OracleResult[]>(python!, join(SUITE_DIR, 'tools', 'botocore_sign.py'), cases.map((c) => c.request));
-    let differences = 0;
-    const first: string[] = [];
-    cases.forEach(({ request, bodyAsString }, i) => {
-      const { request: req, options } = toSignArgs(request);
-      if (bodyAsString && req.body) (req as { body?: string | Buffer }).body = req.body.toString('utf8');
-      const ours = signRequest(req, options);
-      const theirs = results[i]!;
-      if (ours.canonicalRequest !== theirs.canonical_request || ours.stringToSign !== theirs.string_to_sign || ours.signature !== theirs.signature) {
-        differences++;
-        if (first.length < 3) {
-          first.push(`#${i} ${request.method} ${request.url}\n--- botocore\n${theirs.canonical_request}\n--- ours\n${ours.canonicalRequest}`);
+    const failures: string[] = [];
+    for (const impl of SIGNER_IMPLEMENTATIONS) {
+      let differences = 0;
+      const first: string[] = [];
+      for (const [i, { request, bodyAsString }] of cases.entries()) {
+        const { request: req, options } = toSignArgs(request);
+        if (bodyAsString && req.body) (req as { body?: string | Buffer }).body = req.body.toString('utf8');
+        const ours = await impl.sign(req, options);
+        const theirs = results[i]!;
+        if (ours.canonicalRequest !== theirs.canonical_request || ours.stringToSign !== theirs.string_to_sign || ours.signature !== theirs.signature) {
+          differences++;
+          if (first.length < 3) {
+            first.push(`${impl.name} #${i} ${request.method} ${request.url}\n--- botocore\n${theirs.canonical_request}\n--- ours\n${ours.canonicalRequest}`);
+          }
         }
       }
-    });
-    console.log(`    seed ${seed}: ${count} requests, ${differences} differences (botocore ${results[0]?.botocore_version}); replay: DIFF_SEED=${seed} npx mocha test/conformance/sigv4-differential.test.ts`);
-    assert.equal(differences, 0, first.join('\n\n'));
+      console.log(`    seed ${seed}: ${count} requests, ${differences} differences${impl.suffix} (botocore ${results[0]?.botocore_version}); replay: DIFF_SEED=${seed} npx mocha test/conformance/sigv4-differential.test.ts`);
+      failures.push(...first);
+    }
+    assert.deepEqual(failures, [], failures.join('\n\n'));
   });
 });
