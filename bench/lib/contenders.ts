@@ -9,6 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { signRequest } from '../../src/sigv4.js';
+import { signRequest as signRequestWeb } from '../../src/web.js';
 import { RequestSigner } from '../../src/request-signer.js';
 import type { AwsCredentialIdentity } from '../../src/sigv4.js';
 import { CREDENTIALS, HOST, ORIGIN, REGION, SERVICE, type BenchRequest } from './bodies.js';
@@ -91,6 +92,56 @@ const oursAdapter: Contender = {
       op,
       async: false,
       check: async () => ({ wire: { method: req.method, target: req.path, headers: op().headers, body: req.body } }),
+    };
+  },
+};
+
+/** The web entry's signRequest: the same composition over WebCrypto (globalThis.crypto.subtle), asynchronous. */
+const oursWeb: Contender = {
+  id: 'ours-web',
+  label: 'ours: signRequest over WebCrypto (aws-sigv4-connection/fetch)',
+  kind: 'signer',
+  primary: false,
+  // The WebCrypto rows compare request overhead (small GET, 1 KiB search); a bulk body is the hash alone.
+  applies: (req) => req.bytes <= 64 * 1024,
+  prepare(req) {
+    const options = { region: REGION, service: SERVICE, credentials: STATIC_IDENTITY };
+    const request = { method: req.method, url: ORIGIN + req.path, headers: req.headers, body: req.body };
+    const op = () => signRequestWeb(request, options);
+    return {
+      op,
+      async: true,
+      check: async () => ({ wire: { method: req.method, target: req.path, headers: (await op()).headers, body: req.body } }),
+    };
+  },
+};
+
+interface Aws4FetchClient { sign(input: string, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array }): Promise<Request> }
+type Aws4FetchClientClass = new (options: AwsCredentialIdentity & { service: string; region: string }) => Aws4FetchClient;
+
+/** aws4fetch, the WebCrypto signer users of Workers reach for, as they drive it: AwsClient.sign to a Request. */
+const aws4fetch: Contender = {
+  id: 'aws4fetch',
+  label: 'aws4fetch AwsClient.sign (WebCrypto)',
+  kind: 'signer',
+  primary: false,
+  applies: (req) => req.bytes <= 64 * 1024,
+  prepare(req) {
+    const { AwsClient } = requireCjs('aws4fetch') as { AwsClient: Aws4FetchClientClass };
+    const client = new AwsClient({ ...STATIC_IDENTITY, service: SERVICE, region: REGION });
+    const url = ORIGIN + req.path;
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const op = () => client.sign(url, { method: req.method, headers, body: req.body });
+    return {
+      op,
+      async: true,
+      check: async () => {
+        const signed = await op();
+        // fetch sends Host from the URL (a Request cannot carry it); aws4fetch signed that value.
+        const wire: Record<string, string> = { host: HOST };
+        signed.headers.forEach((value, name) => { wire[name] = value; });
+        return { wire: { method: req.method, target: req.path, headers: wire, body: req.body } };
+      },
     };
   },
 };
@@ -368,7 +419,7 @@ function candidate(path: string): Contender {
 const candidatePath = process.env.BENCH_SIGV4_CANDIDATE;
 
 export const CONTENDERS: readonly Contender[] = [
-  ours, ...(candidatePath ? [candidate(candidatePath)] : []), oursAdapter, aws4, smithy, opensearchBuiltin, esConnector,
+  ours, ...(candidatePath ? [candidate(candidatePath)] : []), oursAdapter, aws4, smithy, opensearchBuiltin, esConnector, oursWeb, aws4fetch,
   floorSigv4Crypto, floorBuffer, floorStringNaive, floorStringSliced,
 ];
 

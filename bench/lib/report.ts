@@ -65,6 +65,12 @@ export function targets(r: Results, reference: 'ours' | 'candidate' = 'ours'): T
   const mem = (kind: string) => r.memory?.find((m) => m.id === reference && m.kind === kind && m.error === undefined)?.added;
   judge(`peak RSS added, ${bodyLabel(r.memoryBytes ?? 16 << 20)} Buffer body`, mem('buffer'), '< 1 MiB', (v) => v < 1 << 20, kib);
   judge(`peak RSS added, ${bodyLabel(r.memoryBytes ?? 16 << 20)} string body`, mem('string'), '< 2 MiB', (v) => v < 2 << 20, kib);
+  for (const [scenario, label] of [['get-health', 'small GET'], ['search-1KiB', '1 KiB search']] as const) {
+    const web = row(r.micro, scenario, 'ours-web')?.vsOurs;
+    const other = row(r.micro, scenario, 'aws4fetch')?.vsOurs;
+    judge(`${label}: ours over WebCrypto vs aws4fetch`, web === undefined || other === undefined ? undefined : other / web,
+      '> 1× (the fastest WebCrypto signer)', (v) => v > 1, (v) => `${times(v)} faster`);
+  }
   if (reference === 'candidate') return out;
   judge('end to end: signed bulk throughput vs unsigned', r.e2e?.pairedRatio, '≥ 97%', (v) => v >= 0.97, pct);
   const cache = r.credentials?.rows.find((c) => c.id === 'cache-provider')?.nsPerOp;
