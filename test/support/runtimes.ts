@@ -42,14 +42,15 @@ export interface RuntimeRun<T> { result: T; stdout: string; stderr: string; ms: 
  * `{ test() }` handler: `workerd test` runs it under a config whose only outbound network
  * is loopback-capable; for bun and deno it is a plain script (deno gets net access only).
  */
-export async function runInRuntime<T>(runtime: RuntimeInfo, moduleText: string, options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {}): Promise<RuntimeRun<T>> {
+export async function runInRuntime<T>(runtime: RuntimeInfo, moduleText: string,
+  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string>; bindings?: Record<string, string> } = {}): Promise<RuntimeRun<T>> {
   const dir = mkdtempSync(join(tmpdir(), `sigv4-${runtime.name}-`));
   try {
     const file = join(dir, 'main.mjs');
     writeFileSync(file, moduleText);
     let args: string[];
     if (runtime.name === 'workerd') {
-      writeFileSync(join(dir, 'config.capnp'), workerdConfig('main.mjs'));
+      writeFileSync(join(dir, 'config.capnp'), workerdConfig('main.mjs', options.bindings ?? {}));
       args = ['test', join(dir, 'config.capnp')];
     } else if (runtime.name === 'deno') {
       args = ['run', '--allow-net=127.0.0.1', '--no-config', '--no-prompt', file];
@@ -62,24 +63,31 @@ export async function runInRuntime<T>(runtime: RuntimeInfo, moduleText: string, 
   }
 }
 
-/** Runs a command to its end and parses its `RESULT {json}` line; a failure carries both streams. */
-export function spawnForResult<T>(bin: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs: number }): Promise<RuntimeRun<T>> {
+export interface ProcessRun { stdout: string; stderr: string; ms: number }
+
+/** Runs a command to its end; a failure (exit status, time-out) carries both streams. */
+export function runProcess(bin: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs: number }): Promise<ProcessRun> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     execFile(bin, args, { cwd: options.cwd, env: { ...process.env, ...options.env, NO_COLOR: '1' }, timeout: options.timeoutMs, maxBuffer: 16 << 20, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
-        const line = `${stdout}\n${stderr}`.split('\n').find((l) => l.startsWith('RESULT '));
-        if (error || line === undefined) {
-          reject(new Error(`${bin} ${args.join(' ')} ${error ? `failed (${error.message.split('\n')[0]})` : 'printed no RESULT line'}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-          return;
-        }
-        resolve({ result: JSON.parse(line.slice('RESULT '.length)) as T, stdout, stderr, ms: Date.now() - t0 });
+        if (error) reject(new Error(`${bin} ${args.join(' ')} failed (${error.message.split('\n')[0]})\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+        else resolve({ stdout, stderr, ms: Date.now() - t0 });
       });
   });
 }
 
-/** A module worker whose fetch may reach 127.0.0.1 (workerd's default network refuses local addresses). */
-function workerdConfig(moduleFile: string): string {
+/** runProcess, and the JSON of the one `RESULT {json}` line it printed (on either stream). */
+export async function spawnForResult<T>(bin: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs: number }): Promise<RuntimeRun<T>> {
+  const run = await runProcess(bin, args, options);
+  const line = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`${bin} ${args.join(' ')} printed no RESULT line\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+  return { ...run, result: JSON.parse(line.slice('RESULT '.length)) as T };
+}
+
+/** A module worker whose fetch may reach 127.0.0.1 (workerd's default network refuses local addresses); `bindings` become its text `env`. */
+function workerdConfig(moduleFile: string, bindings: Record<string, string>): string {
+  const env = Object.entries(bindings).map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`).join(', ');
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -90,6 +98,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [(name = "main", esModule = embed ${JSON.stringify(moduleFile)})],
   compatibilityDate = "2025-09-01",
+  bindings = [${env}],
   globalOutbound = "loopback",
 );
 `;
