@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..');
 export const RUNTIMES_DIR = process.env.RUNTIMES_DIR ?? join(ROOT, '.cache', 'runtimes');
 
 /** Pinned: a new version is a reviewed change here, never a surprise in CI. */
-export type RuntimeName = 'bun' | 'deno' | 'workerd';
+export type RuntimeName = 'bun' | 'deno' | 'workerd' | 'edge-runtime';
 
 export interface RuntimeInfo {
   name: RuntimeName;
@@ -25,10 +25,13 @@ export interface RuntimeInfo {
   ms: number;
 }
 
-export const PINNED: Readonly<Record<RuntimeName, { pkg: string; version: string }>> = Object.freeze({
+export const PINNED: Readonly<Record<RuntimeName, { pkg: string; version: string; versionArgs?: string[] }>> = Object.freeze({
   bun: { pkg: 'bun', version: '1.4.5' },
   deno: { pkg: 'deno', version: '2.9.6' },
   workerd: { pkg: 'workerd', version: '1.20261117.1' },
+  // Vercel's emulator of its edge runtime (@edge-runtime/vm: a V8 context with the web APIs
+  // only), the one next dev and its tests use; it has no --version, so --help proves it runs.
+  'edge-runtime': { pkg: 'edge-runtime', version: '4.0.1', versionArgs: ['--help'] },
 });
 
 export class RuntimeUnavailableError extends Error {
@@ -69,7 +72,8 @@ export function ensureRuntime(name: RuntimeName): RuntimeInfo {
   }
   let reported: string;
   try {
-    reported = execFileSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 }).trim().split('\n')[0]!;
+    const out = execFileSync(bin, pin.versionArgs ?? ['--version'], { encoding: 'utf8', timeout: 30_000 }).trim().split('\n')[0]!;
+    reported = pin.versionArgs === undefined ? out : `${pin.pkg} ${pin.version}`;
   } catch (error) {
     throw new RuntimeUnavailableError(name, `${bin} --version failed: ${outputOf(error).trim()}`);
   }

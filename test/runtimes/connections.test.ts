@@ -8,14 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useSignedStack } from '../support/stack.js';
-import { requireRuntime, spawnForResult, type RuntimeInfo, type RuntimeName } from '../support/runtimes.js';
+import { requireRuntime, spawnForResult, type RuntimeInfo } from '../support/runtimes.js';
 
 const ROOT = join(__dirname, '..', '..');
 const SCRIPT = join(__dirname, 'fixtures', 'opensearch-client.mjs');
 const BULK_DOCS = 200;
 
 /** How each runtime runs a Node program that imports npm packages. */
-const ARGS: Record<Exclude<RuntimeName, 'workerd'>, string[]> = {
+const ARGS: Record<'bun' | 'deno', string[]> = {
   bun: ['run', SCRIPT],
   // Deno resolves npm packages from the node_modules folder npm made ("manual"), not its own cache.
   deno: ['run', '--allow-env', '--allow-net=127.0.0.1', '--allow-read', '--allow-sys=osRelease', '--node-modules-dir=manual', '--no-prompt', SCRIPT],

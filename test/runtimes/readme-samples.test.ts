@@ -1,6 +1,6 @@
 /**
- * The README's samples for Cloudflare Workers, Deno and Bun, run as written in those
- * runtimes: only their settings (the endpoint URL and credentials, which a user gives as
+ * The README's samples for Cloudflare Workers, Deno, Bun and Vercel's edge runtime, run as
+ * written in those runtimes (Vercel's: its edge-runtime emulator): only their settings (the endpoint URL and credentials, which a user gives as
  * wrangler vars/secrets or environment variables) point at the verifying stub. The package
  * is resolved as users get it, by its name, from the built dist.
  */
@@ -63,6 +63,31 @@ export default { async test(ctrl, env) {
       const run = await runInRuntime<{ status: number; body: string }>(info, bundle, { bindings: { ...AWS_ENV, API_URL: `${stub.url}/prod` } });
       assert.deepEqual(run.result, { status: 200, body: '{}' });
       assert.deepEqual(stub.records.map((r) => [r.method, r.path, r.verdict]), [['GET', '/prod/items?b=2&a=1', 'accepted']]);
+    });
+  });
+
+  describe('Vercel edge (edge-runtime): a route handler calling execute-api', () => {
+    let info: RuntimeInfo;
+    let stub: VerifyProxy;
+    before(async function () {
+      info = requireRuntime(this, 'edge-runtime');
+      stub = await startStub({ service: 'execute-api', region: 'us-east-1' });
+    });
+    after(async () => stub?.close());
+
+    it('GET() signs its call and the stub accepts it', async () => {
+      const file = writeSample('route.ts', sample('#### Vercel (edge runtime)'));
+      // Next.js hands the edge bundle its environment as process.env; the emulator has no process.
+      const env = { ...AWS_ENV, API_URL: `${stub.url}/prod` };
+      const define = Object.fromEntries(Object.entries(env).map(([k, v]) => [`process.env.${k}`, JSON.stringify(v)]));
+      const bundle = await bundleForWeb(`import { GET, runtime } from ${JSON.stringify(file)};
+(async () => {
+  const res = await GET();
+  console.log('RESULT ' + JSON.stringify({ runtime, status: res.status, body: await res.text() }));
+})();`, ROOT, 'iife', define);
+      const run = await runInRuntime<{ runtime: string; status: number; body: string }>(info, bundle);
+      assert.deepEqual(run.result, { runtime: 'edge', status: 200, body: '{}' });
+      assert.deepEqual(stub.records.map((r) => [r.method, r.path, r.verdict]), [['GET', '/prod/items', 'accepted']]);
     });
   });
 

@@ -1,6 +1,6 @@
 /**
- * Signing inside the real runtimes (Cloudflare's workerd, Deno, Bun), each fetched from the
- * npm registry: one bundle per signer, built for the web platform (so it needs no Node
+ * Signing inside the real runtimes (Cloudflare's workerd, Deno, Bun, and Vercel's
+ * edge-runtime emulator), each fetched from the npm registry: one bundle per signer, built for the web platform (so it needs no Node
  * built-in), signs API Gateway (`execute-api`) and OpenSearch (`es`, `aoss`, bulk NDJSON)
  * requests and sends them to verifying stubs on loopback, which check every signature
  * with @smithy/signature-v4.
@@ -19,12 +19,14 @@ const SERVICES = ['execute-api', 'es', 'aoss'] as const;
 /** The signers run in every runtime: aws4fetch proves the harness itself; ours is `aws-sigv4-connection/fetch`. */
 const SIGNERS = ['aws4fetch', 'ours'] as const;
 
-function entryFor(signer: string, config: RuntimeConfig, worker: boolean): string {
+/** The entry per runtime: workerd's test() handler, edge-runtime's script (no top-level await), else a module. */
+function entryFor(signer: string, config: RuntimeConfig, runtime: RuntimeName): string {
   const run = `const results = await runScenarios(${JSON.stringify(config)}, signedFetchFor);
     console.log('RESULT ' + JSON.stringify({ signer: signerName, results }));`;
+  const body = runtime === 'workerd' ? `export default { async test() { ${run} } };` : runtime === 'edge-runtime' ? `(async () => { ${run} })();` : run;
   return `import { runScenarios } from './scenarios.ts';
 import { signedFetchFor, signerName } from './signer-${signer}.ts';
-${worker ? `export default { async test() { ${run} } };` : run}`;
+${body}`;
 }
 
 describe('signing inside the runtimes, against the verifying stub', function () {
@@ -48,7 +50,7 @@ describe('signing inside the runtimes, against the verifying stub', function () 
     await assert.rejects(bundleForWeb(`import { createHash } from 'node:crypto'; console.log(createHash);`, FIXTURES), /node:crypto/);
   });
 
-  for (const runtime of ['workerd', 'deno', 'bun'] as RuntimeName[]) {
+  for (const runtime of ['workerd', 'deno', 'bun', 'edge-runtime'] as RuntimeName[]) {
     describe(runtime, () => {
       let info: RuntimeInfo;
       before(function () {
@@ -58,7 +60,7 @@ describe('signing inside the runtimes, against the verifying stub', function () 
       for (const signer of SIGNERS) {
         it(`${signer}: every execute-api / es / aoss request is accepted by the stub`, async () => {
           for (const stub of stubs.values()) stub.reset();
-          const bundle = await bundleForWeb(entryFor(signer, config, runtime === 'workerd'), FIXTURES);
+          const bundle = await bundleForWeb(entryFor(signer, config, runtime), FIXTURES, runtime === 'edge-runtime' ? 'iife' : 'esm');
           const run = await runInRuntime<{ signer: string; results: ScenarioResult[] }>(info, bundle);
           assert.equal(run.result.signer, signer);
           const failed = run.result.results.filter((r) => r.status !== 200);

@@ -29,24 +29,25 @@ export function requireRuntime(ctx: Mocha.Context, name: RuntimeName): RuntimeIn
   }
 }
 
-/** Bundles `entry` (source text, resolved from `resolveDir`) into one Node-free ES module. */
-export async function bundleForWeb(entry: string, resolveDir: string, minify = false): Promise<string> {
-  const out = await build({ ...WEB_BUNDLE, minify, stdin: { contents: entry, resolveDir, loader: 'ts', sourcefile: 'runtime-entry.ts' } });
+/** Bundles `entry` (source text, resolved from `resolveDir`) into one Node-free ES module, or a classic script (edge-runtime runs scripts). */
+export async function bundleForWeb(entry: string, resolveDir: string, format: 'esm' | 'iife' = 'esm', define?: Record<string, string>): Promise<string> {
+  const out = await build({ ...WEB_BUNDLE, format, define, stdin: { contents: entry, resolveDir, loader: 'ts', sourcefile: 'runtime-entry.ts' } });
   return out.outputFiles![0]!.text;
 }
 
 export interface RuntimeRun<T> { result: T; stdout: string; stderr: string; ms: number }
 
 /**
- * Runs an ES module in a runtime. For workerd the module must export a default
- * `{ test() }` handler: `workerd test` runs it under a config whose only outbound network
- * is loopback-capable; for bun and deno it is a plain script (deno gets net access only).
+ * Runs a bundle in a runtime. For workerd it is an ES module with a default `{ test() }`
+ * handler: `workerd test` runs it under a config whose only outbound network is
+ * loopback-capable; for bun and deno a plain ES module (deno gets net access only); for
+ * edge-runtime a classic script.
  */
 export async function runInRuntime<T>(runtime: RuntimeInfo, moduleText: string,
   options: { timeoutMs?: number; cwd?: string; env?: Record<string, string>; bindings?: Record<string, string> } = {}): Promise<RuntimeRun<T>> {
   const dir = mkdtempSync(join(tmpdir(), `sigv4-${runtime.name}-`));
   try {
-    const file = join(dir, 'main.mjs');
+    const file = join(dir, runtime.name === 'edge-runtime' ? 'main.js' : 'main.mjs');
     writeFileSync(file, moduleText);
     let args: string[];
     if (runtime.name === 'workerd') {
@@ -54,6 +55,8 @@ export async function runInRuntime<T>(runtime: RuntimeInfo, moduleText: string,
       args = ['test', join(dir, 'config.capnp')];
     } else if (runtime.name === 'deno') {
       args = ['run', '--allow-net=127.0.0.1', '--no-config', '--no-prompt', file];
+    } else if (runtime.name === 'edge-runtime') {
+      args = [file];
     } else {
       args = ['run', file];
     }
