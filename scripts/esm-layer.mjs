@@ -4,8 +4,12 @@
 //
 // For each `exports` entry whose `import` is dist/esm/<p>.js and whose `require` is
 // dist/cjs/<p>.js, it writes:
-//   dist/esm/<p>.js    import cjs from '../cjs/<p>.js'; export const { a, b } = cjs; export default cjs.default;
+//   dist/esm/<p>.js    const cjs = require('../cjs/<p>.js'); export const { a, b } = cjs; export default cjs.default;
 //   dist/esm/<p>.d.ts  export * from '../cjs/<p>.js'; plus the default, named as the CJS one names it
+// `require` through createRequire, not `import cjs from`: on Node 20, once an import of a
+// CommonJS module that throws (a missing peer) has rejected, the error is thrown again
+// uncaught and ends the process, even when the caller caught it. Bundlers never see this
+// file: the `module` condition gives them the CommonJS build itself, one copy as well.
 // The export lists come from the CommonJS declarations (TypeScript's own reading of them),
 // never from a hand-kept list and never by running the entry (its peers may be absent).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -66,7 +70,7 @@ export function writeEsmLayer(pkg) {
     const { names, defaultName } = exports[i];
     const from = JSON.stringify(relative(dirname(esm), cjs).replace(/^(?!\.)/, './'));
     mkdirSync(dirname(esm), { recursive: true });
-    const js = [`import cjs from ${from};`];
+    const js = ["import { createRequire } from 'node:module';", `const cjs = createRequire(import.meta.url)(${from});`];
     if (names.length > 0) js.push(`export const { ${names.join(', ')} } = cjs;`);
     if (defaultName !== undefined) js.push('export default cjs.default;');
     writeFileSync(esm, js.join('\n') + '\n');

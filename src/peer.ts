@@ -38,7 +38,7 @@ export function requirePeer<T>(name: string, neededBy: string, alsoInstall: read
   } catch (error) {
     if (!isMissingModule(error, name)) throw error;
     throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
-      `${neededBy} needs the optional peer dependency ${name}, which is not installed: run \`${installCommand([name, ...alsoInstall.filter((p) => p !== name)])}\`.`,
+      `${neededBy} needs the optional peer dependency ${name}, which is not installed: run \`${installCommand(alsoInstall.includes(name) ? alsoInstall : [name, ...alsoInstall])}\`.`,
       { cause: error });
   }
 }
