@@ -97,7 +97,9 @@ const ONE_COPY = `
     requiredErrorIsImportedClass: fromRequired instanceof imported.ConfigurationError,
     importedErrorIsRequiredClass: fromImported instanceof required.ConfigurationError,
     answers,
-    providerCalls: [importedOs.AwsSigV4Connection.signer.credentialCache().stats.providerCalls, requiredOs.AwsSigV4Connection.signer.credentialCache().stats.providerCalls],
+    // Over every distinct cache the two requests went through: two copies would make 2.
+    providerCalls: [...new Set([importedOs.AwsSigV4Connection, requiredOs.AwsSigV4Connection].map((C) => C.signer.credentialCache()))]
+      .reduce((calls, cache) => calls + cache.stats.providerCalls, 0),
   }));
 `;
 
@@ -218,7 +220,7 @@ describe(`the packed package, installed with the README's line (Node ${process.v
         requiredErrorIsImportedClass: true, importedErrorIsRequiredClass: true,
         // Signed by the installed package, verified by the stub, answered by the real server.
         answers: ['opensearch', 'opensearch'],
-        providerCalls: [1, 1],
+        providerCalls: 1,
       });
       assert.deepEqual(stack().proxy.records.slice(before).map((r) => r.verdict), ['accepted', 'accepted']);
     });
