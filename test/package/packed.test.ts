@@ -151,116 +151,179 @@ function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv =
   return spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 }
 
-describe(`the packed package, installed with the README's line (Node ${process.version})`, function () {
+/** Packs the checkout once (or takes PACKAGE_TARBALL); the folder goes when the run ends. */
+let packed: { dir: string; tarball: string } | undefined;
+function packedTarball(): string {
+  if (packed) return packed.tarball;
+  const dir = mkdtempSync(join(tmpdir(), 'sigv4-packed-'));
+  let tarball = process.env.PACKAGE_TARBALL;
+  if (!tarball) {
+    if (!existsSync(join(REPO, 'dist', 'cjs', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' })) as Array<{ filename: string; size: number; entryCount: number }>;
+    tarball = join(dir, info!.filename);
+    console.log(`      packed: ${info!.filename}, ${info!.size} bytes, ${info!.entryCount} files`);
+  }
+  packed = { dir, tarball: resolve(tarball) };
+  return packed.tarball;
+}
+
+/** An empty project in the temp dir with the tarball and `packages` installed, as `npm install` does it. */
+function userProject(packages: string[]): string {
+  const project = mkdtempSync(join(tmpdir(), 'sigv4-user-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
+  // Nothing above the project may hold a node_modules, or the checks would see more than the user has.
+  for (let dir = dirname(project); dir !== dirname(dir); dir = dirname(dir)) assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
+  assert.ok(!existsSync('/node_modules'));
+  const started = Date.now();
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', packedTarball(), ...packages], { cwd: project, stdio: 'inherit' });
+  const lock = JSON.parse(readFileSync(join(project, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  console.log(`      installed: ${Object.keys(lock.packages).filter(Boolean).length} packages in ${Date.now() - started} ms`);
+  return project;
+}
+
+const asSpecifier = (entry: string) => (entry === '.' ? 'aws-sigv4-connection' : `aws-sigv4-connection${entry.slice(1)}`);
+
+describe(`the packed package (Node ${process.version})`, function () {
   this.timeout(300_000);
-  const stack = useSignedStack({ server: 'opensearch@3' });
-  let work: string;
-  let project: string;
+  after(() => { if (packed) rmSync(packed.dir, { recursive: true, force: true }); packed = undefined; });
 
-  before(function () {
-    work = mkdtempSync(join(tmpdir(), 'sigv4-packed-'));
-    let tarball = process.env.PACKAGE_TARBALL;
-    if (!tarball) {
-      if (!existsSync(join(REPO, 'dist', 'cjs', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
-      const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' })) as Array<{ filename: string; size: number; entryCount: number }>;
-      tarball = join(work, packed!.filename);
-      console.log(`      packed: ${packed!.filename}, ${packed!.size} bytes, ${packed!.entryCount} files`);
-    }
-    project = join(work, 'project');
-    mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
-    // Nothing above the project may hold a node_modules, or the checks would see more than the user has.
-    for (let dir = dirname(project); dir !== dirname(dir); dir = dirname(dir)) assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
-    assert.ok(!existsSync('/node_modules'));
-    const started = Date.now();
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', resolve(tarball), ...README_PEERS], { cwd: project, stdio: 'inherit' });
-    const lock = JSON.parse(readFileSync(join(project, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
-    console.log(`      installed: ${Object.keys(lock.packages).length} packages in ${Date.now() - started} ms`);
-  });
-  after(() => { if (work) rmSync(work, { recursive: true, force: true }); });
+  describe("installed with the README's line", function () {
+    const stack = useSignedStack({ server: 'opensearch@3' });
+    let project: string;
+    before(() => { project = userProject(README_PEERS); });
+    after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
 
-  describe('every exports entry', () => {
-    for (const format of ['cjs', 'esm'] as const) {
-      it(`by ${format === 'cjs' ? 'require' : 'import'}: loads, or names the optional peer to install (ERR_MISSING_PEER_DEPENDENCY)`, () => {
-        const file = join(project, format === 'cjs' ? 'entries.cjs' : 'entries.mjs');
-        writeFileSync(file, entriesScript(format));
-        const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'aws-sigv4-connection', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-        assert.deepEqual(Object.keys(installed.exports).sort(), Object.keys(EXPECTED).sort(), 'every exports entry has an expectation here');
-        const spec = (entry: string) => (entry === '.' ? 'aws-sigv4-connection' : `aws-sigv4-connection${entry.slice(1)}`);
-        const out = run(process.execPath, [file, ...Object.keys(EXPECTED).map(spec)], project);
-        assert.equal(out.status, 0, out.stderr);
-        const results = JSON.parse(out.stdout) as Record<string, EntryResult>;
-        for (const [entry, expected] of Object.entries(EXPECTED)) {
-          const got = results[spec(entry)]!;
-          if ('exports' in expected) {
-            assert.equal(got.error, undefined, `${entry}: ${got.error?.message}`);
-            for (const name of expected.exports) assert.ok(got.keys!.includes(name), `${entry} exports ${name}`);
-          } else {
-            assert.ok(got.error, `${entry} loaded without its peer`);
-            assert.equal(got.error.code, 'ERR_MISSING_PEER_DEPENDENCY', `${entry}: ${got.error.message}`);
-            assert.equal(got.error.typed, true, `${entry}: instanceof ConfigurationError`);
-            assert.ok(got.error.message.includes(expected.missingPeer), `${entry}: "${got.error.message}" says ${expected.missingPeer}`);
+    describe('every exports entry', () => {
+      for (const format of ['cjs', 'esm'] as const) {
+        it(`by ${format === 'cjs' ? 'require' : 'import'}: loads, or names the optional peer to install (ERR_MISSING_PEER_DEPENDENCY)`, () => {
+          const file = join(project, format === 'cjs' ? 'entries.cjs' : 'entries.mjs');
+          writeFileSync(file, entriesScript(format));
+          const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'aws-sigv4-connection', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+          assert.deepEqual(Object.keys(installed.exports).sort(), Object.keys(EXPECTED).sort(), 'every exports entry has an expectation here');
+          const out = run(process.execPath, [file, ...Object.keys(EXPECTED).map(asSpecifier)], project);
+          assert.equal(out.status, 0, out.stderr);
+          const results = JSON.parse(out.stdout) as Record<string, EntryResult>;
+          for (const [entry, expected] of Object.entries(EXPECTED)) {
+            const got = results[asSpecifier(entry)]!;
+            if ('exports' in expected) {
+              assert.equal(got.error, undefined, `${entry}: ${got.error?.message}`);
+              for (const name of expected.exports) assert.ok(got.keys!.includes(name), `${entry} exports ${name}`);
+            } else {
+              assert.ok(got.error, `${entry} loaded without its peer`);
+              assert.equal(got.error.code, 'ERR_MISSING_PEER_DEPENDENCY', `${entry}: ${got.error.message}`);
+              assert.equal(got.error.typed, true, `${entry}: instanceof ConfigurationError`);
+              assert.ok(got.error.message.includes(expected.missingPeer), `${entry}: "${got.error.message}" says ${expected.missingPeer}`);
+            }
           }
-        }
-      });
-    }
-  });
-
-  it('one copy per process: the same classes by import and require, instanceof across, one provider call for the class loaded both ways', () => {
-    const file = join(project, 'one-copy.mjs');
-    writeFileSync(file, ONE_COPY);
-    const before = stack().proxy.records.length;
-    return promisify(execFile)(process.execPath, [file], {
-      cwd: project, encoding: 'utf8', timeout: 60_000,
-      env: { PATH: process.env.PATH, HOME: project, STUB_URL: stack().stubUrl, AWS_REGION: stack().region,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey },
-    }).then(({ stdout }) => {
-      assert.deepEqual(JSON.parse(stdout), {
-        sameConnection: true, sameDefault: true, sameErrorClasses: true,
-        requiredErrorIsImportedClass: true, importedErrorIsRequiredClass: true,
-        // Signed by the installed package, verified by the stub, answered by the real server.
-        answers: ['opensearch', 'opensearch'],
-        providerCalls: 1,
-      });
-      assert.deepEqual(stack().proxy.records.slice(before).map((r) => r.verdict), ['accepted', 'accepted']);
+        });
+      }
     });
-  });
 
-  describe('tsc --noEmit over a consumer of Connection, configure(), createSignedFetch, signRequest and the error classes', () => {
-    for (const check of TYPE_CHECKS) {
-      it(check.name, () => {
-        writeFileSync(join(project, check.file), consumerSource());
-        const out = run(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', ...check.flags, check.file], project);
-        assert.equal(out.status, 0, `${check.flags.join(' ')}:\n${out.stdout}${out.stderr}`);
+    it('one copy per process: the same classes by import and require, instanceof across, one provider call for the class loaded both ways', () => {
+      const file = join(project, 'one-copy.mjs');
+      writeFileSync(file, ONE_COPY);
+      const before = stack().proxy.records.length;
+      return promisify(execFile)(process.execPath, [file], {
+        cwd: project, encoding: 'utf8', timeout: 60_000,
+        env: { PATH: process.env.PATH, HOME: project, STUB_URL: stack().stubUrl, AWS_REGION: stack().region,
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey },
+      }).then(({ stdout }) => {
+        assert.deepEqual(JSON.parse(stdout), {
+          sameConnection: true, sameDefault: true, sameErrorClasses: true,
+          requiredErrorIsImportedClass: true, importedErrorIsRequiredClass: true,
+          // Signed by the installed package, verified by the stub, answered by the real server.
+          answers: ['opensearch', 'opensearch'],
+          providerCalls: 1,
+        });
+        assert.deepEqual(stack().proxy.records.slice(before).map((r) => r.verdict), ['accepted', 'accepted']);
       });
-    }
-  });
+    });
 
-  describe('the bin, with no optional peer but the README\'s', () => {
-    const bin = () => join(project, 'node_modules', '.bin', 'aws-sigv4-connection');
-    const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace:\n${text}`);
+    describe('tsc --noEmit over a consumer of Connection, configure(), createSignedFetch, signRequest and the error classes', () => {
+      for (const check of TYPE_CHECKS) {
+        it(check.name, () => {
+          writeFileSync(join(project, check.file), consumerSource());
+          const out = run(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', ...check.flags, check.file], project);
+          assert.equal(out.status, 0, `${check.flags.join(' ')}:\n${out.stdout}${out.stderr}`);
+        });
+      }
+    });
 
-    for (const args of [['--help'], ['request', '--help'], ['proxy', '--help'], ['verify-proxy', '--help']]) {
-      it(args.join(' '), () => {
-        const out = run(bin(), args, project);
+    describe('the bin, with no optional peer but the README\'s', () => {
+      const bin = () => join(project, 'node_modules', '.bin', 'aws-sigv4-connection');
+      const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace:\n${text}`);
+
+      for (const args of [['--help'], ['request', '--help'], ['proxy', '--help'], ['verify-proxy', '--help']]) {
+        it(args.join(' '), () => {
+          const out = run(bin(), args, project);
+          assert.equal(out.status, 0, out.stderr);
+          assert.match(out.stdout, /Usage:/);
+          noStack(out.stderr);
+        });
+      }
+
+      it('--version prints the package version', () => {
+        const out = run(bin(), ['--version'], project);
         assert.equal(out.status, 0, out.stderr);
-        assert.match(out.stdout, /Usage:/);
+        assert.equal(out.stdout.trim(), pkg.version);
+      });
+
+      it('verify-proxy without @smithy/* exits 2 with ERR_MISSING_PEER_DEPENDENCY naming the package', () => {
+        const out = run(bin(), ['verify-proxy'], project, { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey });
+        assert.equal(out.status, 2, `exit ${out.status} ${out.signal ?? ''}:\n${out.stderr}`);
+        assert.match(out.stderr, /ERR_MISSING_PEER_DEPENDENCY/);
+        assert.match(out.stderr, /@smithy\/signature-v4/);
         noStack(out.stderr);
       });
+    });
+  });
+
+
+  describe('installed alone, with no optional peer', () => {
+    let project: string;
+    before(() => { project = userProject([]); });
+    after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+
+    for (const format of ['cjs', 'esm'] as const) {
+      it(`by ${format === 'cjs' ? 'require' : 'import'}: /opensearch names @opensearch-project/opensearch, the main entry loads`, () => {
+        const file = join(project, format === 'cjs' ? 'entries.cjs' : 'entries.mjs');
+        writeFileSync(file, entriesScript(format));
+        const out = run(process.execPath, [file, 'aws-sigv4-connection', 'aws-sigv4-connection/opensearch'], project);
+        assert.equal(out.status, 0, out.stderr);
+        const results = JSON.parse(out.stdout) as Record<string, EntryResult>;
+        assert.ok(results['aws-sigv4-connection']!.keys?.includes('signRequest'));
+        const error = results['aws-sigv4-connection/opensearch']!.error;
+        assert.equal(error?.code, 'ERR_MISSING_PEER_DEPENDENCY', JSON.stringify(error));
+        assert.equal(error.typed, true);
+        assert.ok(error.message.includes('npm install @opensearch-project/opensearch'), error.message);
+      });
     }
 
-    it('--version prints the package version', () => {
-      const out = run(bin(), ['--version'], project);
-      assert.equal(out.status, 0, out.stderr);
-      assert.equal(out.stdout.trim(), pkg.version);
+    it('the bin\'s --help and --version', () => {
+      for (const args of [['--help'], ['--version']]) {
+        const out = run(join(project, 'node_modules', '.bin', 'aws-sigv4-connection'), args, project);
+        assert.equal(out.status, 0, `${args.join(' ')}: ${out.stderr}`);
+      }
     });
 
-    it('verify-proxy without @smithy/* exits 2 with ERR_MISSING_PEER_DEPENDENCY naming the package', () => {
-      const out = run(bin(), ['verify-proxy'], project, { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey });
-      assert.equal(out.status, 2, `exit ${out.status} ${out.signal ?? ''}:\n${out.stderr}`);
-      assert.match(out.stderr, /ERR_MISSING_PEER_DEPENDENCY/);
-      assert.match(out.stderr, /@smithy\/signature-v4/);
-      noStack(out.stderr);
+    it('without credentials and without @aws-sdk/credential-providers, a signed fetch fails with ERR_MISSING_PEER_DEPENDENCY naming it', () => {
+      const file = join(project, 'default-chain.mjs');
+      writeFileSync(file, `
+        import { createSignedFetch, ConfigurationError } from 'aws-sigv4-connection';
+        const signedFetch = createSignedFetch({ region: 'us-east-1', service: 'execute-api' });
+        try {
+          await signedFetch('http://127.0.0.1:9/never-sent');
+          console.log(JSON.stringify({ sent: true }));
+        } catch (e) {
+          console.log(JSON.stringify({ code: e.code, typed: e instanceof ConfigurationError, message: e.message }));
+        }
+      `);
+      const out = run(process.execPath, [file], project);
+      assert.equal(out.status, 0, out.stderr);
+      const got = JSON.parse(out.stdout) as { code?: string; typed?: boolean; message?: string };
+      assert.equal(got.code, 'ERR_MISSING_PEER_DEPENDENCY', out.stdout);
+      assert.equal(got.typed, true);
+      assert.ok(got.message!.includes('npm install @aws-sdk/credential-providers'), got.message);
     });
   });
 });
