@@ -36,4 +36,8 @@ export interface CellResult {
   ms: number;
 }
 
-export interface CompatResults { generatedAt: string; command: string; node: string; complete: boolean; cells: CellResult[] }
+export interface CompatResults {
+  generatedAt: string; command: string; node: string; complete: boolean; cells: CellResult[];
+  /** scripts/measured-commit.ts at measurement time (absent in files from before it). */
+  commit?: string;
+}

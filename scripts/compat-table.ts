@@ -107,7 +107,7 @@ export function render(results: Results): string {
   const requests = cells.reduce((n, c) => n + c.requests, 0);
   const accepted = cells.reduce((n, c) => n + c.accepted, 0);
   const header = [
-    `Measured ${results.generatedAt.replace(/\.\d+Z$/, 'Z')} (Node ${results.node}) by \`${results.command}\`; ` +
+    `Measured ${results.generatedAt.replace(/\.\d+Z$/, 'Z')} at commit ${results.commit ?? 'unknown'} (Node ${results.node}) by \`${results.command}\`; ` +
       `this table written by \`npm run compat\` from \`.cache/compat/results.json\`.` +
       (results.complete ? '' : ' **Partial run: some cells were not measured.**'),
     '',

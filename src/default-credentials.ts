@@ -3,23 +3,16 @@
  * optional peer `@aws-sdk/credential-providers`: users who pass their own credentials do
  * not need it installed.
  */
-import { ConfigurationError } from './errors.js';
+import type * as CredentialProviders from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from './credentials.js';
+import { requirePeer } from './peer.js';
 
 export function defaultCredentialProvider(): AwsCredentialIdentityProvider {
   let chain: AwsCredentialIdentityProvider | undefined;
   return async (options) => {
-    if (chain === undefined) {
-      let mod: { fromNodeProviderChain: () => AwsCredentialIdentityProvider };
-      try {
-        mod = (await import('@aws-sdk/credential-providers')) as unknown as typeof mod;
-      } catch (error) {
-        throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
-          'No credentials were given and @aws-sdk/credential-providers is not installed: `npm install @aws-sdk/credential-providers`, ' +
-            'or pass { credentials } to configure().', { cause: error });
-      }
-      chain = mod.fromNodeProviderChain();
-    }
+    // The cache turns a throw here into the call's rejection, and tries again next call.
+    chain ??= requirePeer<typeof CredentialProviders>('@aws-sdk/credential-providers',
+      'With no { credentials } given to configure(), the default credential chain').fromNodeProviderChain();
     return chain(options);
   };
 }

@@ -6,9 +6,12 @@
  * Built on the classes the installed client exports, so they come from the very copy of
  * `@elastic/transport` the client uses (8.x and 9.x each bring their own).
  */
-import * as client from '@elastic/elasticsearch';
+import type * as Elasticsearch from '@elastic/elasticsearch';
 import { withSigV4Promise } from './adapters/promise-connection.js';
 import { ConfigurationError } from './errors.js';
+import { requirePeer } from './peer.js';
+
+const client = requirePeer<typeof Elasticsearch>('@elastic/elasticsearch', 'aws-sigv4-connection/elasticsearch');
 
 // 7.x exports `Connection` instead: without this check the import would fail with
 // "Class extends value undefined", which names neither the package nor the fix.

@@ -4,9 +4,12 @@
  * Amazon OpenSearch Service, and against the `oss` Elasticsearch 7.10 that AWS runs, use 7.13
  * or earlier, or the OpenSearch client (measured: README, Compatibility).
  */
-import * as client from '@elastic/elasticsearch';
+import type * as Elasticsearch from '@elastic/elasticsearch';
 import { withSigV4Callback } from './adapters/callback-connection.js';
 import { ConfigurationError } from './errors.js';
+import { requirePeer } from './peer.js';
+
+const client = requirePeer<typeof Elasticsearch>('@elastic/elasticsearch', 'aws-sigv4-connection/elasticsearch7');
 
 // 8.x and 9.x have no `Connection`: without this check the import would fail with
 // "Class extends value undefined", which names neither the package nor the fix.

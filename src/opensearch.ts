@@ -5,8 +5,11 @@
  *   new Client({ node, Connection: AwsSigV4Connection })
  *   new Client({ node, Connection: AwsSigV4Connection.configure({ service: 'aoss' }) })
  */
-import { Connection, errors } from '@opensearch-project/opensearch';
+import type * as OpenSearch from '@opensearch-project/opensearch';
 import { withSigV4Callback } from './adapters/callback-connection.js';
+import { requirePeer } from './peer.js';
+
+const { Connection, errors } = requirePeer<typeof OpenSearch>('@opensearch-project/opensearch', 'aws-sigv4-connection/opensearch');
 
 export const AwsSigV4Connection = withSigV4Callback(Connection, errors.RequestAbortedError);
 

@@ -1,8 +1,8 @@
 /** What a figure depends on, printed with it: machine, runtime and the versions of every contender. */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { measuredCommit } from '../../scripts/measured-commit.js';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -45,13 +45,8 @@ function versionOf(dir: string): string {
 
 export function packageVersions(): Array<[string, string]> {
   const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  let commit = 'unknown';
-  try {
-    // Read-only: the figures belong to a tree, and others commit to this one.
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch { /* not a git checkout */ }
   return [
-    [own.name, `${own.version} (src/ at commit ${commit}, working tree as is)`],
+    [own.name, `${own.version} (src/ at commit ${measuredCommit()})`],
     ['aws4', versionOf('aws4')],
     ['@smithy/signature-v4', versionOf('@smithy/signature-v4')],
     ['@smithy/hash-node', versionOf('@smithy/hash-node')],

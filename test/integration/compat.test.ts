@@ -24,6 +24,7 @@ import { withSigV4Callback, type ConnectionClass } from '../../src/adapters/call
 import { withSigV4Promise } from '../../src/adapters/promise-connection.js';
 import type { AwsSigV4Options } from '../../src/index.js';
 import { useSignedStack } from '../support/stack.js';
+import { measuredCommit } from '../../scripts/measured-commit.js';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -308,6 +309,7 @@ describe('compatibility matrix: clients x servers x services, through the verify
       generatedAt: started.toISOString(),
       command: files.length > 0 ? `npx mocha --no-config -n import=tsx --timeout 300000 --exit ${files.join(' ')}` : 'npm test',
       node: process.version,
+      commit: measuredCommit(),
       complete: cells.length === total,
       cells,
     };

@@ -102,7 +102,7 @@ export default { async test(ctrl, env) {
 
     it('deno run with the README flags: the stub accepts the bulk request', async () => {
       const file = writeSample('deno-main.ts', sample('#### Deno'));
-      const run = await runProcess(info.bin, ['run', '--allow-net', '--allow-env', file], { cwd: ROOT, timeoutMs: 60_000, env: { ...AWS_ENV, SEARCH_URL: stub.url } });
+      const run = await runProcess(info.bin, ['run', '--allow-net', '--allow-env', '--allow-read', file], { cwd: ROOT, timeoutMs: 60_000, env: { ...AWS_ENV, SEARCH_URL: stub.url } });
       assert.equal(run.stdout.trim(), '200 {}');
       assert.deepEqual(stub.records.map((r) => [r.method, r.path, r.verdict]), [['POST', '/_bulk', 'accepted']]);
     });

@@ -30,15 +30,15 @@ describe('aws-sigv4-connection/fetch (the web entry) in Node, beside the Node en
   after(async () => stub?.close());
   beforeEach(() => stub.reset());
 
-  it('Node loads the tsc builds for it (import and require): its error classes and CredentialCache are the main entry\'s', () => {
+  it('Node loads the CommonJS build for it (import through the ESM layer, and require): one copy of the main entry\'s classes', () => {
     const probe = (code: string, type: 'commonjs' | 'module') => execFileSync(process.execPath, ['--input-type', type, '-e', code], { cwd: ROOT, encoding: 'utf8' }).trim();
     assert.equal(probe(`const f = require('aws-sigv4-connection/fetch'), m = require('aws-sigv4-connection');
       console.log([f.ConfigurationError === m.ConfigurationError, f.SignatureRejectedError === m.SignatureRejectedError, f.CredentialCache === m.CredentialCache, typeof f.createSignedFetch].join())`, 'commonjs'),
     'true,true,true,function');
-    // Across import and require the main entry decides (the build's ESM-over-CJS layer); /fetch follows it.
-    assert.equal(probe(`const f = await import('aws-sigv4-connection/fetch'), m = await import('aws-sigv4-connection');
-      console.log([f.ConfigurationError === m.ConfigurationError, f.CredentialCache === m.CredentialCache].join())`, 'module'),
-    'true,true');
+    assert.equal(probe(`const f = await import('aws-sigv4-connection/fetch'), m = await import('aws-sigv4-connection'), { createRequire } = await import('node:module');
+      const required = createRequire(process.cwd() + '/')('aws-sigv4-connection/fetch');
+      console.log([f.ConfigurationError === m.ConfigurationError, f.CredentialCache === m.CredentialCache, f.ConfigurationError === required.ConfigurationError].join())`, 'module'),
+    'true,true,true');
   });
 
   it('a bundler for workers or browsers gets dist/fetch/index.mjs, with no Node built-in in the graph', async () => {

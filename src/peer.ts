@@ -1,0 +1,44 @@
+/**
+ * Optional peer dependencies, loaded where they are used: a missing one becomes the typed
+ * `ERR_MISSING_PEER_DEPENDENCY` that says what to install, instead of Node's bare
+ * MODULE_NOT_FOUND stack that names a file inside this package.
+ *
+ * Loaded with `require` (the package's ESM entries are a thin layer over this CommonJS
+ * build, so one loader serves both), resolved from this package's own location, exactly
+ * where a static import would look.
+ */
+import { ConfigurationError } from './errors.js';
+
+/** The install command for these packages, as the error message gives it. */
+export function installCommand(packages: readonly string[]): string {
+  return `npm install ${packages.join(' ')}`;
+}
+
+/**
+ * Node's "not found" for `name` itself. A peer that is installed but broken (one of ITS
+ * dependencies missing) also throws MODULE_NOT_FOUND, naming that other package: that
+ * is not a missing peer, and its own error says more.
+ */
+export function isMissingModule(error: unknown, name: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return false;
+  const message = error instanceof Error ? error.message : '';
+  return message.includes(`'${name}'`) || message.includes(`"${name}"`);
+}
+
+/**
+ * Loads the optional peer `name` for `neededBy` (an entry point or feature, as the user
+ * knows it), or throws ConfigurationError ERR_MISSING_PEER_DEPENDENCY naming the fix.
+ * `alsoInstall` lists the peers needed together, so one command fixes them all.
+ */
+export function requirePeer<T>(name: string, neededBy: string, alsoInstall: readonly string[] = []): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the one place optional peers are loaded
+    return require(name) as T;
+  } catch (error) {
+    if (!isMissingModule(error, name)) throw error;
+    throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
+      `${neededBy} needs the optional peer dependency ${name}, which is not installed: run \`${installCommand(alsoInstall.includes(name) ? alsoInstall : [name, ...alsoInstall])}\`.`,
+      { cause: error });
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * The package as a user gets it: `npm pack`, then the README's install line in an empty
+ * project outside the repo (so nothing resolves from the repo's node_modules), and every
+ * check runs there as a child process with the project's own node_modules:
+ *  - every `exports` entry by `import` and by `require`; where its optional peer is not
+ *    installed, the typed ERR_MISSING_PEER_DEPENDENCY naming the install command;
+ *  - one copy of each class per process: `instanceof` across import and require, one
+ *    credential cache (one provider call) for the class loaded both ways;
+ *  - `tsc --noEmit` over a consumer file, for each moduleResolution and module flavour;
+ *  - the bin: --help, --version, each command's --help, and verify-proxy without its peers;
+ *  - a signed request through the verifying stub (run here, from src/testing) to the real
+ *    OpenSearch.
+ *
+ * PACKAGE_TARBALL=<file.tgz> tests that tarball instead of packing the checkout (the Node
+ * matrix packs once and runs this file under each Node).
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { TEST_CREDENTIALS, useSignedStack } from '../support/stack.js';
+
+const REPO = resolve(__dirname, '..', '..');
+const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The README's install line, less the package itself (the tarball stands for it). */
+const README_PEERS = ['@aws-sdk/credential-providers', '@opensearch-project/opensearch'];
+const ELASTIC = 'npm install @elastic/elasticsearch';
+const VERIFIER = 'npm install @smithy/signature-v4 @smithy/hash-node';
+
+/** What each `exports` entry gives in a project with only the README's install line. */
+const EXPECTED: Record<string, { exports: string[] } | { missingPeer: string }> = {
+  '.': { exports: ['signRequest', 'createSignedFetch', 'resolveEndpoint', 'ConfigurationError', 'CredentialsError', 'SignatureRejectedError'] },
+  './opensearch': { exports: ['AwsSigV4Connection', 'withAwsSigV4', 'default'] },
+  './elasticsearch': { missingPeer: ELASTIC },
+  './elasticsearch7': { missingPeer: ELASTIC },
+  './testing': { missingPeer: VERIFIER },
+  './fetch': { exports: ['createSignedFetch', 'signRequest', 'presignRequest', 'ConfigurationError', 'CredentialsError', 'SignatureRejectedError', 'CredentialCache'] },
+  './package.json': { exports: ['name', 'version'] },
+};
+
+interface EntryResult {
+  keys?: string[];
+  error?: { name: string; code?: string; message: string; typed: boolean };
+}
+
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown>; bin: Record<string, string> };
+
+/**
+ * Loads the entries named on its command line one way, all in one process, as an app that
+ * falls back when a peer is missing would (on Node 20 that once ended the process: see
+ * scripts/esm-layer.mjs), and prints what each gave.
+ */
+function entriesScript(format: 'cjs' | 'esm'): string {
+  const load = format === 'cjs'
+    ? '(spec) => require(spec)'
+    : "async (spec) => spec.endsWith('.json') ? (await import(spec, { with: { type: 'json' } })).default : import(spec)";
+  return `${format === 'cjs' ? '(async () => {' : ''}
+    const load = ${load};
+    const { ConfigurationError } = await load('aws-sigv4-connection');
+    const out = {};
+    for (const spec of process.argv.slice(2)) {
+      try {
+        out[spec] = { keys: Object.keys(await load(spec)) };
+      } catch (e) {
+        out[spec] = { error: { name: e.name, code: e.code, message: e.message, typed: e instanceof ConfigurationError } };
+      }
+    }
+    console.log(JSON.stringify(out));
+  ${format === 'cjs' ? '})();' : ''}`;
+}
+
+/** Both ways in one process: one class, one cache, `instanceof` across. */
+const ONE_COPY = `
+  import { createRequire } from 'node:module';
+  const require = createRequire(import.meta.url);
+  const imported = await import('aws-sigv4-connection');
+  const required = require('aws-sigv4-connection');
+  const importedOs = await import('aws-sigv4-connection/opensearch');
+  const requiredOs = require('aws-sigv4-connection/opensearch');
+  const { Client } = require('@opensearch-project/opensearch');
+  const rejection = async (sign) => { try { await sign({ method: 'GET', url: 'not a url' }, { region: 'us-east-1', service: 'es', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } }); } catch (e) { return e; } };
+  const fromRequired = await rejection(required.signRequest);
+  const fromImported = await rejection(imported.signRequest);
+  const answers = [];
+  for (const Connection of [importedOs.AwsSigV4Connection, requiredOs.AwsSigV4Connection]) {
+    // Zero-config: the default chain (AWS_* variables here), region from AWS_REGION (a loopback host names none).
+    const client = new Client({ node: process.env.STUB_URL, Connection, maxRetries: 0 });
+    const res = await client.transport.request({ method: 'GET', path: '/' });
+    answers.push(res.body.version.distribution);
+    await client.close();
+  }
+  console.log(JSON.stringify({
+    sameConnection: importedOs.AwsSigV4Connection === requiredOs.AwsSigV4Connection,
+    sameDefault: importedOs.default === requiredOs.AwsSigV4Connection,
+    sameErrorClasses: ['AwsSigV4Error', 'ConfigurationError', 'CredentialsError', 'SignatureRejectedError'].every((n) => imported[n] === required[n]),
+    requiredErrorIsImportedClass: fromRequired instanceof imported.ConfigurationError,
+    importedErrorIsRequiredClass: fromImported instanceof required.ConfigurationError,
+    answers,
+    // Over every distinct cache the two requests went through: two copies would make 2.
+    providerCalls: [...new Set([importedOs.AwsSigV4Connection, requiredOs.AwsSigV4Connection].map((C) => C.signer.credentialCache()))]
+      .reduce((calls, cache) => calls + cache.stats.providerCalls, 0),
+  }));
+`;
+
+/** Uses what the README shows; the @ts-expect-error lines fail the check if the types are `any`. */
+function consumerSource(): string {
+  return `
+    import { Client } from '@opensearch-project/opensearch';
+    import { AwsSigV4Connection } from 'aws-sigv4-connection/opensearch';
+    import DefaultConnection from 'aws-sigv4-connection/opensearch';
+    import { AwsSigV4Error, ConfigurationError, CredentialsError, SignatureRejectedError, createSignedFetch, signRequest } from 'aws-sigv4-connection';
+    import type { SignedRequest } from 'aws-sigv4-connection';
+
+    const node = 'https://search-logs-abc.eu-west-1.es.amazonaws.com';
+    export const zeroConfig = new Client({ node, Connection: AwsSigV4Connection });
+    export const configured = new Client({ node, Connection: AwsSigV4Connection.configure({ region: 'eu-west-1', service: 'aoss' }) });
+    export const byDefaultImport = new Client({ node, Connection: DefaultConnection });
+    // @ts-expect-error: region is a string
+    AwsSigV4Connection.configure({ region: 1 });
+
+    const signedFetch = createSignedFetch({ service: 'execute-api', region: 'us-east-1' });
+    export const answer = signedFetch('https://abc123.execute-api.us-east-1.amazonaws.com/prod/items', { method: 'POST', body: '{}' });
+    export async function signed(): Promise<SignedRequest> {
+      return signRequest({ method: 'GET', url: node + '/_cluster/health' }, { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
+    }
+    // @ts-expect-error: credentials are required
+    signRequest({ method: 'GET', url: node }, { region: 'eu-west-1', service: 'es' });
+
+    export function explain(error: unknown): string {
+      if (error instanceof SignatureRejectedError) return error.kind + ' ' + error.hint;
+      if (error instanceof CredentialsError) return error.code;
+      if (error instanceof ConfigurationError) return error.code;
+      if (error instanceof AwsSigV4Error) return error.code;
+      return 'not ours';
+    }
+  `;
+}
+
+/** moduleResolution x module flavour: node16/nodenext decide per file extension (.mts ESM, .cts CommonJS). */
+const TYPE_CHECKS: Array<{ name: string; file: string; flags: string[] }> = [
+  { name: 'node16, ESM file', file: 'consumer.mts', flags: ['--module', 'node16', '--moduleResolution', 'node16'] },
+  { name: 'node16, CommonJS file', file: 'consumer.cts', flags: ['--module', 'node16', '--moduleResolution', 'node16'] },
+  { name: 'nodenext, ESM file', file: 'consumer.mts', flags: ['--module', 'nodenext', '--moduleResolution', 'nodenext'] },
+  { name: 'nodenext, CommonJS file', file: 'consumer.cts', flags: ['--module', 'nodenext', '--moduleResolution', 'nodenext'] },
+  { name: 'bundler', file: 'consumer.ts', flags: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
+  { name: 'node10 (CommonJS)', file: 'consumer.ts', flags: ['--module', 'commonjs', '--moduleResolution', 'node10'] },
+];
+
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+}
+
+/** Packs the checkout once (or takes PACKAGE_TARBALL); the folder goes when the run ends. */
+let packed: { dir: string; tarball: string } | undefined;
+function packedTarball(): string {
+  if (packed) return packed.tarball;
+  const dir = mkdtempSync(join(tmpdir(), 'sigv4-packed-'));
+  let tarball = process.env.PACKAGE_TARBALL;
+  if (!tarball) {
+    if (!existsSync(join(REPO, 'dist', 'cjs', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' })) as Array<{ filename: string; size: number; entryCount: number }>;
+    tarball = join(dir, info!.filename);
+    console.log(`      packed: ${info!.filename}, ${info!.size} bytes, ${info!.entryCount} files`);
+  }
+  packed = { dir, tarball: resolve(tarball) };
+  return packed.tarball;
+}
+
+/** An empty project in the temp dir with the tarball and `packages` installed, as `npm install` does it. */
+function userProject(packages: string[]): string {
+  const project = mkdtempSync(join(tmpdir(), 'sigv4-user-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
+  // Nothing above the project may hold a node_modules, or the checks would see more than the user has.
+  for (let dir = dirname(project); dir !== dirname(dir); dir = dirname(dir)) assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
+  assert.ok(!existsSync('/node_modules'));
+  const started = Date.now();
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', packedTarball(), ...packages], { cwd: project, stdio: 'inherit' });
+  const lock = JSON.parse(readFileSync(join(project, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  console.log(`      installed: ${Object.keys(lock.packages).filter(Boolean).length} packages in ${Date.now() - started} ms`);
+  return project;
+}
+
+const asSpecifier = (entry: string) => (entry === '.' ? 'aws-sigv4-connection' : `aws-sigv4-connection${entry.slice(1)}`);
+
+describe(`the packed package (Node ${process.version})`, function () {
+  this.timeout(300_000);
+  after(() => { if (packed) rmSync(packed.dir, { recursive: true, force: true }); packed = undefined; });
+
+  describe("installed with the README's line", function () {
+    const stack = useSignedStack({ server: 'opensearch@3' });
+    let project: string;
+    before(() => { project = userProject(README_PEERS); });
+    after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+
+    describe('every exports entry', () => {
+      for (const format of ['cjs', 'esm'] as const) {
+        it(`by ${format === 'cjs' ? 'require' : 'import'}: loads, or names the optional peer to install (ERR_MISSING_PEER_DEPENDENCY)`, () => {
+          const file = join(project, format === 'cjs' ? 'entries.cjs' : 'entries.mjs');
+          writeFileSync(file, entriesScript(format));
+          const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'aws-sigv4-connection', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+          assert.deepEqual(Object.keys(installed.exports).sort(), Object.keys(EXPECTED).sort(), 'every exports entry has an expectation here');
+          const out = run(process.execPath, [file, ...Object.keys(EXPECTED).map(asSpecifier)], project);
+          assert.equal(out.status, 0, out.stderr);
+          const results = JSON.parse(out.stdout) as Record<string, EntryResult>;
+          for (const [entry, expected] of Object.entries(EXPECTED)) {
+            const got = results[asSpecifier(entry)]!;
+            if ('exports' in expected) {
+              assert.equal(got.error, undefined, `${entry}: ${got.error?.message}`);
+              for (const name of expected.exports) assert.ok(got.keys!.includes(name), `${entry} exports ${name}`);
+            } else {
+              assert.ok(got.error, `${entry} loaded without its peer`);
+              assert.equal(got.error.code, 'ERR_MISSING_PEER_DEPENDENCY', `${entry}: ${got.error.message}`);
+              assert.equal(got.error.typed, true, `${entry}: instanceof ConfigurationError`);
+              assert.ok(got.error.message.includes(expected.missingPeer), `${entry}: "${got.error.message}" says ${expected.missingPeer}`);
+            }
+          }
+        });
+      }
+    });
+
+    it('one copy per process: the same classes by import and require, instanceof across, one provider call for the class loaded both ways', () => {
+      const file = join(project, 'one-copy.mjs');
+      writeFileSync(file, ONE_COPY);
+      const before = stack().proxy.records.length;
+      return promisify(execFile)(process.execPath, [file], {
+        cwd: project, encoding: 'utf8', timeout: 60_000,
+        env: { PATH: process.env.PATH, HOME: project, STUB_URL: stack().stubUrl, AWS_REGION: stack().region,
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey },
+      }).then(({ stdout }) => {
+        assert.deepEqual(JSON.parse(stdout), {
+          sameConnection: true, sameDefault: true, sameErrorClasses: true,
+          requiredErrorIsImportedClass: true, importedErrorIsRequiredClass: true,
+          // Signed by the installed package, verified by the stub, answered by the real server.
+          answers: ['opensearch', 'opensearch'],
+          providerCalls: 1,
+        });
+        assert.deepEqual(stack().proxy.records.slice(before).map((r) => r.verdict), ['accepted', 'accepted']);
+      });
+    });
+
+    describe('tsc --noEmit over a consumer of Connection, configure(), createSignedFetch, signRequest and the error classes', () => {
+      for (const check of TYPE_CHECKS) {
+        it(check.name, () => {
+          writeFileSync(join(project, check.file), consumerSource());
+          const out = run(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', ...check.flags, check.file], project);
+          assert.equal(out.status, 0, `${check.flags.join(' ')}:\n${out.stdout}${out.stderr}`);
+        });
+      }
+    });
+
+    describe('the bin, with no optional peer but the README\'s', () => {
+      const bin = () => join(project, 'node_modules', '.bin', 'aws-sigv4-connection');
+      const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace:\n${text}`);
+
+      for (const args of [['--help'], ['request', '--help'], ['proxy', '--help'], ['verify-proxy', '--help']]) {
+        it(args.join(' '), () => {
+          const out = run(bin(), args, project);
+          assert.equal(out.status, 0, out.stderr);
+          assert.match(out.stdout, /Usage:/);
+          noStack(out.stderr);
+        });
+      }
+
+      it('--version prints the package version', () => {
+        const out = run(bin(), ['--version'], project);
+        assert.equal(out.status, 0, out.stderr);
+        assert.equal(out.stdout.trim(), pkg.version);
+      });
+
+      it('verify-proxy without @smithy/* exits 2 with ERR_MISSING_PEER_DEPENDENCY naming the package', () => {
+        const out = run(bin(), ['verify-proxy'], project, { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey });
+        assert.equal(out.status, 2, `exit ${out.status} ${out.signal ?? ''}:\n${out.stderr}`);
+        assert.match(out.stderr, /ERR_MISSING_PEER_DEPENDENCY/);
+        assert.match(out.stderr, /@smithy\/signature-v4/);
+        noStack(out.stderr);
+      });
+    });
+  });
+
+
+  describe('installed alone, with no optional peer', () => {
+    let project: string;
+    before(() => { project = userProject([]); });
+    after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+
+    for (const format of ['cjs', 'esm'] as const) {
+      it(`by ${format === 'cjs' ? 'require' : 'import'}: /opensearch names @opensearch-project/opensearch, the main entry loads`, () => {
+        const file = join(project, format === 'cjs' ? 'entries.cjs' : 'entries.mjs');
+        writeFileSync(file, entriesScript(format));
+        const out = run(process.execPath, [file, 'aws-sigv4-connection', 'aws-sigv4-connection/opensearch'], project);
+        assert.equal(out.status, 0, out.stderr);
+        const results = JSON.parse(out.stdout) as Record<string, EntryResult>;
+        assert.ok(results['aws-sigv4-connection']!.keys?.includes('signRequest'));
+        const error = results['aws-sigv4-connection/opensearch']!.error;
+        assert.equal(error?.code, 'ERR_MISSING_PEER_DEPENDENCY', JSON.stringify(error));
+        assert.equal(error.typed, true);
+        assert.ok(error.message.includes('npm install @opensearch-project/opensearch'), error.message);
+      });
+    }
+
+    it('the bin\'s --help and --version', () => {
+      for (const args of [['--help'], ['--version']]) {
+        const out = run(join(project, 'node_modules', '.bin', 'aws-sigv4-connection'), args, project);
+        assert.equal(out.status, 0, `${args.join(' ')}: ${out.stderr}`);
+      }
+    });
+
+    it('without credentials and without @aws-sdk/credential-providers, a signed fetch fails with ERR_MISSING_PEER_DEPENDENCY naming it', () => {
+      const file = join(project, 'default-chain.mjs');
+      writeFileSync(file, `
+        import { createSignedFetch, ConfigurationError } from 'aws-sigv4-connection';
+        const signedFetch = createSignedFetch({ region: 'us-east-1', service: 'execute-api' });
+        try {
+          await signedFetch('http://127.0.0.1:9/never-sent');
+          console.log(JSON.stringify({ sent: true }));
+        } catch (e) {
+          console.log(JSON.stringify({ code: e.code, typed: e instanceof ConfigurationError, message: e.message }));
+        }
+      `);
+      const out = run(process.execPath, [file], project);
+      assert.equal(out.status, 0, out.stderr);
+      const got = JSON.parse(out.stdout) as { code?: string; typed?: boolean; message?: string };
+      assert.equal(got.code, 'ERR_MISSING_PEER_DEPENDENCY', out.stdout);
+      assert.equal(got.typed, true);
+      assert.ok(got.message!.includes('npm install @aws-sdk/credential-providers'), got.message);
+    });
+  });
+});
+
+describe('the built bin in a checkout', () => {
+  for (const [name, file] of Object.entries(pkg.bin)) {
+    it(`${name} (${file}) is executable and runs as a command`, () => {
+      if (!existsSync(join(REPO, file))) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+      assert.ok((statSync(join(REPO, file)).mode & 0o111) !== 0, `${file} has no execute bit`);
+      const out = spawnSync(join(REPO, file), ['--help'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(out.status, 0, `${out.error ?? ''}${out.stderr}`);
+      assert.match(out.stdout, /Usage:/);
+    });
+  }
+});
+
