@@ -11,9 +11,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { format, inspect } from 'node:util';
+import { Client as ElasticClient } from '@elastic/elasticsearch';
 import { Client } from '@opensearch-project/opensearch';
 import { CredentialCache } from '../../src/credentials.js';
 import { CredentialsError, redact, redactCanonicalRequest, secretForms } from '../../src/errors.js';
+import { AwsSigV4HttpConnection as ElasticHttpConnection } from '../../src/elasticsearch.js';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { classifyRejection, redactRefusalBody } from '../../src/rejection.js';
 import { RequestSigner, type SigningEvent } from '../../src/request-signer.js';
@@ -95,6 +97,14 @@ describe('secrets never print', function () {
     assert.equal(response.statusCode, 200);
     assertNoSecretIn(client, 'a Client after a request');
     assertNoSecretIn(response, 'a response');
+    await client.close();
+  });
+
+  it('an Elasticsearch 9 Client with our Connection, before and after a request', async function () {
+    const client = new ElasticClient({ node: upstreamUrl, Connection: ElasticHttpConnection.configure({ region: 'eu-west-1', service: 'es', credentials: identity }) });
+    assertNoSecretIn(client, 'an Elasticsearch Client');
+    await client.transport.request({ method: 'GET', path: '/' }).catch(() => undefined);
+    assertNoSecretIn(client, 'an Elasticsearch Client after a request');
     await client.close();
   });
 
