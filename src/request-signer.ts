@@ -257,8 +257,12 @@ function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
       throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option ${JSON.stringify(key.slice(0, 60))}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
     }
   }
-  if (options.region !== undefined) assertScopePart(options.region, 'region', 'configure()');
-  if (options.service !== undefined) assertScopePart(options.service, 'service', 'configure()');
+  for (const key of ['region', 'service'] as const) {
+    const value: unknown = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string.`);
+    assertScopePart(value, key, 'configure()');
+  }
   const host = options.host;
   if (host !== undefined) {
     if (typeof host !== 'string' || host === '' || /[\s\0/?#@\\]/.test(host)) {
