@@ -21,6 +21,7 @@ import type { AwsCredentialIdentityProvider } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
 import { AwsSigV4Error, ConfigurationError } from './errors.js';
 import { isRefusalStatus, RequestSigner, type SigningEvent } from './request-signer.js';
+import { redactRefusalBody } from './rejection.js';
 import { SigningProxy } from './signing-proxy.js';
 import type { AwsCredentialIdentity } from './sigv4.js';
 import { runVerifyProxyCli } from './testing/verify-proxy-cli.js';
@@ -315,11 +316,7 @@ function describeError(error: unknown): string {
 }
 
 function hideSecrets(text: string, credentials: AwsCredentialIdentity): string {
-  let out = text;
-  for (const secret of [credentials.sessionToken, credentials.secretAccessKey]) {
-    if (secret) out = out.split(secret).join('[REDACTED]');
-  }
-  return out;
+  return redactRefusalBody(text, credentials);
 }
 
 // ---------------------------------------------------------------------------------------

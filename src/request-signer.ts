@@ -8,12 +8,13 @@
 import { channel } from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { CredentialCache, maskKey, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
+import { CredentialCache, maskKey, sealIdentity, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { defaultCredentialProvider } from './default-credentials.js';
 import { resolveEndpoint } from './endpoint.js';
-import { ConfigurationError, SignatureRejectedError } from './errors.js';
+import { ConfigurationError, redact, redactCanonicalRequest, SignatureRejectedError } from './errors.js';
 import { classifyRejection } from './rejection.js';
-import { signRequest, type AwsCredentialIdentity, type SignedRequest } from './sigv4.js';
+import { assertCredentials, parseWireUrl, signRequest, type AwsCredentialIdentity, type SignedRequest } from './sigv4.js';
+import { assertScopePart } from './sigv4/validate.js';
 
 export interface AwsSigV4Options {
   /** The domain's or collection's region. Default: from the node's host name, else AWS_REGION / AWS_DEFAULT_REGION. */
@@ -87,6 +88,8 @@ export class RequestSigner {
   clockOffsetMs = 0;
   private readonly cache: CredentialCache;
   private readonly endpoints = new Map<string, NodeEndpoint>();
+  /** Whether onSign has thrown yet: warned about once. */
+  private onSignThrew = false;
 
   constructor(options: AwsSigV4Options = {}) {
     this.options = validateOptions(options);
@@ -208,54 +211,95 @@ export class RequestSigner {
 
   private emit(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, region: string, service: string, host: string): void {
     const token = credentials.sessionToken;
-    const hide = (text: string) => (token ? text.split(token).join('[REDACTED]') : text);
     const event: SigningEvent = {
       method: input.method,
-      url: `${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`,
+      url: redactCanonicalRequest(`${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`, token),
       host,
       region,
       service,
       accessKeyId: maskKey(credentials.accessKeyId),
       amzDate: signed.headers['x-amz-date'] ?? '',
       signedHeaders: signed.signedHeaders,
-      canonicalRequest: hide(signed.canonicalRequest),
+      canonicalRequest: redactCanonicalRequest(signed.canonicalRequest, token),
       stringToSign: signed.stringToSign,
       attempt: input.attempt,
     };
-    this.options.onSign?.(event);
+    const onSign = this.options.onSign;
+    if (onSign !== undefined) {
+      // A debugging hook must never fail the request it watches.
+      try {
+        onSign(event);
+      } catch (error) {
+        this.onSignFailed(error, credentials);
+      }
+    }
     if (signChannel.hasSubscribers) signChannel.publish(event);
+  }
+
+  /** Warns once per signer that its onSign threw; the requests go on. */
+  private onSignFailed(error: unknown, credentials: AwsCredentialIdentity): void {
+    if (this.onSignThrew) return;
+    this.onSignThrew = true;
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    process.emitWarning(`aws-sigv4-connection: the onSign callback threw (${redact(what, [credentials.secretAccessKey, credentials.sessionToken]).slice(0, 300)}); ` +
+      'the request was sent anyway. Fix the callback; later throws of this signer are not reported.', { code: 'AWS_SIGV4_ONSIGN_THREW' });
   }
 }
 
 const KNOWN_OPTIONS = new Set(['region', 'service', 'credentials', 'host', 'contentSha256', 'maxBufferedBodyBytes', 'credentialCache', 'retryAuthErrors', 'onSign']);
 
 function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }.');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}.`);
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option "${key}". Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option ${JSON.stringify(key.slice(0, 60))}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
     }
   }
-  for (const key of ['region', 'service', 'host'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '' || /\s/.test(value))) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string without spaces.`);
-    }
+  for (const key of ['region', 'service'] as const) {
+    const value: unknown = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string.`);
+    assertScopePart(value, key, 'configure()');
   }
-  if (options.host !== undefined && /[/?#@]/.test(options.host)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "host" is a host name (and optional :port), not a URL: e.g. "vpc-logs-abc.eu-west-1.es.amazonaws.com".');
+  const host = options.host;
+  if (host !== undefined) {
+    if (typeof host !== 'string' || host === '' || /[\s\0/?#@\\]/.test(host)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "host" is a host name (and optional :port), not a URL: e.g. "vpc-logs-abc.eu-west-1.es.amazonaws.com".');
+    }
+    // The name is signed and sent as Host: read as fetch and the signer would read it.
+    try {
+      parseWireUrl(`https://${host}/`);
+    } catch (error) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "host" is not a host name the signer and fetch read alike: ${(error as Error).message}`);
+    }
   }
   const c = options.credentials;
   if (c !== undefined && typeof c !== 'function' && (c === null || typeof c !== 'object')) {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "credentials" must be a credential provider (e.g. fromIni()) or an object { accessKeyId, secretAccessKey, sessionToken? }.');
   }
+  for (const key of ['contentSha256', 'retryAuthErrors'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be true or false, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : `a ${typeof value}`}.`);
+    }
+  }
+  if (options.onSign !== undefined && typeof options.onSign !== 'function') {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "onSign" must be a function (event) => void, got a ${typeof options.onSign}.`);
+  }
+  const cache = options.credentialCache;
+  if (cache !== undefined && (cache === null || typeof cache !== 'object' || Array.isArray(cache))) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "credentialCache" must be an object such as { providerTimeoutMs: 5000 }, got ${Array.isArray(cache) ? 'an array' : cache === null ? 'null' : `a ${typeof cache}`}.`);
+  }
   const max = options.maxBufferedBodyBytes;
-  if (max !== undefined && (!Number.isInteger(max) || max < 0)) {
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 0)) {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "maxBufferedBodyBytes" must be a whole number of bytes.');
   }
-  return Object.freeze({ ...options });
+  // A static identity is kept sealed, so the options (and whatever holds them) never print it.
+  const frozen = { ...options };
+  if (c !== undefined && typeof c === 'object') frozen.credentials = sealIdentity(assertCredentials(c));
+  return Object.freeze(frozen);
 }
 
 export { SignatureRejectedError };

@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import { firstHeader, readAll, readRefusalText } from './adapters/shared.js';
 import { ConfigurationError, type AwsSigV4Error } from './errors.js';
 import { isRefusalStatus, RequestSigner, type AwsSigV4Options, type Signed } from './request-signer.js';
+import { redactRefusalBody } from './rejection.js';
 import type { AwsCredentialIdentity } from './sigv4.js';
 
 export interface SigningProxyOptions {
@@ -86,6 +87,8 @@ export class SigningProxy {
     this.nodeUrl = new URL(this.target.origin);
     this.prefix = this.target.pathname.replace(/\/+$/, '');
     this.signer = new RequestSigner(options.signing ?? {});
+    // The signer's copy of the options holds a static identity sealed: keep that one, not the caller's.
+    this.options = { ...options, signing: this.signer.options };
     // Resolved now, so a missing region fails at start, not on the first request.
     this.signer.endpoint(this.nodeUrl);
     // No servername needed for a tunnel (https://localhost:PORT): Node takes SNI and the
@@ -350,11 +353,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body?: Buffer;
  */
 function scrubRefusal(upstream: IncomingMessage, raw: Buffer, signed: Signed): { head: string[]; payload: Buffer } {
   const head = responseHeaders(upstream);
-  const token = signed.credentials.sessionToken;
-  if (!token) return { head, payload: raw };
   const text = readRefusalText(raw, upstream.headers['content-encoding']);
-  if (!text.includes(token)) return { head, payload: raw };
-  const payload = Buffer.from(text.split(token).join('[REDACTED]'));
+  const scrubbed = redactRefusalBody(text, signed.credentials);
+  if (scrubbed === text) return { head, payload: raw };
+  const payload = Buffer.from(scrubbed);
   const kept: string[] = [];
   for (let i = 0; i + 1 < head.length; i += 2) {
     const name = head[i]!.toLowerCase();

@@ -25,7 +25,8 @@ import { nodeSigV4Crypto } from './node-crypto.js';
 import { payloadHashWith } from './payload-hash.js';
 
 export * from './types.js';
-export { signRequest, presignRequest, signRequestWith, presignRequestWith, presignedQuery } from './sign.js';
+export { signRequest, presignRequest, signRequestWith, presignRequestWith } from './sign.js';
+export { prepareRequest, withPayloadHash, canonicalRequestOf, presignedQuery, type Prepared } from './canonical-request.js';
 export type { SigV4Crypto } from './crypto.js';
 export { nodeSigV4Crypto, updateWithString } from './node-crypto.js';
 export { parseWireUrl, type WireUrl } from './wire-url.js';

@@ -5,12 +5,11 @@
  */
 import { canonicalHeaders } from './canonical-headers.js';
 import type { SigV4Crypto } from './crypto.js';
-import { canonicalRequestOf, prepareRequest, withPayloadHash } from './canonical-request.js';
+import { canonicalRequestOf, prepareRequest, presignedQuery, withPayloadHash } from './canonical-request.js';
 import { nodeSigV4Crypto } from './node-crypto.js';
 import { payloadHashWith } from './payload-hash.js';
 import { credentialScope, stringToSign } from './string-to-sign.js';
 import { ALGORITHM, type PresignedRequest, type PresignOptions, type SignableRequest, type SignedRequest, type SignOptions } from './types.js';
-import { uriEncode } from './uri-encode.js';
 import { assertExpiresIn } from './validate.js';
 
 /** Signs a request with the Authorization header, as botocore's SigV4Auth.add_auth does. */
@@ -47,14 +46,6 @@ export function presignRequestWith<Key>(crypto: SigV4Crypto<Key>, request: Signa
   const sig = crypto.hmacHex(crypto.signingKey(p.credentials.secretAccessKey, p.day, p.region, p.service), toSign);
   const base = typeof request.url === 'string' ? request.url.replace(/[?#].*$/s, '') : `${request.url.origin}${request.url.pathname}`;
   return { url: `${base}?${fullQuery}&X-Amz-Signature=${sig}`, headers: p.out, signedHeaders, canonicalRequest, stringToSign: toSign, signature: sig };
-}
-
-/** The wire query with the X-Amz-* parameters of the query form appended, encoded. */
-export function presignedQuery(query: string, accessKeyId: string, scope: string, amzDate: string, expiresIn: number, sessionToken: string | undefined, signedHeaders: string): string {
-  let added = `&X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${uriEncode(`${accessKeyId}/${scope}`)}&X-Amz-Date=${amzDate}&X-Amz-Expires=${expiresIn}`;
-  if (sessionToken) added += `&X-Amz-Security-Token=${uriEncode(sessionToken)}`;
-  added += `&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
-  return query === '' ? added.slice(1) : `${query}${added}`;
 }
 
 export function signRequest(request: SignableRequest, options: SignOptions): SignedRequest {

@@ -34,6 +34,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { sealIdentity } from '../sealed-identity.js';
 import {
   bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
 } from './sigv4-verifier.js';
@@ -118,6 +119,8 @@ export class VerifyProxy {
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
     this.addCredentials(...(options.credentials ?? []));
+    // Held sealed in the map alone, so neither the options nor the map print a secret.
+    this.options = { ...options, credentials: undefined };
     if (options.clockOffsetMs !== undefined) this.setClockOffset(options.clockOffsetMs);
   }
 
@@ -161,7 +164,7 @@ export class VerifyProxy {
   }
 
   addCredentials(...credentials: VerifyProxyCredentials[]): void {
-    for (const c of credentials) this.credentials.set(c.accessKeyId, { ...c });
+    for (const c of credentials) this.credentials.set(c.accessKeyId, sealIdentity(c));
   }
 
   removeCredentials(accessKeyId: string): boolean {
