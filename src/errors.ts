@@ -145,18 +145,51 @@ export function scrubCause(cause: unknown, secrets: ReadonlyArray<string | undef
   return copy;
 }
 
+/**
+ * `instanceof` that holds across copies of this package in one process (an ESM and a CJS
+ * build, two installed versions, a bundled copy beside an installed one), as undici's
+ * errors do: each class has a brand, every instance answers with its classes' brands under
+ * a `Symbol.for` key, and `instanceof` reads that before the prototype chain. Brands are
+ * explicit strings, so minified class names cannot make two copies disagree.
+ */
+const BRANDS = Symbol.for('aws-sigv4-connection.error-brands');
+
+function brandsOf(value: object): readonly string[] | undefined {
+  const brands = (value as { [BRANDS]?: unknown })[BRANDS];
+  return Array.isArray(brands) ? brands : undefined;
+}
+
 export class AwsSigV4Error extends Error {
+  static readonly brand: string = 'AwsSigV4Error';
   readonly code: AwsSigV4ErrorCode;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+    // A user's subclass without a brand of its own is judged by its prototype chain alone.
+    const brands = Object.prototype.hasOwnProperty.call(this, 'brand') ? brandsOf(value) : undefined;
+    return brands !== undefined ? brands.includes(this.brand) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 
   constructor(code: AwsSigV4ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
   }
+
+  /** This error's classes' brands, most derived first (not enumerable: never printed). */
+  get [BRANDS](): readonly string[] {
+    const brands: string[] = [];
+    for (let proto = Object.getPrototypeOf(this) as object | null; proto !== null && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      const brand = (proto.constructor as { brand?: unknown }).brand;
+      if (typeof brand === 'string' && !brands.includes(brand)) brands.push(brand);
+    }
+    return brands;
+  }
 }
 
 /** Bad options, no region, a URL, method, header or body the signer cannot take. */
 export class ConfigurationError extends AwsSigV4Error {
+  static override readonly brand: string = 'ConfigurationError';
   declare readonly code: ConfigurationErrorCode;
 
   constructor(code: ConfigurationErrorCode, message: string, options?: { cause?: unknown }) {
@@ -166,6 +199,7 @@ export class ConfigurationError extends AwsSigV4Error {
 
 /** The credential provider threw, returned something that is not an identity, or only expired ones. */
 export class CredentialsError extends AwsSigV4Error {
+  static override readonly brand: string = 'CredentialsError';
   declare readonly code: CredentialsErrorCode;
 
   constructor(code: CredentialsErrorCode, message: string, options?: { cause?: unknown }) {
@@ -190,6 +224,7 @@ export interface SignatureRejectedDetails {
 
 /** AWS refused the signed request (403): which kind of refusal, and what to check. */
 export class SignatureRejectedError extends AwsSigV4Error {
+  static override readonly brand: string = 'SignatureRejectedError';
   declare readonly code: SignatureRejectedErrorCode;
   readonly kind: SignatureRejectionKind;
   readonly statusCode: number;
