@@ -1,6 +1,6 @@
 /**
  * The `aws-sigv4-connection` command line, run as users run it (a child process, `tsx
- * src/cli.ts`, and the built bin when present): `request` like awscurl, `proxy` for tools
+ * src/cli/main.ts`, and the built bin when present): `request` like awscurl, `proxy` for tools
  * that cannot sign, `verify-proxy` for tests. Against the verifying stub alone and in
  * front of real OpenSearch. Every run also checks that no secret, token or signature
  * reached stdout or stderr.
@@ -20,7 +20,7 @@ import { startStub, useSignedStack } from '../support/stack.js';
 import { startTcpForward, type TcpForward } from '../support/tcp-forward.js';
 import { CLI, REPO, runCli, type CliRun } from '../support/cli-run.js';
 
-const BIN = join(REPO, 'dist', 'cjs', 'cli.js');
+const BIN = join(REPO, 'dist', 'cjs', 'cli', 'main.js');
 
 /** Test-only temporary credentials: the token makes `es` echo it in refusals, which must never be printed. */
 const TEMP = {
@@ -554,11 +554,11 @@ describe('CLI aws-sigv4-connection', function () {
     });
   });
 
-  describe('the built bin (dist/cjs/cli.js)', () => {
+  describe('the built bin (dist/cjs/cli/main.js)', () => {
     it('starts with a shebang and runs as the CommonJS entry', async function () {
       if (!existsSync(BIN)) {
         if (process.env.CI) throw new Error(`${BIN} is missing: npm test builds it first`);
-        console.warn('\n  !!! SKIPPED: dist/cjs/cli.js not built (npm run build).\n');
+        console.warn('\n  !!! SKIPPED: dist/cjs/cli/main.js not built (npm run build).\n');
         this.skip();
       }
       assert.ok(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n'));

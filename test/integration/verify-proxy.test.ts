@@ -14,7 +14,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import aws4 from 'aws4';
 import { VerifyProxy, type Verdict, type VerifyProxyCredentials, type VerifyProxyOptions } from '../../src/testing/index.js';
-import { runVerifyProxyCli } from '../../src/testing/verify-proxy-cli.js';
+import { runCli } from '../../src/cli/program.js';
 
 const HOST = 'search-logs-abc.us-east-1.es.amazonaws.com';
 const KEY: VerifyProxyCredentials = { accessKeyId: 'AKIDVERIFYPROXY', secretAccessKey: 'verify/Proxy+Secret0123456789abcdefghij' };
@@ -619,22 +619,51 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
     assert.equal(p.records[0].verdict, 'accepted');
   });
 
-  it('runs from the command line with credentials from the environment, printing no secret', async () => {
-    const lines: string[] = [];
+  it('runs from the command line (a commander subcommand) with credentials from the environment, printing no secret', async () => {
     const secret = 'cli/Secret+0123456789abcdefghijklmnopqrs';
-    const cli = await runVerifyProxyCli(['--service', 'aoss', '--region', 'eu-west-1', '--access-key-id', 'AKIDCLI'],
-      { env: { AWS_SECRET_ACCESS_KEY: secret }, print: (line) => lines.push(line), handleSignals: false });
+    let printed = '';
+    let cli: VerifyProxy | undefined;
+    const io = {
+      env: { AWS_SECRET_ACCESS_KEY: secret }, handleSignals: false,
+      stdout: { write: (s: string | Uint8Array) => { printed += String(s); } }, stderr: { write: (s: string | Uint8Array) => { printed += String(s); } },
+      onServer: (server: { url: string; close(): Promise<void> }) => { cli = server as VerifyProxy; },
+    };
+    assert.equal(await runCli(['verify-proxy', '--service', 'aoss', '--region', 'eu-west-1', '--access-key-id', 'AKIDCLI'], io), 0);
+    assert.ok(cli);
     proxies.push(cli);
-    assert.match(lines[0], new RegExp(`listening on ${cli.url.replace(/\./g, '\\.')} .*service aoss, region eu-west-1, key AKIDCLI`));
+    const lines = () => printed.split('\n');
+    assert.match(lines()[0], new RegExp(`listening on ${cli.url.replace(/\./g, '\\.')} .*service aoss, region eu-west-1, key AKIDCLI`));
     const req = sign({ path: '/', headers: { 'X-Amz-Content-Sha256': sha256('') } },
       { service: 'aoss', region: 'eu-west-1', credentials: { accessKeyId: 'AKIDCLI', secretAccessKey: secret } });
     assert.equal((await send(cli, req)).status, 200);
     assert.equal((await send(cli, { ...req, headers: { ...req.headers, 'X-Amz-Content-Sha256': sha256('x') } })).status, 403);
-    assert.match(lines[1], /^200 accepted GET \/ \(AKIDCLI\)$/);
-    assert.match(lines[2], /^403 signature-mismatch GET \//);
-    assert.ok(!lines.join('\n').includes(secret));
-    await assert.rejects(runVerifyProxyCli(['--service', 'es'], { env: {}, print: () => undefined, handleSignals: false }), /no credentials/);
+    assert.match(lines()[1], /^200 accepted GET \/ \(AKIDCLI\)$/);
+    assert.match(lines()[2], /^403 signature-mismatch GET \//);
+    assert.ok(!printed.includes(secret));
+    printed = '';
+    assert.equal(await runCli(['verify-proxy', '--service', 'es'], { ...io, env: {} }), 2);
+    assert.match(printed, /no credentials/);
   });
+
+  for (const [what, args] of [
+    ['--max-body-bytes -1', ['--max-body-bytes', '-1']],
+    ['--target x', ['--target', 'x']],
+    ['--target ftp://host', ['--target', 'ftp://host']],
+    ['--port 70000', ['--port', '70000']],
+  ] as const) {
+    it(`${what} is a usage error: exit 2, no server`, async () => {
+      let printed = '';
+      let started = false;
+      const code = await runCli(['verify-proxy', '--access-key-id', 'AKIDCLI', '--secret-access-key', 'x'.repeat(40), ...args], {
+        handleSignals: false, env: {},
+        stdout: { write: (s) => { printed += String(s); } }, stderr: { write: (s) => { printed += String(s); } },
+        onServer: (server) => { started = true; void server.close(); },
+      });
+      assert.equal(code, 2);
+      assert.equal(started, false);
+      assert.match(printed, /aws-sigv4-connection|error:/);
+    });
+  }
 });
 
 function basicToIso(basic: string): string {
