@@ -158,10 +158,13 @@ describe('CLI aws-sigv4-connection', function () {
       for (const command of ['request', 'proxy', 'verify-proxy']) assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const request = await cli(['request', '--help']);
       assert.equal(request.code, 0);
-      for (const flag of ['--data', '--header', '--service', '--region', '--profile', '--host', '--include', '--debug-signing']) assert.ok(request.stdout.includes(flag), flag);
+      for (const flag of ['--data', '--header', '--service', '--region', '--profile', '--role-arn', '--signing-host', '--include', '--debug-signing', '--dry-run', '--print-curl']) assert.ok(request.stdout.includes(flag), flag);
+      // The old spelling still works but is not offered.
+      assert.doesNotMatch(request.stdout, /--host\b/);
       const proxy = await cli(['proxy', '--help']);
       assert.equal(proxy.code, 0);
-      for (const flag of ['--target', '--port', '--host', '--service', '--region', '--profile', '--signing-host']) assert.ok(proxy.stdout.includes(flag), flag);
+      for (const flag of ['--target', '--listen', '--port', '--service', '--region', '--profile', '--signing-host', '--auth-token', '--allow-host', '--allow-origin']) assert.ok(proxy.stdout.includes(flag), flag);
+      assert.doesNotMatch(proxy.stdout, /--host\b/);
       const verify = await cli(['verify-proxy', '--help']);
       assert.equal(verify.code, 0);
       assert.match(verify.stdout, /--expected-host/);
@@ -186,7 +189,9 @@ describe('CLI aws-sigv4-connection', function () {
       ['proxy with a bad port', ['proxy', '--target', 'http://127.0.0.1:9', '--port', '70000'], env, /a port is a whole number from 0 to 65535/],
       ['proxy without a region', ['proxy', '--target', 'http://127.0.0.1:9', '--port', '0'], noRegion, /\[ERR_MISSING_REGION\]/],
       ['verify-proxy without credentials', ['verify-proxy', '--port', '0'], cleanEnv(), /no credentials/],
-      ['verify-proxy with a bad number', ['verify-proxy', '--port', 'x'], env, /not an integer: x/],
+      ['verify-proxy with a bad number', ['verify-proxy', '--port', 'x'], env, /argument 'x' is invalid/],
+      ['verify-proxy with --max-body-bytes -1', ['verify-proxy', '--max-body-bytes', '-1'], env, /--max-body-bytes <n>' argument '-1' is invalid/],
+      ['verify-proxy with --target x', ['verify-proxy', '--target', 'x'], env, /bad --target "x"/],
     ];
     for (const [what, args, runEnv, message] of cases) {
       it(`exit 2 for ${what}`, async () => {
