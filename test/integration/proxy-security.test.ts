@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { VerifyProxy } from '../../src/testing/index.js';
-import { CliExited, startCliServer, type CliServer } from '../support/cli-server.js';
+import { CliExited, startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
 import { runCli } from '../support/cli-run.js';
-import { startStub, TEST_CREDENTIALS } from '../support/stack.js';
+import { TEST_CREDENTIALS } from '../support/stack.js';
 
 const ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH, HOME: process.env.HOME,
@@ -51,19 +51,10 @@ function raw(port: number, bytes: string, until: RegExp, timeoutMs = 5000): Prom
 
 describe('signing proxy security (the spawned CLI)', function () {
   this.timeout(60_000);
+  const processes = useProxyProcesses(ENV);
   let stub: VerifyProxy;
-  const servers: CliServer[] = [];
-  const start = async (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliServer> => {
-    const server = await startCliServer(['proxy', '--target', stub.url, '--port', '0', ...args], env);
-    servers.push(server);
-    return server;
-  };
-
-  before(async () => { stub = await startStub(); });
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await stub.close();
-  });
+  before(() => { stub = processes.stub(); });
+  const start = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliServer> => processes.start(['--target', stub.url, ...args], env);
 
   describe('browsers and DNS rebinding', () => {
     let proxy: CliServer;
@@ -156,7 +147,7 @@ describe('signing proxy security (the spawned CLI)', function () {
       await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
       try {
         const proxy = await startCliServer(['proxy', '--target', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, '--port', '0', '--upstream-timeout', '700ms'], ENV);
-        servers.push(proxy);
+        processes.track(proxy);
         const t0 = Date.now();
         const answer = await call(proxy.port, { path: '/_search' });
         const ms = Date.now() - t0;
@@ -210,7 +201,7 @@ describe('signing proxy security (the spawned CLI)', function () {
 
   describe('a target path prefix is a boundary', () => {
     let proxy: CliServer;
-    before(async () => { proxy = await startCliServer(['proxy', '--target', `${stub.url}/logs-app`, '--port', '0'], ENV); servers.push(proxy); });
+    before(async () => { proxy = await startCliServer(['proxy', '--target', `${stub.url}/logs-app`, '--port', '0'], ENV); processes.track(proxy); });
 
     for (const path of ['/../_cluster/settings', '/%2e%2e/_cluster/settings', '/%2E%2E%2F_cluster/settings', '/a/../../_cluster/settings', '/..%5c_cluster/settings']) {
       it(`${path} is refused with 400 and never signed`, async () => {

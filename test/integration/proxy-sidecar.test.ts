@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifyProxy } from '../../src/testing/index.js';
-import { startCliServer, type CliServer } from '../support/cli-server.js';
+import { startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
 import { LocalSts } from '../support/local-sts.js';
-import { startStub, TEST_CREDENTIALS, TLS } from '../support/stack.js';
+import { TEST_CREDENTIALS, TLS } from '../support/stack.js';
 
 const BASE_ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH, HOME: process.env.HOME,
@@ -60,19 +60,10 @@ async function startEcho(delayMs = 0): Promise<{ url: string; seen: IncomingHttp
 
 describe('signing proxy as a sidecar (the spawned CLI)', function () {
   this.timeout(60_000);
+  const processes = useProxyProcesses(ENV);
   let stub: VerifyProxy;
-  const servers: CliServer[] = [];
-  const start = async (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliServer> => {
-    const server = await startCliServer(['proxy', '--port', '0', ...args], env);
-    servers.push(server);
-    return server;
-  };
-
-  before(async () => { stub = await startStub(); });
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await stub.close();
-  });
+  before(() => { stub = processes.stub(); });
+  const start = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliServer> => processes.start(args, env);
 
   it('--health-path answers without calling AWS; --ready-path says whether credentials resolve', async () => {
     const proxy = await start(['--target', stub.url, '--health-path', '/healthz', '--ready-path', '/readyz', '--metrics-path', '/metrics']);

@@ -3,7 +3,9 @@
  * it) and waits for its "listening on URL" line; stop() sends SIGTERM and waits for the exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { VerifyProxy } from '../../src/testing/index.js';
 import { CLI, REPO } from './cli-run.js';
+import { startStub } from './stack.js';
 
 export interface CliServer {
   url: string;
@@ -59,4 +61,32 @@ export function startCliServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs
       if (!listening) reject(new CliExited(code, out, err));
     });
   });
+}
+
+/**
+ * Mocha hooks for a suite of spawned proxies in front of one verifying stub: `start`
+ * spawns `proxy --port 0 ...args` (its --target given by the caller); all stop after.
+ */
+export function useProxyProcesses(env: NodeJS.ProcessEnv): {
+  stub(): VerifyProxy;
+  start(args: string[], runEnv?: NodeJS.ProcessEnv): Promise<CliServer>;
+  /** Stops this one (started otherwise) with the others. */
+  track(server: CliServer): void;
+} {
+  let stub: VerifyProxy | undefined;
+  const servers: CliServer[] = [];
+  before(async () => { stub = await startStub(); });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await stub?.close();
+  });
+  return {
+    stub: () => stub!,
+    track: (server) => { servers.push(server); },
+    start: async (args, runEnv = env) => {
+      const server = await startCliServer(['proxy', '--port', '0', ...args], runEnv);
+      servers.push(server);
+      return server;
+    },
+  };
 }
