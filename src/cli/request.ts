@@ -189,7 +189,8 @@ function redactHeader(name: string, value: string): string {
  */
 function curlCommand(method: string, url: URL, headers: Record<string, string>, flags: RequestFlags, region: string, service: string): string {
   const parts = ['curl', '--aws-sigv4', q(`aws:amz:${region}:${service}`), '--user', '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"'];
-  parts.push('-H', '"x-amz-security-token: $AWS_SESSION_TOKEN"');
+  // The token header only when there is a token (POSIX sh expansions).
+  parts.push('${AWS_SESSION_TOKEN:+-H}', '${AWS_SESSION_TOKEN:+"x-amz-security-token: $AWS_SESSION_TOKEN"}');
   if (method !== 'GET' || flags.data !== undefined) parts.push('-X', method);
   for (const [name, value] of Object.entries(headers)) parts.push('-H', q(`${name}: ${value}`));
   if (flags.data !== undefined) {
@@ -202,8 +203,10 @@ function curlCommand(method: string, url: URL, headers: Record<string, string>, 
     // Sign for the domain while connecting where the URL points (the tunnel).
     target = new URL(url.href);
     target.host = flags.signingHost;
-    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    parts.push('--connect-to', q(`${target.hostname}:${target.port || port}:${url.hostname}:${port}`));
+    // The name signed for carries its own port or none: the URL's port is the tunnel's.
+    if (!flags.signingHost.includes(':')) target.port = '';
+    const defaultPort = url.protocol === 'https:' ? '443' : '80';
+    parts.push('--connect-to', q(`${target.hostname}:${target.port || defaultPort}:${url.hostname}:${url.port || defaultPort}`));
   }
   parts.push(q(target.href));
   return parts.join(' ');
