@@ -303,25 +303,28 @@ describe('CLI aws-sigv4-connection', function () {
 
     it('PUT a document with --data @file, _bulk with an NDJSON file, then search it: exit 0 each', async () => {
       const { stubUrl, proxy } = stack();
+      // Its own index: OPENSEARCH_URL may be a server that outlives test runs.
+      const index = `cli-logs-${process.pid}-${Date.now()}`;
       const docFile = join(dir, 'doc.json');
       writeFileSync(docFile, JSON.stringify({ title: 'from the shell', level: 'error' }));
-      const put = await cli(['request', 'PUT', `${stubUrl}/cli-logs/_doc/a%2Fb%20c?refresh=true`, '--data', `@${docFile}`], { env });
+      const put = await cli(['request', 'PUT', `${stubUrl}/${index}/_doc/a%2Fb%20c?refresh=true`, '--data', `@${docFile}`], { env });
       assert.equal(put.code, 0, put.stderr + put.stdout);
       assert.equal(JSON.parse(put.stdout).result, 'created');
 
       const bulkFile = join(dir, 'bulk.ndjson');
-      writeFileSync(bulkFile, '{"index":{"_index":"cli-logs","_id":"b1"}}\n{"title":"bulk one","level":"error"}\n{"index":{"_index":"cli-logs","_id":"b2"}}\n{"title":"bulk two","level":"info"}\n');
+      writeFileSync(bulkFile, `{"index":{"_index":"${index}","_id":"b1"}}\n{"title":"bulk one","level":"error"}\n{"index":{"_index":"${index}","_id":"b2"}}\n{"title":"bulk two","level":"info"}\n`);
       const bulk = await cli(['request', 'POST', `${stubUrl}/_bulk?refresh=true`, '--data', `@${bulkFile}`, '-H', 'content-type: application/x-ndjson'], { env });
       assert.equal(bulk.code, 0, bulk.stderr + bulk.stdout);
       const bulkResult = JSON.parse(bulk.stdout) as { errors: boolean; items: unknown[] };
       assert.equal(bulkResult.errors, false);
       assert.equal(bulkResult.items.length, 2);
 
-      const search = await cli(['request', 'GET', `${stubUrl}/cli-logs/_search?q=level:error&sort=_id:asc`], { env });
+      const search = await cli(['request', 'GET', `${stubUrl}/${index}/_search?q=level:error&sort=_id:asc`], { env });
       assert.equal(search.code, 0, search.stderr);
       const ids = (JSON.parse(search.stdout) as { hits: { hits: Array<{ _id: string }> } }).hits.hits.map((h) => h._id);
       assert.deepEqual(ids.sort(), ['a/b c', 'b1']);
       assert.ok(proxy.records.slice(-3).every((r) => r.verdict === 'accepted'));
+      assert.equal((await cli(['request', 'DELETE', `${stubUrl}/${index}`], { env })).code, 0);
     });
 
     it('an HTTP error from the server: exit 1 with its body', async () => {
