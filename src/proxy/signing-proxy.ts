@@ -121,14 +121,18 @@ export class SigningProxy {
   private drained: (() => void) | undefined;
   private address = { url: '', port: 0 };
 
-  private constructor(private readonly options: SigningProxyOptions) {
+  private readonly options: Omit<SigningProxyOptions, 'inboundAuth'>;
+
+  private constructor({ inboundAuth, ...options }: SigningProxyOptions) {
+    // The inbound credential is kept only as digests (InboundAuth), never in `options`.
+    this.options = options;
     this.target = parseTarget(options.target);
     this.nodeUrl = new URL(this.target.origin);
     this.prefix = this.target.pathname.replace(/\/+$/, '');
     this.signer = new RequestSigner(options.signing ?? {});
     // Resolved now, so a missing region fails at start, not on the first request.
     this.signer.endpoint(this.nodeUrl);
-    this.auth = new InboundAuth(options.inboundAuth ?? {});
+    this.auth = new InboundAuth(inboundAuth ?? {});
     this.exposureWarning = checkExposure(options.listenHost ?? '127.0.0.1', this.auth, options.allowUnauthenticatedRemote);
     this.budget = new BodyBudget(options.maxInflightBodyBytes ?? DEFAULT_INFLIGHT);
     this.strip = new Set((options.stripHeaders ?? []).map((h) => h.toLowerCase()));
@@ -186,6 +190,15 @@ export class SigningProxy {
   /** The target, without credentials or query. */
   get targetUrl(): string {
     return `${this.target.origin}${this.prefix}`;
+  }
+
+  // Its options can hold a static identity: print where it listens and where it goes, nothing else.
+  toJSON(): { url: string; target: string } {
+    return { url: this.url, target: this.targetUrl };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `SigningProxy { url: '${this.url}', target: '${this.targetUrl}' }`;
   }
 
   /** Request body bytes held now. */

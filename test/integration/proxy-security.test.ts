@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { SigningProxy } from '../../src/proxy/signing-proxy.js';
 import type { VerifyProxy } from '../../src/testing/index.js';
 import { CliExited, startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
 import { runCli } from '../support/cli-run.js';
@@ -239,6 +241,19 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.match(entries[0]!.path, /^\/_search\?X-Amz-Signature=\[REDACTED\]&X-Amz-Security-Token=\[REDACTED\]$/);
       assert.ok(entries.every((e) => typeof e.time === 'string' && typeof e.method === 'string'));
     });
+  });
+
+  it('the proxy object prints no inbound token and no static secret (inspect, JSON)', async () => {
+    const token = 'inbound-token-never-printed-0123456789';
+    const proxy = await SigningProxy.start({ target: stub.url, inboundAuth: { token, basic: 'ops:basic-pass-never-printed' }, signing: { region: 'us-east-1', credentials: { ...TEST_CREDENTIALS } } });
+    try {
+      for (const text of [inspect(proxy, { depth: 10, showHidden: true }), JSON.stringify(proxy), inspect((proxy as unknown as { auth: unknown }).auth, { depth: 10 }), JSON.stringify((proxy as unknown as { auth: unknown }).auth)]) {
+        for (const secret of [token, 'basic-pass-never-printed', TEST_CREDENTIALS.secretAccessKey]) assert.ok(!text.includes(secret), `${secret} in ${text.slice(0, 200)}`);
+      }
+      assert.equal((await call(proxy.port, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a proxy that fails to start reports why (CliExited carries the exit code)', async () => {
