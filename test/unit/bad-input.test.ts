@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/cli/program.js';
 import { AwsSigV4Error, ConfigurationError, CredentialsError } from '../../src/errors.js';
 import { createSignedFetch } from '../../src/fetch.js';
 import { AwsSigV4Connection } from '../../src/opensearch.js';

@@ -40,7 +40,7 @@ describe('error classes: instanceof across copies', function () {
   it('plain errors and look-alikes are not ours; a user subclass follows its prototype chain', function () {
     assert.equal(new Error('x') instanceof first.AwsSigV4Error, false);
     assert.equal({ code: 'ERR_INVALID_OPTIONS', name: 'ConfigurationError' } instanceof first.ConfigurationError, false);
-    assert.equal(null instanceof first.AwsSigV4Error, false);
+    assert.equal((null as unknown as object) instanceof first.AwsSigV4Error, false);
     class MyError extends first.ConfigurationError {}
     assert.equal(new MyError('ERR_INVALID_OPTIONS', 'x') instanceof second.ConfigurationError, true);
     assert.equal(new first.ConfigurationError('ERR_INVALID_OPTIONS', 'x') instanceof MyError, false);
