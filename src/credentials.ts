@@ -14,9 +14,12 @@
  *   (STS and the instance metadata service throttle exactly such herds).
  */
 import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause } from './errors.js';
+import { INSPECT, maskKey, sealIdentity, SealedIdentity } from './sealed-identity.js';
 // From the step modules, not ./sigv4.js: that one binds node:crypto, and the cache serves the web entry too.
 import type { AwsCredentialIdentity } from './sigv4/types.js';
 import { assertCredentials } from './sigv4/validate.js';
+
+export { maskKey, sealIdentity, SealedIdentity };
 
 /**
  * The shape of every `@aws-sdk/credential-providers` provider (fromIni, fromNodeProviderChain, ...).
@@ -66,11 +69,16 @@ interface Entry {
 
 /** At most this much jitter before the refresh margin, so a fleet started together does not refresh together. */
 const MAX_JITTER_MS = 30_000;
-
+/** The longest delay a Node timer holds (2^31-1 ms, ~24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const KNOWN_CACHE_OPTIONS = new Set(['refreshBeforeExpiryMs', 'expirySafetyMs', 'refreshIntervalMs', 'retryDelayMs', 'maxRetryDelayMs', 'providerTimeoutMs', 'now']);
 export class CredentialCache {
   readonly stats: CredentialCacheStats = { providerCalls: 0, providerFailures: 0, refreshes: 0, unchanged: 0 };
   private readonly provider: AwsCredentialIdentityProvider | undefined;
-  private entry: Entry | undefined;
+  /** Private (#), so that no inspect option reaches the identity through the cache. */
+  #entry: Entry | undefined;
+  /** The secrets of every identity held so far, to scrub from provider errors by value. */
+  #known: Array<string | undefined> = [];
   private inflight: Promise<AwsCredentialIdentity> | undefined;
   /** Consecutive failed calls, and consecutive calls that returned the cached credentials: each drives its own backoff. */
   private failures = 0;
@@ -86,6 +94,7 @@ export class CredentialCache {
   private readonly now: () => number;
 
   constructor(source: CredentialsSource, options: CredentialCacheOptions = {}) {
+    checkCacheOptions(options);
     this.refreshBeforeExpiryMs = duration(options, 'refreshBeforeExpiryMs', 5 * 60_000, true);
     this.expirySafetyMs = duration(options, 'expirySafetyMs', 15_000, true);
     this.refreshIntervalMs = duration(options, 'refreshIntervalMs', 10 * 60_000, false);
@@ -101,13 +110,13 @@ export class CredentialCache {
       this.provider = source;
     } else {
       // A static identity is checked now, so a typo fails at configure() time, not per request.
-      this.entry = this.toEntry(checkIdentity(source), this.now());
+      this.#entry = this.toEntry(this.remember(checkIdentity(source)), this.now());
     }
   }
 
   /** Valid credentials: synchronously when cached, else after one shared provider call. */
   get(): AwsCredentialIdentity | Promise<AwsCredentialIdentity> {
-    const entry = this.entry;
+    const entry = this.#entry;
     const now = this.now();
     if (entry !== undefined) {
       if (now < entry.usableUntil) {
@@ -139,7 +148,7 @@ export class CredentialCache {
    */
   forceRefresh(refused?: AwsCredentialIdentity): Promise<AwsCredentialIdentity> {
     if (this.provider === undefined) return Promise.resolve(this.get());
-    const entry = this.entry;
+    const entry = this.#entry;
     if (refused !== undefined && this.inflight === undefined && entry !== undefined && this.now() < entry.usableUntil &&
       (entry.credentials.accessKeyId !== refused.accessKeyId || entry.credentials.sessionToken !== refused.sessionToken)) {
       return Promise.resolve(entry.credentials);
@@ -149,7 +158,7 @@ export class CredentialCache {
 
   /** Drops cached credentials that AWS refused, so nothing signs with them again. */
   invalidate(credentials: AwsCredentialIdentity): void {
-    if (this.provider !== undefined && this.entry?.credentials === credentials) this.entry = undefined;
+    if (this.provider !== undefined && this.#entry?.credentials === credentials) this.#entry = undefined;
   }
 
   private refresh(forced: boolean): Promise<AwsCredentialIdentity> {
@@ -159,7 +168,7 @@ export class CredentialCache {
     const call = (async () => {
       let fresh: AwsCredentialIdentity;
       try {
-        fresh = checkIdentity(await this.callProvider(provider));
+        fresh = this.remember(checkIdentity(await this.callProvider(provider)));
       } catch (error) {
         throw this.failed(error, forced);
       }
@@ -172,7 +181,7 @@ export class CredentialCache {
       }
       this.failures = 0;
       this.lastError = undefined;
-      const previous = this.entry;
+      const previous = this.#entry;
       if (previous !== undefined && expiration !== undefined && sameCredentials(previous.credentials, fresh)) {
         // A memoizing provider (or one that ignores forceRefresh) handed back what is cached:
         // ask again later, backing off, rather than on every request of the refresh window.
@@ -186,7 +195,7 @@ export class CredentialCache {
       }
       this.repeats = 0;
       this.nextAttemptAt = 0;
-      this.entry = this.toEntry(fresh, started);
+      this.#entry = this.toEntry(fresh, started);
       this.stats.refreshes++;
       return fresh;
     })();
@@ -226,17 +235,16 @@ export class CredentialCache {
       // Ours already: built from names and shapes only (malformed identity, missing peer dependency, timeout).
       out = error;
     } else {
-      // The last good secret and token are the values most likely to leak into a provider's
-      // message (e.g. a profile parser quoting a line); the shape-based scrub covers the rest.
-      const known = this.entry?.credentials;
-      const cause = scrubCause(error, [known?.secretAccessKey, known?.sessionToken]);
+      // The secrets and tokens held so far are the values most likely to leak into a provider's
+      // message (e.g. a profile parser quoting a line), in any encoding; the shape-based scrub covers the rest.
+      const cause = scrubCause(error, this.#known);
       out = new CredentialsError('ERR_CREDENTIALS_PROVIDER',
         `The credential provider failed${forced ? ' (forced refresh)' : ''}: ${cause?.name ?? 'Error'}: ${cause?.message ?? 'unknown error'}. ` +
           'Check the AWS credential chain (environment, profile, container or instance role, web identity).',
         { cause });
     }
     this.lastError = out;
-    this.nextAttemptAt = now + this.delay(this.failures, this.entry?.usableUntil ?? 0, now);
+    this.nextAttemptAt = now + this.delay(this.failures, this.#entry?.usableUntil ?? 0, now);
     return out;
   }
 
@@ -255,6 +263,27 @@ export class CredentialCache {
     const last = this.lastError!;
     const wait = Math.max(0, Math.ceil(this.nextAttemptAt - now));
     return copyError(last, ` No valid credentials; the provider is asked again in ${wait} ms.`);
+  }
+
+  /** Keeps an identity's secret and token (the current and the previous ones) for the by-value scrub. */
+  private remember<T extends AwsCredentialIdentity>(identity: T): T {
+    const values = [identity.secretAccessKey, identity.sessionToken];
+    this.#known = [...values, ...this.#known.filter((v) => !values.includes(v))].slice(0, 4);
+    return identity;
+  }
+
+  /** What a log line may show of the cache: the masked key, the expiration and the stats, never a secret. */
+  toJSON(): { accessKeyId?: string; expiration?: string; stats: CredentialCacheStats } {
+    const credentials = this.#entry?.credentials;
+    return {
+      ...(credentials ? { accessKeyId: maskKey(credentials.accessKeyId) } : {}),
+      ...(credentials?.expiration ? { expiration: credentials.expiration.toISOString() } : {}),
+      stats: { ...this.stats },
+    };
+  }
+
+  [INSPECT](): string {
+    return `CredentialCache ${JSON.stringify(this.toJSON())}`;
   }
 
   private toEntry(credentials: AwsCredentialIdentity, obtainedAt: number): Entry {
@@ -312,13 +341,21 @@ function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): bo
 function duration(options: CredentialCacheOptions, name: keyof CredentialCacheOptions, fallback: number, zeroAllowed: boolean): number {
   const value = options[name];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', `credentialCache.${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number of milliseconds.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) || value > MAX_TIMER_MS) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS',
+      `credentialCache.${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days, the longest a timer holds), got ${typeof value === 'number' ? value : `a ${typeof value}`}.`);
   }
   return value;
 }
 
-/** `AKIA...WXYZ`: enough to tell keys apart in a message, never the secret. */
-export function maskKey(accessKeyId: string): string {
-  return accessKeyId.length > 8 ? `${accessKeyId.slice(0, 4)}...${accessKeyId.slice(-4)}` : accessKeyId;
+function checkCacheOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS',
+      `credentialCache must be an object such as { refreshBeforeExpiryMs: 300000 }, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_CACHE_OPTIONS.has(key)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown credentialCache option ${JSON.stringify(key.slice(0, 60))}. Known: ${[...KNOWN_CACHE_OPTIONS].join(', ')}.`);
+    }
+  }
 }

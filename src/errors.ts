@@ -13,7 +13,6 @@ export type ConfigurationErrorCode =
   | 'ERR_INVALID_URL'
   | 'ERR_INVALID_METHOD'
   | 'ERR_INVALID_HEADERS'
-  | 'ERR_INVALID_SCOPE'
   | 'ERR_INVALID_PAYLOAD_HASH'
   | 'ERR_UNSUPPORTED_BODY'
   | 'ERR_BODY_TOO_LARGE'
@@ -55,18 +54,83 @@ export type AwsSigV4ErrorCode = ConfigurationErrorCode | CredentialsErrorCode | 
 // are hundreds, signatures 64 hex). Used only on text we did not write ourselves.
 const SECRET_SHAPED = /(?:[A-Za-z0-9+/]{40,}={0,2})|(?:\b[0-9a-f]{64}\b)/g;
 const AUTH_VALUE = /(Signature=)[0-9a-f]+/gi;
-const TOKEN_HEADER = /(x-amz-security-token[:=]\s*)[^\s&'"]+/gi;
+// The whole value of a token header line or query parameter, in any letter case.
+// A value ends at white space, a query separator, a quote or a backslash (a JSON-escaped `\n` in an echoed canonical request).
+const TOKEN_HEADER = /(x-amz-security-token\s*[:=]\s*)[^\s&'"\\]+/gi;
+const TOKEN_LINE = /^(x-amz-security-token:).*$/gim;
+/** A value shorter than this is replaced only where it stands alone, never inside a word or a header name. */
+const ANYWHERE_FROM = 16;
+// `=` is not among them: a secret after `key=` stands alone.
+const VALUE_CHAR = /[A-Za-z0-9+/%_.~-]/;
+const REDACTED = '[REDACTED]';
+
+/**
+ * Every form a secret takes in a message: as given, trimmed (as signed), URL-encoded (in
+ * a query or a form body), JSON-escaped (in a JSON error) and base64 (in a Basic header
+ * or a serialized blob).
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>();
+  for (const value of [secret, secret.trim(), secret.trim().replace(/\s+/g, ' ')]) {
+    if (value === '') continue;
+    forms.add(value);
+    forms.add(encodeURIComponent(value));
+    forms.add(encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+    forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    try {
+      forms.add(btoa(value));
+    } catch {
+      // Not latin1: no btoa form, and no AWS secret or token is anything but ASCII.
+    }
+  }
+  forms.delete('');
+  // Longest first, so a form that contains another is replaced whole.
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces each known secret, in each of its forms, by value: anywhere when long, as a whole value when short. */
+export function redactValues(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of secretForms(secret)) {
+      if (out.indexOf(form) === -1) continue;
+      out = form.length >= ANYWHERE_FROM ? out.split(form).join(REDACTED) : replaceStandalone(out, form);
+    }
+  }
+  return out;
+}
+
+function replaceStandalone(text: string, form: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) {
+    const before = text[at - 1];
+    const after = text[at + form.length];
+    if ((before !== undefined && VALUE_CHAR.test(before)) || (after !== undefined && VALUE_CHAR.test(after))) continue;
+    out += text.slice(from, at) + REDACTED;
+    from = at + form.length;
+  }
+  return out + text.slice(from);
+}
 
 /** Removes known secret values and anything secret-shaped from a text we did not write. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
-  }
-  return out
+  return redactValues(text, secrets)
     .replace(AUTH_VALUE, '$1[REDACTED]')
+    .replace(TOKEN_LINE, '$1[REDACTED]')
     .replace(TOKEN_HEADER, '$1[REDACTED]')
-    .replace(SECRET_SHAPED, '[REDACTED]');
+    .replace(SECRET_SHAPED, REDACTED);
+}
+
+/**
+ * A canonical request (ours, or the one AWS echoes in a refusal) fit to print: the value
+ * of the x-amz-security-token line or query parameter replaced whole, whatever its form,
+ * and the token by value wherever else it stands. Header names are never touched.
+ */
+export function redactCanonicalRequest(text: string, token: string | undefined): string {
+  return redactValues(text.replace(TOKEN_LINE, '$1[REDACTED]').replace(TOKEN_HEADER, '$1[REDACTED]'), [token]);
 }
 
 /** A copy of a foreign error with its message and stack scrubbed, keeping name and code. */
@@ -81,18 +145,51 @@ export function scrubCause(cause: unknown, secrets: ReadonlyArray<string | undef
   return copy;
 }
 
+/**
+ * `instanceof` that holds across copies of this package in one process (an ESM and a CJS
+ * build, two installed versions, a bundled copy beside an installed one), as undici's
+ * errors do: each class has a brand, every instance answers with its classes' brands under
+ * a `Symbol.for` key, and `instanceof` reads that before the prototype chain. Brands are
+ * explicit strings, so minified class names cannot make two copies disagree.
+ */
+const BRANDS = Symbol.for('aws-sigv4-connection.error-brands');
+
+function brandsOf(value: object): readonly string[] | undefined {
+  const brands = (value as { [BRANDS]?: unknown })[BRANDS];
+  return Array.isArray(brands) ? brands : undefined;
+}
+
 export class AwsSigV4Error extends Error {
+  static readonly brand: string = 'AwsSigV4Error';
   readonly code: AwsSigV4ErrorCode;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+    // A user's subclass without a brand of its own is judged by its prototype chain alone.
+    const brands = Object.prototype.hasOwnProperty.call(this, 'brand') ? brandsOf(value) : undefined;
+    return brands !== undefined ? brands.includes(this.brand) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 
   constructor(code: AwsSigV4ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
   }
+
+  /** This error's classes' brands, most derived first (not enumerable: never printed). */
+  get [BRANDS](): readonly string[] {
+    const brands: string[] = [];
+    for (let proto = Object.getPrototypeOf(this) as object | null; proto !== null && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      const brand = (proto.constructor as { brand?: unknown }).brand;
+      if (typeof brand === 'string' && !brands.includes(brand)) brands.push(brand);
+    }
+    return brands;
+  }
 }
 
 /** Bad options, no region, a URL, method, header or body the signer cannot take. */
 export class ConfigurationError extends AwsSigV4Error {
+  static override readonly brand: string = 'ConfigurationError';
   declare readonly code: ConfigurationErrorCode;
 
   constructor(code: ConfigurationErrorCode, message: string, options?: { cause?: unknown }) {
@@ -102,6 +199,7 @@ export class ConfigurationError extends AwsSigV4Error {
 
 /** The credential provider threw, returned something that is not an identity, or only expired ones. */
 export class CredentialsError extends AwsSigV4Error {
+  static override readonly brand: string = 'CredentialsError';
   declare readonly code: CredentialsErrorCode;
 
   constructor(code: CredentialsErrorCode, message: string, options?: { cause?: unknown }) {
@@ -126,6 +224,7 @@ export interface SignatureRejectedDetails {
 
 /** AWS refused the signed request (403): which kind of refusal, and what to check. */
 export class SignatureRejectedError extends AwsSigV4Error {
+  static override readonly brand: string = 'SignatureRejectedError';
   declare readonly code: SignatureRejectedErrorCode;
   readonly kind: SignatureRejectionKind;
   readonly statusCode: number;

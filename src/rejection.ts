@@ -3,7 +3,7 @@
  * For `es`, whose body carries the canonical request AWS computed, it also names the
  * first part where ours differs.
  */
-import { redact, SignatureRejectedError, type SignatureRejectionKind } from './errors.js';
+import { redact, redactCanonicalRequest, redactValues, SignatureRejectedError, type SignatureRejectionKind } from './errors.js';
 
 const HINTS: Record<SignatureRejectionKind, string> = {
   'signature-mismatch':
@@ -109,4 +109,13 @@ export function firstDifference(expected: string, ours: string): string | undefi
     if (a[i] !== b[i]) return part(a[i] === undefined ? b : a, i);
   }
   return 'none: the canonical request matches, so the signing key differs (secret access key, or the date, region or service of the scope)';
+}
+
+/**
+ * A refusal body fit to hand on (a proxy passes AWS's answer to its client): the echoed
+ * canonical request's token value replaced whole, and the token and secret by value in
+ * every form. The rest, string to sign included, is kept for the client to debug with.
+ */
+export function redactRefusalBody(text: string, credentials: { secretAccessKey?: string; sessionToken?: string }): string {
+  return redactValues(redactCanonicalRequest(text, credentials.sessionToken), [credentials.secretAccessKey]);
 }

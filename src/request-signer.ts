@@ -53,8 +53,8 @@ export class RequestSigner extends SigningContext {
     return this.options.onSign !== undefined || signChannel.hasSubscribers;
   }
 
-  protected override publish(event: SigningEvent): void {
-    super.publish(event);
+  protected override publish(event: SigningEvent, credentials: AwsCredentialIdentity): void {
+    super.publish(event, credentials);
     if (signChannel.hasSubscribers) signChannel.publish(event);
   }
 }

@@ -16,10 +16,9 @@ export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch,
   const sendsHost = signer.options.host !== undefined;
   return async function signedFetch(input, init = {}) {
     const request = input instanceof Request ? input : undefined;
-    const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
+    const url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
     const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers: Record<string, string> = {};
-    new Headers(init.headers ?? request?.headers).forEach((value, name) => { headers[name] = value; });
+    const headers = requestHeaders(init.headers ?? request?.headers);
     const body = await bytesOf(init.body ?? (request && request.body ? await request.arrayBuffer() : undefined), headers, readOther);
     const nodeUrl = new URL(url.origin);
     const pathAndQuery = `${url.pathname}${url.search}`;
@@ -58,6 +57,34 @@ export function checkedFetch(baseFetch: typeof fetch | undefined, host: string |
         'Call the URL with that name, pass a { fetch } that sends the Host header given, or use AwsSigV4Connection or `aws-sigv4-connection proxy --signing-host` for a tunnel.');
   }
   return chosen;
+}
+
+/** The URL as fetch reads it, refused typed where fetch would throw a TypeError or send a password. */
+function requestUrl(input: string): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new ConfigurationError('ERR_INVALID_URL', 'The URL given to the signed fetch is not an absolute URL: pass https://host/path.');
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigurationError('ERR_INVALID_URL', 'The URL given to the signed fetch carries a user name or password (user:pass@host): SigV4 authenticates with the signature alone. Remove it.');
+  }
+  return url;
+}
+
+/** The headers as fetch would send them; a name or value fetch refuses is a typed error here, before signing. */
+function requestHeaders(init: HeadersInit | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  let parsed: Headers;
+  try {
+    parsed = new Headers(init);
+  } catch {
+    throw new ConfigurationError('ERR_INVALID_HEADERS',
+      'A header given to the signed fetch has a name that is not an HTTP token (letters, digits, !#$%&\'*+-.^_`|~) or a value with CR, LF or NUL: fix the header.');
+  }
+  parsed.forEach((value, name) => { headers[name] = value; });
+  return headers;
 }
 
 /** The exact bytes fetch would send for any BodyInit, with the content-type fetch would add. */

@@ -6,11 +6,13 @@
  * the subclass's: node:crypto and synchronous in request-signer.ts, WebCrypto and
  * asynchronous in web-request-signer.ts. No Node built-in here.
  */
-import { CredentialCache, maskKey, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
+import { CredentialCache, maskKey, sealIdentity, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
-import { ConfigurationError, SignatureRejectedError } from './errors.js';
+import { ConfigurationError, redact, redactCanonicalRequest, SignatureRejectedError } from './errors.js';
 import { classifyRejection } from './rejection.js';
 import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
+import { assertCredentials, assertScopePart } from './sigv4/validate.js';
+import { parseWireUrl } from './sigv4/wire-url.js';
 
 export interface AwsSigV4Options {
   /** The domain's or collection's region. Default: from the node's host name, else AWS_REGION / AWS_DEFAULT_REGION. */
@@ -81,6 +83,8 @@ export abstract class SigningContext {
   clockOffsetMs = 0;
   private readonly cache: CredentialCache;
   private readonly endpoints = new Map<string, NodeEndpoint>();
+  /** Whether onSign has thrown yet: warned about once. */
+  private onSignThrew = false;
 
   /** `defaultCredentials` is called only when the options give none. */
   constructor(options: AwsSigV4Options, defaultCredentials: () => CredentialsSource) {
@@ -142,7 +146,7 @@ export abstract class SigningContext {
 
   /** The result of a signing, told to whoever listens first. */
   protected signed(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, endpoint: NodeEndpoint): Signed {
-    if (this.observed()) this.publish(signingEvent(input, signed, credentials, endpoint));
+    if (this.observed()) this.publish(signingEvent(input, signed, credentials, endpoint), credentials);
     return { headers: signed.headers, signed, credentials };
   }
 
@@ -151,8 +155,28 @@ export abstract class SigningContext {
     return this.options.onSign !== undefined;
   }
 
-  protected publish(event: SigningEvent): void {
-    this.options.onSign?.(event);
+  protected publish(event: SigningEvent, credentials: AwsCredentialIdentity): void {
+    const onSign = this.options.onSign;
+    if (onSign === undefined) return;
+    // A debugging hook must never fail the request it watches.
+    try {
+      onSign(event);
+    } catch (error) {
+      this.onSignFailed(error, credentials);
+    }
+  }
+
+  /** Warns once per signer that its onSign threw; the requests go on. */
+  private onSignFailed(error: unknown, credentials: AwsCredentialIdentity): void {
+    if (this.onSignThrew) return;
+    this.onSignThrew = true;
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = `aws-sigv4-connection: the onSign callback threw (${redact(what, [credentials.secretAccessKey, credentials.sessionToken]).slice(0, 300)}); ` +
+      'the request was sent anyway. Fix the callback; later throws of this signer are not reported.';
+    // Node's process warning where there is one (Node, Bun, Deno); the console elsewhere (Workers, browsers).
+    const proc = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } }).process;
+    if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { code: 'AWS_SIGV4_ONSIGN_THREW' });
+    else console.warn(message);
   }
 
   /**
@@ -199,17 +223,16 @@ export abstract class SigningContext {
 
 function signingEvent(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, { region, service, host }: NodeEndpoint): SigningEvent {
   const token = credentials.sessionToken;
-  const hide = (text: string) => (token ? text.split(token).join('[REDACTED]') : text);
   return {
     method: input.method,
-    url: `${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`,
+    url: redactCanonicalRequest(`${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`, token),
     host,
     region,
     service,
     accessKeyId: maskKey(credentials.accessKeyId),
     amzDate: signed.headers['x-amz-date'] ?? '',
     signedHeaders: signed.signedHeaders,
-    canonicalRequest: hide(signed.canonicalRequest),
+    canonicalRequest: redactCanonicalRequest(signed.canonicalRequest, token),
     stringToSign: signed.stringToSign,
     attempt: input.attempt,
   };
@@ -218,30 +241,55 @@ function signingEvent(input: SignInput, signed: SignedRequest, credentials: AwsC
 const KNOWN_OPTIONS = new Set(['region', 'service', 'credentials', 'host', 'contentSha256', 'maxBufferedBodyBytes', 'credentialCache', 'retryAuthErrors', 'onSign']);
 
 function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }.');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}.`);
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option "${key}". Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option ${JSON.stringify(key.slice(0, 60))}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
     }
   }
-  for (const key of ['region', 'service', 'host'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '' || /\s/.test(value))) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string without spaces.`);
-    }
+  for (const key of ['region', 'service'] as const) {
+    const value: unknown = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be a non-empty string.`);
+    assertScopePart(value, key, 'configure()');
   }
-  if (options.host !== undefined && /[/?#@]/.test(options.host)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "host" is a host name (and optional :port), not a URL: e.g. "vpc-logs-abc.eu-west-1.es.amazonaws.com".');
+  const host = options.host;
+  if (host !== undefined) {
+    if (typeof host !== 'string' || host === '' || /[\s\0/?#@\\]/.test(host)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "host" is a host name (and optional :port), not a URL: e.g. "vpc-logs-abc.eu-west-1.es.amazonaws.com".');
+    }
+    // The name is signed and sent as Host: read as fetch and the signer would read it.
+    try {
+      parseWireUrl(`https://${host}/`);
+    } catch (error) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "host" is not a host name the signer and fetch read alike: ${(error as Error).message}`);
+    }
   }
   const c = options.credentials;
   if (c !== undefined && typeof c !== 'function' && (c === null || typeof c !== 'object')) {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "credentials" must be a credential provider (e.g. fromIni()) or an object { accessKeyId, secretAccessKey, sessionToken? }.');
   }
+  for (const key of ['contentSha256', 'retryAuthErrors'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "${key}" must be true or false, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : `a ${typeof value}`}.`);
+    }
+  }
+  if (options.onSign !== undefined && typeof options.onSign !== 'function') {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "onSign" must be a function (event) => void, got a ${typeof options.onSign}.`);
+  }
+  const cache = options.credentialCache;
+  if (cache !== undefined && (cache === null || typeof cache !== 'object' || Array.isArray(cache))) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "credentialCache" must be an object such as { providerTimeoutMs: 5000 }, got ${Array.isArray(cache) ? 'an array' : cache === null ? 'null' : `a ${typeof cache}`}.`);
+  }
   const max = options.maxBufferedBodyBytes;
-  if (max !== undefined && (!Number.isInteger(max) || max < 0)) {
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 0)) {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "maxBufferedBodyBytes" must be a whole number of bytes.');
   }
-  return Object.freeze({ ...options });
+  // A static identity is kept sealed, so the options (and whatever holds them) never print it.
+  const frozen = { ...options };
+  if (c !== undefined && typeof c === 'object') frozen.credentials = sealIdentity(assertCredentials(c));
+  return Object.freeze(frozen);
 }

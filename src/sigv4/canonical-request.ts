@@ -9,7 +9,8 @@ import { canonicalHeaderValue, trimmedToken, UNSIGNED_HEADERS, type HeadersToSig
 import { canonicalQuery } from './canonical-query.js';
 import { canonicalUri } from './canonical-uri.js';
 import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
-import type { AwsCredentialIdentity, SignableRequest, SignOptions } from './types.js';
+import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignOptions } from './types.js';
+import { uriEncode } from './uri-encode.js';
 import {
   assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate,
   duplicateHeaderError, typeName,
@@ -128,4 +129,12 @@ export function withPayloadHash(p: Prepared, payload: string): void {
 /** The canonical request: method, URI, query, headers, signed headers, payload hash. */
 export function canonicalRequestOf(p: Prepared, query: string, headers: { canonical: string; signedHeaders: string }, payload: string): string {
   return `${p.method}\n${canonicalUri(p.wire.path)}\n${canonicalQuery(query)}\n${headers.canonical}\n${headers.signedHeaders}\n${payload}`;
+}
+
+/** The wire query with the X-Amz-* parameters of the query form appended, encoded. */
+export function presignedQuery(query: string, accessKeyId: string, scope: string, amzDate: string, expiresIn: number, sessionToken: string | undefined, signedHeaders: string): string {
+  let added = `&X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${uriEncode(`${accessKeyId}/${scope}`)}&X-Amz-Date=${amzDate}&X-Amz-Expires=${expiresIn}`;
+  if (sessionToken) added += `&X-Amz-Security-Token=${uriEncode(sessionToken)}`;
+  added += `&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
+  return query === '' ? added.slice(1) : `${query}${added}`;
 }

@@ -25,8 +25,9 @@ import { nodeSigV4Crypto } from './node-crypto.js';
 import { payloadHashWith } from './payload-hash.js';
 
 export * from './types.js';
-export { signRequestWith, presignRequestWith, signRequestAsyncWith, presignRequestAsyncWith, presignedQuery } from './sign.js';
+export { signRequestWith, presignRequestWith, signRequestAsyncWith, presignRequestAsyncWith } from './sign.js';
 export { signRequest, presignRequest } from './node-sign.js';
+export { prepareRequest, withPayloadHash, canonicalRequestOf, presignedQuery, type Prepared } from './canonical-request.js';
 export type { SigV4Crypto } from './crypto.js';
 export { nodeSigV4Crypto, updateWithString } from './node-crypto.js';
 export { parseWireUrl, type WireUrl } from './wire-url.js';

@@ -8,11 +8,10 @@
  */
 import { canonicalHeaders } from './canonical-headers.js';
 import type { SigV4Crypto } from './crypto.js';
-import { canonicalRequestOf, prepareRequest, withPayloadHash, type Prepared } from './canonical-request.js';
+import { canonicalRequestOf, prepareRequest, presignedQuery, withPayloadHash, type Prepared } from './canonical-request.js';
 import { payloadHashWith } from './payload-hash.js';
 import { credentialScope, stringToSign } from './string-to-sign.js';
 import { ALGORITHM, type PresignedRequest, type PresignOptions, type SignableRequest, type SignedRequest, type SignOptions } from './types.js';
-import { uriEncode } from './uri-encode.js';
 import { assertExpiresIn } from './validate.js';
 
 /** Step 1 done: what the string to sign and the result are made from. */
@@ -80,12 +79,4 @@ export async function presignRequestAsyncWith<Key>(crypto: SigV4Crypto<Key, Prom
   const c = canonicalOf(p, p.knownPayloadHash ?? await payloadHashWith(crypto, request.body), expiresIn);
   const toSign = stringToSign(p.amzDate, c.scope, await crypto.sha256Hex(c.canonicalRequest));
   return queryResult(request, p, c, toSign, await crypto.hmacHex(crypto.signingKey(p.credentials.secretAccessKey, p.day, p.region, p.service), toSign));
-}
-
-/** The wire query with the X-Amz-* parameters of the query form appended, encoded. */
-export function presignedQuery(query: string, accessKeyId: string, scope: string, amzDate: string, expiresIn: number, sessionToken: string | undefined, signedHeaders: string): string {
-  let added = `&X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${uriEncode(`${accessKeyId}/${scope}`)}&X-Amz-Date=${amzDate}&X-Amz-Expires=${expiresIn}`;
-  if (sessionToken) added += `&X-Amz-Security-Token=${uriEncode(sessionToken)}`;
-  added += `&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
-  return query === '' ? added.slice(1) : `${query}${added}`;
 }

@@ -56,7 +56,7 @@ export function assertScopePart(value: unknown, part: 'region' | 'service', wher
     throw new ConfigurationError('ERR_INVALID_OPTIONS', `${where}.service is required: "es" for Amazon OpenSearch Service, "aoss" for OpenSearch Serverless, or another signing name such as "execute-api".`);
   }
   if (!SCOPE_PART.test(value)) {
-    throw new ConfigurationError('ERR_INVALID_SCOPE',
+    throw new ConfigurationError('ERR_INVALID_OPTIONS',
       `${where}.${part} ${JSON.stringify(truncate(value))} cannot go in a credential scope: use letters, digits, "-", "_" and "." only ` +
         `(no "/", white space or control characters), e.g. ${part === 'region' ? '"eu-west-1"' : '"es", "aoss" or "execute-api"'}.`);
   }

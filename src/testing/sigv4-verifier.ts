@@ -118,31 +118,39 @@ class Canonicalizer extends SignatureV4 {
   }
 }
 
+/** The authentication parameters of a request, from its Authorization header or from a presigned URL's query. */
+interface AuthParameters {
+  form: 'header' | 'query';
+  credential?: string;
+  signedHeaders?: string;
+  signature?: string;
+  /** The request time as written, and the header it came from (header form). */
+  rawDate?: string;
+  dateName?: 'x-amz-date' | 'date';
+  token?: string;
+  /** X-Amz-Expires as written (query form). */
+  expires?: string;
+}
+
+const PRESIGN_KEY = /^x-amz-(algorithm|signature|credential)$/i;
+
 export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettings): Promise<Verification> {
   const { service } = settings;
   const headers = collectHeaders(req.rawHeaders);
   const authorization = headers.get('authorization');
-  if (authorization === undefined) return { verdict: 'missing-authentication', signedHeaders: [], rejection: unauthenticated(req.method, service) };
-
   const { path, query } = parseTarget(req.target);
+  const presigned = Object.keys(query).some((key) => PRESIGN_KEY.test(key));
+  if (authorization === undefined && !presigned) return { verdict: 'missing-authentication', signedHeaders: [], rejection: unauthenticated(req.method, service) };
   // Quirk: getCanonicalQuery silently drops X-Amz-Signature (a presigning leftover),
   // so a request carrying it would verify over a query AWS does not see. AWS refuses
   // to mix query and header authentication anyway.
-  if (Object.keys(query).some((key) => /^x-amz-(algorithm|signature|credential)$/i.test(key))) {
+  if (authorization !== undefined && presigned) {
     return incomplete({ signedHeaders: [] }, ['Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified']);
   }
 
-  const auth = parseAuthorization(authorization);
-  const dateName = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
-  if (auth.credential === undefined || auth.signature === undefined || auth.signedHeaders === undefined || dateName === undefined) {
-    // AWS appends "Authorization=<the header>" to this; it can hold a signature or a
-    // Basic password, so it is left out.
-    return incomplete({ signedHeaders: [] }, [
-      auth.credential === undefined ? "Authorization header requires 'Credential' parameter." : '',
-      auth.signature === undefined ? "Authorization header requires 'Signature' parameter." : '',
-      auth.signedHeaders === undefined ? "Authorization header requires 'SignedHeaders' parameter." : '',
-      dateName === undefined ? "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." : '',
-    ]);
+  const auth = authorization !== undefined ? fromAuthorizationHeader(authorization, headers) : fromPresignedQuery(query);
+  if (auth.credential === undefined || auth.signature === undefined || auth.signedHeaders === undefined || auth.rawDate === undefined) {
+    return incomplete({ signedHeaders: [] }, missingParameters(auth));
   }
 
   const signedHeaders = auth.signedHeaders.split(';').map((name) => name.trim().toLowerCase()).filter(Boolean);
@@ -153,18 +161,26 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
     return incomplete(base, [`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${auth.credential}'`]);
   }
 
-  const rawDate = headers.get(dateName) ?? '';
-  const signingDate = parseRequestDate(dateName, rawDate);
+  const signingDate = parseRequestDate(auth.dateName ?? 'x-amz-date', auth.rawDate);
   if (signingDate === undefined) {
-    return incomplete(base, [`Date must be in ISO-8601 'basic format'. Got '${rawDate}'. See http://en.wikipedia.org/wiki/ISO_8601`]);
+    return incomplete(base, [`Date must be in ISO-8601 'basic format'. Got '${auth.rawDate}'. See http://en.wikipedia.org/wiki/ISO_8601`]);
   }
   const amzDate = basicFormat(signingDate);
   const withDate = { ...base, amzDate };
+  let expiresMs: number | undefined;
+  // Without X-Amz-Expires a presigned URL is held to the request-time window of the header form.
+  if (auth.form === 'query' && auth.expires !== undefined) {
+    const seconds = Number(auth.expires);
+    if (!/^\d+$/.test(auth.expires) || seconds < 1 || seconds > 604800) {
+      return incomplete(withDate, [`X-Amz-Expires must be a whole number of seconds from 1 to 604800, got '${auth.expires}'.`]);
+    }
+    expiresMs = seconds * 1000;
+  }
 
   if (!signedHeaders.includes('host')) {
     return reject(withDate, 'unsigned-header', 403, 'IncompleteSignatureException', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  const unsigned = [...headers.keys()].filter((name) => (name === dateName || name.startsWith('x-amz-')) && !signedHeaders.includes(name));
+  const unsigned = [...headers.keys()].filter((name) => (name === auth.dateName || name.startsWith('x-amz-')) && !signedHeaders.includes(name));
   if (unsigned.length > 0) {
     return reject(withDate, 'unsigned-header', 403, 'IncompleteSignatureException', `There were headers present in the request which were not signed: ${unsigned.join(', ')}`);
   }
@@ -181,7 +197,11 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
 
   const now = settings.now.getTime();
   const skew = signingDate.getTime() - now;
-  if (skew < -SKEW_MS) {
+  if (expiresMs !== undefined && now > signingDate.getTime() + expiresMs) {
+    return reject(withDate, 'signature-expired', 403, 'InvalidSignatureException',
+      `Signature expired: ${basicFormat(new Date(signingDate.getTime() + expiresMs))} is now earlier than ${basicFormat(settings.now)} (X-Amz-Date ${amzDate} + X-Amz-Expires ${expiresMs / 1000} s).`);
+  }
+  if (expiresMs === undefined && skew < -SKEW_MS) {
     return reject(withDate, 'signature-expired', 403, 'InvalidSignatureException',
       `Signature expired: ${amzDate} is now earlier than ${basicFormat(new Date(now - SKEW_MS))} (${basicFormat(settings.now)} - 5 min.)`);
   }
@@ -191,8 +211,7 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
   }
 
   const credentials = settings.credentials(accessKeyId);
-  const token = headers.get('x-amz-security-token');
-  if (credentials === undefined || !sameToken(credentials.sessionToken, token)) {
+  if (credentials === undefined || !sameToken(credentials.sessionToken, auth.token)) {
     return reject(withDate, 'invalid-token', 403, 'UnrecognizedClientException', INVALID_TOKEN);
   }
   if (credentials.expiration !== undefined && credentials.expiration.getTime() <= now) {
@@ -212,6 +231,7 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
     canonicalHeaderValues[name] = name === 'host' && wrongHost ? settings.expectedHost ?? '' : headers.get(name) ?? '';
   }
   const signer = new Canonicalizer({ service, region: settings.region, credentials, sha256: Sha256, applyChecksum: false });
+  // The query form signs every query parameter but the signature, X-Amz-* ones included (smithy leaves X-Amz-Signature out).
   const request: HttpRequest = { method: req.method, protocol: 'https:', hostname: host ?? '', path, query, headers: canonicalHeaderValues };
   // Quirk: getCanonicalHeaders skips headers that smithy never signs itself
   // (user-agent, expect, cache-control, from, referer, pragma, max-forwards, proxy-*,
@@ -234,6 +254,50 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
       : reject(withDate, 'content-sha256-mismatch', 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
   return { ...withDate, verdict: 'accepted' };
+}
+
+function fromAuthorizationHeader(authorization: string, headers: Map<string, string>): AuthParameters {
+  const fields = parseAuthorization(authorization);
+  const dateName = headers.has('x-amz-date') ? 'x-amz-date' : headers.has('date') ? 'date' : undefined;
+  return { form: 'header', ...fields, dateName, rawDate: dateName === undefined ? undefined : headers.get(dateName) ?? '', token: headers.get('x-amz-security-token') };
+}
+
+function fromPresignedQuery(query: QueryParameterBag): AuthParameters {
+  const value = (name: string): string | undefined => {
+    const key = Object.keys(query).find((k) => k.toLowerCase() === name);
+    const v = key === undefined ? undefined : query[key];
+    return v === undefined || v === null ? undefined : Array.isArray(v) ? v[0] : v;
+  };
+  const algorithm = value('x-amz-algorithm');
+  return {
+    form: 'query',
+    // A presigned URL with another algorithm: as if the credential were absent.
+    credential: algorithm === ALGORITHM_IDENTIFIER ? value('x-amz-credential') : undefined,
+    signedHeaders: value('x-amz-signedheaders'),
+    signature: value('x-amz-signature'),
+    rawDate: value('x-amz-date'),
+    token: value('x-amz-security-token'),
+    expires: value('x-amz-expires'),
+  };
+}
+
+function missingParameters(auth: AuthParameters): string[] {
+  // AWS appends "Authorization=<the header>" to these; it can hold a signature or a
+  // Basic password, so it is left out.
+  if (auth.form === 'header') {
+    return [
+      auth.credential === undefined ? "Authorization header requires 'Credential' parameter." : '',
+      auth.signature === undefined ? "Authorization header requires 'Signature' parameter." : '',
+      auth.signedHeaders === undefined ? "Authorization header requires 'SignedHeaders' parameter." : '',
+      auth.rawDate === undefined ? "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." : '',
+    ];
+  }
+  return [
+    auth.credential === undefined ? "AWS query-string parameters must include 'X-Amz-Algorithm' (AWS4-HMAC-SHA256) and 'X-Amz-Credential'." : '',
+    auth.signature === undefined ? "AWS query-string parameters must include 'X-Amz-Signature'." : '',
+    auth.signedHeaders === undefined ? "AWS query-string parameters must include 'X-Amz-SignedHeaders'." : '',
+    auth.rawDate === undefined ? "AWS query-string parameters must include 'X-Amz-Date'." : '',
+  ];
 }
 
 /** 413 as Amazon OpenSearch Service sends it (note the capital M). */

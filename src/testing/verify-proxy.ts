@@ -27,13 +27,18 @@
 // The `es` echo holds the signed headers as received, x-amz-security-token included,
 // as AWS's does: a client's error type must not pass it on. Records never hold it.
 //
+// Presigned URLs (the query form, as presignRequest makes them) are verified like the
+// header form, and refused past X-Amz-Date + X-Amz-Expires.
 // Stricter than AWS on purpose: every x-amz-* header and the request time must be
-// signed, payloads are always signed (no UNSIGNED-PAYLOAD), presigned URLs are refused.
+// signed, payloads are always signed (no UNSIGNED-PAYLOAD). Only the path and query go
+// upstream: an absolute-form request-target is cut to its origin form, anything else
+// (`*`, an authority) gets 400.
 // Every response, forwarded ones too, carries a Date header of the stub clock.
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { sealIdentity } from '../sealed-identity.js';
 import {
   bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
 } from './sigv4-verifier.js';
@@ -118,6 +123,8 @@ export class VerifyProxy {
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
     this.addCredentials(...(options.credentials ?? []));
+    // Held sealed in the map alone, so neither the options nor the map print a secret.
+    this.options = { ...options, credentials: undefined };
     if (options.clockOffsetMs !== undefined) this.setClockOffset(options.clockOffsetMs);
   }
 
@@ -161,7 +168,7 @@ export class VerifyProxy {
   }
 
   addCredentials(...credentials: VerifyProxyCredentials[]): void {
-    for (const c of credentials) this.credentials.set(c.accessKeyId, { ...c });
+    for (const c of credentials) this.credentials.set(c.accessKeyId, sealIdentity(c));
   }
 
   removeCredentials(accessKeyId: string): boolean {
@@ -191,8 +198,12 @@ export class VerifyProxy {
     const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const { body, size } = await readBody(req, limit);
     const method = req.method ?? 'GET';
-    const target = req.url ?? '/';
-    const seen = { method, path: maskQuery(target), bodyBytes: size };
+    const target = originForm(req.url ?? '/');
+    const seen = { method, path: maskQuery(target ?? req.url ?? ''), bodyBytes: size };
+    if (target === undefined) {
+      this.send(res, { ...seen, signedHeaders: [], verdict: 'incomplete-signature' }, 400, {}, JSON.stringify({ message: 'Bad Request: the request-target must be a path (origin form).' }));
+      return;
+    }
     if (body === undefined) {
       this.reject(res, { ...seen, signedHeaders: [], verdict: 'body-too-large' }, bodyTooLarge(limit));
       return;
@@ -215,11 +226,11 @@ export class VerifyProxy {
     } else if (this.target === undefined) {
       this.send(res, decision, 200, {}, '{}');
     } else {
-      this.forward(req, res, body, this.target, decision);
+      this.forward(req, res, body, this.target, target, decision);
     }
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, decision: Decision): void {
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, path: string, decision: Decision): void {
     const connectionTokens = new Set(String(req.headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()));
     const headers: OutgoingHttpHeaders = {};
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -238,7 +249,7 @@ export class VerifyProxy {
     const send = target.protocol === 'https:' ? https.request : http.request;
     const upstream = send({
       protocol: target.protocol, hostname: target.hostname.replace(/^\[|\]$/g, ''), port: target.port,
-      method: req.method, path: req.url, headers, agent: this.agent,
+      method: req.method, path, headers, agent: this.agent,
     });
     upstream.on('response', (answer) => {
       const out: string[] = [];
@@ -321,6 +332,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body?: Buffer;
     req.on('end', () => resolve({ body: size <= limit ? Buffer.concat(chunks, size) : undefined, size }));
     req.on('error', reject);
   });
+}
+
+/** The path and query of a request-target; absolute-form is cut to them, `*` and authority-form have none. */
+function originForm(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  const m = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (!m) return undefined;
+  const rest = target.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 // Presigned URLs carry the token and the signature in the query.

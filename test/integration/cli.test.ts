@@ -1,6 +1,6 @@
 /**
  * The `aws-sigv4-connection` command line, run as users run it (a child process, `tsx
- * src/cli.ts`, and the built bin when present): `request` like awscurl, `proxy` for tools
+ * src/cli/main.ts`, and the built bin when present): `request` like awscurl, `proxy` for tools
  * that cannot sign, `verify-proxy` for tests. Against the verifying stub alone and in
  * front of real OpenSearch. Every run also checks that no secret, token or signature
  * reached stdout or stderr.
@@ -20,7 +20,7 @@ import { startStub, useSignedStack } from '../support/stack.js';
 import { startTcpForward, type TcpForward } from '../support/tcp-forward.js';
 import { CLI, REPO, runCli, type CliRun } from '../support/cli-run.js';
 
-const BIN = join(REPO, 'dist', 'cjs', 'cli.js');
+const BIN = join(REPO, 'dist', 'cjs', 'cli', 'main.js');
 
 /** Test-only temporary credentials: the token makes `es` echo it in refusals, which must never be printed. */
 const TEMP = {
@@ -158,10 +158,13 @@ describe('CLI aws-sigv4-connection', function () {
       for (const command of ['request', 'proxy', 'verify-proxy']) assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
       const request = await cli(['request', '--help']);
       assert.equal(request.code, 0);
-      for (const flag of ['--data', '--header', '--service', '--region', '--profile', '--host', '--include', '--debug-signing']) assert.ok(request.stdout.includes(flag), flag);
+      for (const flag of ['--data', '--header', '--service', '--region', '--profile', '--role-arn', '--signing-host', '--include', '--debug-signing', '--dry-run', '--print-curl']) assert.ok(request.stdout.includes(flag), flag);
+      // The old spelling still works but is not offered.
+      assert.doesNotMatch(request.stdout, /--host\b/);
       const proxy = await cli(['proxy', '--help']);
       assert.equal(proxy.code, 0);
-      for (const flag of ['--target', '--port', '--host', '--service', '--region', '--profile', '--signing-host']) assert.ok(proxy.stdout.includes(flag), flag);
+      for (const flag of ['--target', '--listen', '--port', '--service', '--region', '--profile', '--signing-host', '--auth-token', '--allow-host', '--allow-origin']) assert.ok(proxy.stdout.includes(flag), flag);
+      assert.doesNotMatch(proxy.stdout, /--host\b/);
       const verify = await cli(['verify-proxy', '--help']);
       assert.equal(verify.code, 0);
       assert.match(verify.stdout, /--expected-host/);
@@ -186,7 +189,9 @@ describe('CLI aws-sigv4-connection', function () {
       ['proxy with a bad port', ['proxy', '--target', 'http://127.0.0.1:9', '--port', '70000'], env, /a port is a whole number from 0 to 65535/],
       ['proxy without a region', ['proxy', '--target', 'http://127.0.0.1:9', '--port', '0'], noRegion, /\[ERR_MISSING_REGION\]/],
       ['verify-proxy without credentials', ['verify-proxy', '--port', '0'], cleanEnv(), /no credentials/],
-      ['verify-proxy with a bad number', ['verify-proxy', '--port', 'x'], env, /not an integer: x/],
+      ['verify-proxy with a bad number', ['verify-proxy', '--port', 'x'], env, /argument 'x' is invalid/],
+      ['verify-proxy with --max-body-bytes -1', ['verify-proxy', '--max-body-bytes', '-1'], env, /--max-body-bytes <n>' argument '-1' is invalid/],
+      ['verify-proxy with --target x', ['verify-proxy', '--target', 'x'], env, /bad --target "x"/],
     ];
     for (const [what, args, runEnv, message] of cases) {
       it(`exit 2 for ${what}`, async () => {
@@ -298,25 +303,28 @@ describe('CLI aws-sigv4-connection', function () {
 
     it('PUT a document with --data @file, _bulk with an NDJSON file, then search it: exit 0 each', async () => {
       const { stubUrl, proxy } = stack();
+      // Its own index: OPENSEARCH_URL may be a server that outlives test runs.
+      const index = `cli-logs-${process.pid}-${Date.now()}`;
       const docFile = join(dir, 'doc.json');
       writeFileSync(docFile, JSON.stringify({ title: 'from the shell', level: 'error' }));
-      const put = await cli(['request', 'PUT', `${stubUrl}/cli-logs/_doc/a%2Fb%20c?refresh=true`, '--data', `@${docFile}`], { env });
+      const put = await cli(['request', 'PUT', `${stubUrl}/${index}/_doc/a%2Fb%20c?refresh=true`, '--data', `@${docFile}`], { env });
       assert.equal(put.code, 0, put.stderr + put.stdout);
       assert.equal(JSON.parse(put.stdout).result, 'created');
 
       const bulkFile = join(dir, 'bulk.ndjson');
-      writeFileSync(bulkFile, '{"index":{"_index":"cli-logs","_id":"b1"}}\n{"title":"bulk one","level":"error"}\n{"index":{"_index":"cli-logs","_id":"b2"}}\n{"title":"bulk two","level":"info"}\n');
+      writeFileSync(bulkFile, `{"index":{"_index":"${index}","_id":"b1"}}\n{"title":"bulk one","level":"error"}\n{"index":{"_index":"${index}","_id":"b2"}}\n{"title":"bulk two","level":"info"}\n`);
       const bulk = await cli(['request', 'POST', `${stubUrl}/_bulk?refresh=true`, '--data', `@${bulkFile}`, '-H', 'content-type: application/x-ndjson'], { env });
       assert.equal(bulk.code, 0, bulk.stderr + bulk.stdout);
       const bulkResult = JSON.parse(bulk.stdout) as { errors: boolean; items: unknown[] };
       assert.equal(bulkResult.errors, false);
       assert.equal(bulkResult.items.length, 2);
 
-      const search = await cli(['request', 'GET', `${stubUrl}/cli-logs/_search?q=level:error&sort=_id:asc`], { env });
+      const search = await cli(['request', 'GET', `${stubUrl}/${index}/_search?q=level:error&sort=_id:asc`], { env });
       assert.equal(search.code, 0, search.stderr);
       const ids = (JSON.parse(search.stdout) as { hits: { hits: Array<{ _id: string }> } }).hits.hits.map((h) => h._id);
       assert.deepEqual(ids.sort(), ['a/b c', 'b1']);
       assert.ok(proxy.records.slice(-3).every((r) => r.verdict === 'accepted'));
+      assert.equal((await cli(['request', 'DELETE', `${stubUrl}/${index}`], { env })).code, 0);
     });
 
     it('an HTTP error from the server: exit 1 with its body', async () => {
@@ -554,11 +562,11 @@ describe('CLI aws-sigv4-connection', function () {
     });
   });
 
-  describe('the built bin (dist/cjs/cli.js)', () => {
+  describe('the built bin (dist/cjs/cli/main.js)', () => {
     it('starts with a shebang and runs as the CommonJS entry', async function () {
       if (!existsSync(BIN)) {
         if (process.env.CI) throw new Error(`${BIN} is missing: npm test builds it first`);
-        console.warn('\n  !!! SKIPPED: dist/cjs/cli.js not built (npm run build).\n');
+        console.warn('\n  !!! SKIPPED: dist/cjs/cli/main.js not built (npm run build).\n');
         this.skip();
       }
       assert.ok(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n'));

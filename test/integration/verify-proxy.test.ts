@@ -14,7 +14,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import aws4 from 'aws4';
 import { VerifyProxy, type Verdict, type VerifyProxyCredentials, type VerifyProxyOptions } from '../../src/testing/index.js';
-import { runVerifyProxyCli } from '../../src/testing/verify-proxy-cli.js';
+import { runCli } from '../../src/cli/program.js';
+import { presignRequest } from '../../src/sigv4.js';
 
 const HOST = 'search-logs-abc.us-east-1.es.amazonaws.com';
 const KEY: VerifyProxyCredentials = { accessKeyId: 'AKIDVERIFYPROXY', secretAccessKey: 'verify/Proxy+Secret0123456789abcdefghij' };
@@ -619,22 +620,99 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
     assert.equal(p.records[0].verdict, 'accepted');
   });
 
-  it('runs from the command line with credentials from the environment, printing no secret', async () => {
-    const lines: string[] = [];
+  describe('presigned (query-string) signatures', () => {
+    const presignedPath = (url: string) => { const u = new URL(url); return `${u.pathname}${u.search}`; };
+
+    it('a correct presignRequest URL is accepted (it used to get "Missing Authentication Token")', async () => {
+      const p = await proxy({ service: 'execute-api' });
+      const { url } = presignRequest({ method: 'GET', url: `https://${HOST}/prod/items?b=2&a=1` }, { region: 'us-east-1', service: 'execute-api', credentials: KEY, expiresIn: 300 });
+      const res = await send(p, { path: presignedPath(url), headers: { host: HOST } });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(p.records.at(-1)?.verdict, 'accepted');
+      assert.equal(p.records.at(-1)?.accessKeyId, KEY.accessKeyId);
+      assert.doesNotMatch(p.records.at(-1)!.path, /X-Amz-Signature=[0-9a-f]{64}/);
+    });
+
+    it('a URL presigned by aws4 (an independent signer), with a session token, is accepted', async () => {
+      const p = await proxy({ service: 'execute-api' });
+      const signed = aws4.sign({ host: HOST, path: '/prod/items?x=1', service: 'execute-api', region: 'us-east-1', signQuery: true } as aws4.Request, TEMP);
+      const res = await send(p, { path: signed.path!, headers: { host: HOST } });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(p.records.at(-1)?.accessKeyId, TEMP.accessKeyId);
+      assert.doesNotMatch(p.records.at(-1)!.path, new RegExp(TEMP.sessionToken!.slice(0, 20).replace(/[/+]/g, '.')));
+    });
+
+    it('refuses a changed query, an expired URL, a missing signature and a missing token, as AWS does', async () => {
+      const p = await proxy({ service: 'execute-api' });
+      const { url } = presignRequest({ method: 'GET', url: `https://${HOST}/prod/items?a=1` }, { region: 'us-east-1', service: 'execute-api', credentials: KEY, expiresIn: 60 });
+      const path = presignedPath(url);
+      await expectRejected(p, { path: path.replace('a=1', 'a=2'), headers: { host: HOST } }, 'signature-mismatch', 403, /does not match/);
+      await expectRejected(p, { path: path.replace(/&X-Amz-Signature=[0-9a-f]+/, ''), headers: { host: HOST } }, 'incomplete-signature', 403, /must include 'X-Amz-Signature'/);
+      p.setClockOffset(61_000);
+      await expectRejected(p, { path, headers: { host: HOST } }, 'signature-expired', 403, /Signature expired: .*X-Amz-Expires 60 s/);
+      p.setClockOffset(0);
+      const temp = presignRequest({ method: 'GET', url: `https://${HOST}/prod/items` }, { region: 'us-east-1', service: 'execute-api', credentials: TEMP });
+      await expectRejected(p, { path: presignedPath(temp.url).replace(/&X-Amz-Security-Token=[^&]+/, ''), headers: { host: HOST } }, 'invalid-token', 403, /security token included in the request is invalid/);
+    });
+  });
+
+  describe('forwards only origin-form targets', () => {
+    it('an absolute-form request-target goes upstream as its path and query; `*` gets 400', async () => {
+      const p = await proxy({ target: `http://127.0.0.1:${echo.port}`, passThrough: true });
+      const res = await send(p, { path: `http://elsewhere.example:81/logs/_search?q=1`, headers: { host: HOST } });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(echo.seen.at(-1)?.url, '/logs/_search?q=1');
+      const star = await send(p, { method: 'OPTIONS', path: '*' });
+      assert.equal(star.status, 400);
+      assert.match(star.text, /origin form/);
+    });
+  });
+
+  it('runs from the command line (a commander subcommand) with credentials from the environment, printing no secret', async () => {
     const secret = 'cli/Secret+0123456789abcdefghijklmnopqrs';
-    const cli = await runVerifyProxyCli(['--service', 'aoss', '--region', 'eu-west-1', '--access-key-id', 'AKIDCLI'],
-      { env: { AWS_SECRET_ACCESS_KEY: secret }, print: (line) => lines.push(line), handleSignals: false });
+    let printed = '';
+    let cli: VerifyProxy | undefined;
+    const io = {
+      env: { AWS_SECRET_ACCESS_KEY: secret }, handleSignals: false,
+      stdout: { write: (s: string | Uint8Array) => { printed += String(s); } }, stderr: { write: (s: string | Uint8Array) => { printed += String(s); } },
+      onServer: (server: { url: string; close(): Promise<void> }) => { cli = server as VerifyProxy; },
+    };
+    assert.equal(await runCli(['verify-proxy', '--service', 'aoss', '--region', 'eu-west-1', '--access-key-id', 'AKIDCLI'], io), 0);
+    assert.ok(cli);
     proxies.push(cli);
-    assert.match(lines[0], new RegExp(`listening on ${cli.url.replace(/\./g, '\\.')} .*service aoss, region eu-west-1, key AKIDCLI`));
+    const lines = () => printed.split('\n');
+    assert.match(lines()[0], new RegExp(`listening on ${cli.url.replace(/\./g, '\\.')} .*service aoss, region eu-west-1, key AKIDCLI`));
     const req = sign({ path: '/', headers: { 'X-Amz-Content-Sha256': sha256('') } },
       { service: 'aoss', region: 'eu-west-1', credentials: { accessKeyId: 'AKIDCLI', secretAccessKey: secret } });
     assert.equal((await send(cli, req)).status, 200);
     assert.equal((await send(cli, { ...req, headers: { ...req.headers, 'X-Amz-Content-Sha256': sha256('x') } })).status, 403);
-    assert.match(lines[1], /^200 accepted GET \/ \(AKIDCLI\)$/);
-    assert.match(lines[2], /^403 signature-mismatch GET \//);
-    assert.ok(!lines.join('\n').includes(secret));
-    await assert.rejects(runVerifyProxyCli(['--service', 'es'], { env: {}, print: () => undefined, handleSignals: false }), /no credentials/);
+    assert.match(lines()[1], /^200 accepted GET \/ \(AKIDCLI\)$/);
+    assert.match(lines()[2], /^403 signature-mismatch GET \//);
+    assert.ok(!printed.includes(secret));
+    printed = '';
+    assert.equal(await runCli(['verify-proxy', '--service', 'es'], { ...io, env: {} }), 2);
+    assert.match(printed, /no credentials/);
   });
+
+  for (const [what, args] of [
+    ['--max-body-bytes -1', ['--max-body-bytes', '-1']],
+    ['--target x', ['--target', 'x']],
+    ['--target ftp://host', ['--target', 'ftp://host']],
+    ['--port 70000', ['--port', '70000']],
+  ] as const) {
+    it(`${what} is a usage error: exit 2, no server`, async () => {
+      let printed = '';
+      let started = false;
+      const code = await runCli(['verify-proxy', '--access-key-id', 'AKIDCLI', '--secret-access-key', 'x'.repeat(40), ...args], {
+        handleSignals: false, env: {},
+        stdout: { write: (s) => { printed += String(s); } }, stderr: { write: (s) => { printed += String(s); } },
+        onServer: (server) => { started = true; void server.close(); },
+      });
+      assert.equal(code, 2);
+      assert.equal(started, false);
+      assert.match(printed, /aws-sigv4-connection|error:/);
+    });
+  }
 });
 
 function basicToIso(basic: string): string {

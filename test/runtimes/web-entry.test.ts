@@ -77,7 +77,7 @@ describe('aws-sigv4-connection/fetch (the web entry) in Node, beside the Node en
     assert.throws(() => web.createSignedFetch({ service: 'execute-api', region: REGION }),
       (e: unknown) => e instanceof node.ConfigurationError && e.code === 'ERR_INVALID_OPTIONS' && /credentials/.test(e.message));
     await assert.rejects(web.signRequest({ method: 'GET', url: 'https://x.example/' }, { region: 'eu west', service: 'es', credentials: { ...TEST_CREDENTIALS } }),
-      (e: unknown) => e instanceof node.ConfigurationError && e.code === 'ERR_INVALID_SCOPE');
+      (e: unknown) => e instanceof node.ConfigurationError && e.code === 'ERR_INVALID_OPTIONS');
     const wrong = { accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: 'not/the+secret0123456789abcdefghijklmnop' };
     const signedFetch = web.createSignedFetch({ service: 'execute-api', region: REGION, credentials: wrong });
     await assert.rejects(signedFetch(`${stub.url}/prod/items`), (e: unknown) => {

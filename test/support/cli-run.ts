@@ -1,9 +1,9 @@
-/** Runs the command line (`src/cli.ts` through tsx, or a built bin) as a child and collects its output. */
+/** Runs the command line (`src/cli/main.ts` through tsx, or a built bin) as a child and collects its output. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const REPO = join(__dirname, '..', '..');
-export const CLI = join(REPO, 'src', 'cli.ts');
+export const CLI = join(REPO, 'src', 'cli', 'main.ts');
 
 export interface CliRun {
   code: number | null;

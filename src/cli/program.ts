@@ -1,0 +1,59 @@
+/**
+ * The one commander program of `aws-sigv4-connection`. Each command lives in its own
+ * module and loads what it needs only when it runs, so `--help`, `--version` and every
+ * command work without the optional peers the others use.
+ *
+ * Exit codes (./exit-codes.ts): 0 success (2xx, or a server that started), 1 an HTTP
+ * error or a failure at run time (credentials, network), 2 bad usage or configuration.
+ * Nothing printed ever holds a secret key, session token or signature.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { EXIT_OK, exitCodeOf } from './exit-codes.js';
+import { commandIo, type CliIo } from './io.js';
+import { proxyCommand } from './proxy.js';
+import { requestCommand } from './request.js';
+import { verifyProxyCommand } from './verify-proxy.js';
+
+export type { CliIo } from './io.js';
+
+/**
+ * Runs the CLI with `argv` holding the arguments alone (`process.argv.slice(2)`). Resolves
+ * with the exit code; for `proxy` and `verify-proxy` as soon as the server listens (it
+ * then keeps the process alive until SIGINT/SIGTERM).
+ */
+export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
+  const cio = commandIo(io);
+  let exitCode = EXIT_OK;
+  const setExit = (code: number): void => { exitCode = code; };
+  const program = new Command('aws-sigv4-connection')
+    .description('AWS SigV4 from the shell: signed requests, a local signing proxy, and a signature-verifying stub.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => cio.out.write(s), writeErr: (s) => cio.err.write(s) })
+    .showHelpAfterError('(add --help for usage)');
+  for (const command of [requestCommand(cio, setExit), proxyCommand(cio, setExit), verifyProxyCommand(cio, setExit)]) {
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => cio.out.write(s), writeErr: (s) => cio.err.write(s) }).showHelpAfterError('(add --help for usage)'));
+  }
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return exitCodeOf(error, (message) => cio.err.write(`aws-sigv4-connection: ${message}\n`));
+  }
+}
+
+/** The installed package's version: package.json sits two levels above dist/{cjs,esm}/cli/ and above src/cli/. */
+function packageVersion(): string {
+  const here = typeof __dirname === 'string' ? __dirname : '';
+  for (const up of [['..', '..', '..'], ['..', '..']]) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(here, ...up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'aws-sigv4-connection' && pkg.version) return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}

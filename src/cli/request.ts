@@ -1,0 +1,239 @@
+/**
+ * `request`: one signed request, like curl or awscurl; `--dry-run` and `--print-curl`
+ * show it without sending. Its modules are loaded when it runs, so `--help` of any
+ * command needs none of them.
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { Command, Option } from 'commander';
+import type { AwsSigV4Error } from '../errors.js';
+import { redactRefusalBody } from '../rejection.js';
+import type { RequestSigner, SigningEvent, Signed } from '../request-signer.js';
+import type { AwsCredentialIdentity } from '../sigv4.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, formatError } from './exit-codes.js';
+import { addSigningFlags, collect, parseHeaderLines, parseHttpUrl, type SigningFlags } from './flags.js';
+import type { CommandIo, Writer } from './io.js';
+
+interface RequestFlags extends SigningFlags {
+  data?: string;
+  header: string[];
+  host?: string;
+  include?: boolean;
+  debugSigning?: boolean;
+  dryRun?: boolean;
+  printCurl?: boolean;
+}
+
+const METHOD = /^[A-Za-z]+$/;
+
+export function requestCommand(cio: CommandIo, setExit: (code: number) => void): Command {
+  const command = new Command('request')
+    .description('send one signed request and print the response body, like curl or awscurl')
+    .argument('<method>', 'HTTP method: GET, POST, PUT, DELETE, HEAD, ...')
+    .argument('<url>', 'the full URL, path and query as they go on the wire, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com/logs/_search?q=level:error')
+    .option('-d, --data <data>', 'request body: a string, @FILE for a file\'s bytes as they are (newlines kept, for _bulk), @- or - for stdin')
+    .option('-H, --header <header>', "extra header 'Name: value' (repeatable)", collect, [] as string[]);
+  addSigningFlags(command, 'the URL')
+    .addOption(new Option('--host <name>', 'deprecated: --signing-host').hideHelp())
+    .option('-i, --include', 'print the status line and response headers before the body')
+    .option('--debug-signing', 'print the canonical request and string to sign to stderr (no secret, token or signature)')
+    .option('--dry-run', 'print the signed request (signature and token redacted) and do not send it')
+    .option('--print-curl', 'print an equivalent curl command line (curl signs it with --aws-sigv4; no secret in it) and do not send');
+  return command.action(async (method: string, url: string, flags: RequestFlags) => {
+    setExit(await runRequest(method, url, flags, cio));
+  });
+}
+
+async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags, cio: CommandIo): Promise<number> {
+  if (!METHOD.test(rawMethod)) throw new UsageError(`"${rawMethod}" is not an HTTP method (GET, POST, PUT, DELETE, HEAD, ...).`);
+  if (flags.host !== undefined) {
+    cio.warn('--host is deprecated for the name signed for: use --signing-host.');
+    flags.signingHost ??= flags.host;
+  }
+  const method = rawMethod.toUpperCase();
+  const url = parseHttpUrl(rawUrl, 'URL');
+  const headers = parseHeaderLines(flags.header, '-H');
+  const [{ readAll }, { resolveEndpoint }, { RequestSigner }, { credentialsFromFlags }] = await Promise.all([
+    import('../adapters/shared.js'), import('../endpoint.js'), import('../request-signer.js'), import('./credential-flags.js'),
+  ]);
+  const { region, service } = resolveEndpoint(flags.signingHost ? `https://${flags.signingHost}` : url, { region: flags.region, service: flags.service, env: cio.env });
+  if (flags.printCurl) {
+    cio.out.write(`${curlCommand(method, url, headers, flags, region, service)}\n`);
+    return EXIT_OK;
+  }
+  const body = flags.data === undefined ? undefined : await readData(flags.data, cio.io.stdin ?? process.stdin, readAll);
+  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-length'] = String(body.length);
+
+  const signer = new RequestSigner({
+    region,
+    service,
+    host: flags.signingHost,
+    credentials: credentialsFromFlags(flags, region),
+    contentSha256: flags.contentSha256,
+    onSign: flags.debugSigning ? (event) => cio.err.write(formatSigningEvent(event)) : undefined,
+  });
+  const nodeUrl = new URL(url.origin);
+  // WHATWG already percent-encoded what cannot go on the wire (spaces, non-ASCII) and kept
+  // the user's escapes: what is signed is exactly what is sent.
+  const pathAndQuery = `${url.pathname}${url.search}`;
+  if (flags.dryRun) {
+    const credentials = await signer.credentials();
+    const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: { ...headers }, body, attempt: 0 }, credentials);
+    cio.out.write(formatDryRun(method, url, signed, body));
+    return EXIT_OK;
+  }
+
+  const outcome = await signedExchange(signer, { url, method, pathAndQuery, headers, body });
+  const { response, text, rejection, credentials } = outcome;
+  if (flags.include) cio.out.write(statusAndHeaders(response));
+  if (text !== undefined) {
+    // `es` echoes the canonical request it expected, the token line included.
+    cio.out.write(redactRefusalBody(text, credentials));
+    if (rejection !== undefined) cio.err.write(`\n${formatError(rejection)}\n`);
+    return EXIT_FAILED;
+  }
+  await pipeTo(response, cio.out);
+  return (response.statusCode ?? 0) >= 400 ? EXIT_FAILED : EXIT_OK;
+}
+
+interface Exchange {
+  url: URL;
+  method: string;
+  pathAndQuery: string;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+}
+
+interface ExchangeOutcome {
+  response: IncomingMessage;
+  /** Set when the answer was a refusal (read whole to classify it). */
+  text?: string;
+  rejection?: AwsSigV4Error;
+  credentials: AwsCredentialIdentity;
+}
+
+/**
+ * Sign, send, read a refusal, classify it, retry once re-signed when that can fix it.
+ * The one place `request` talks to the network: the exchange primitive replaces it.
+ */
+async function signedExchange(signer: RequestSigner, x: Exchange): Promise<ExchangeOutcome> {
+  const [{ firstHeader, readAll, readRefusalText }, { isRefusalStatus }] = await Promise.all([import('../adapters/shared.js'), import('../request-signer.js')]);
+  const agent = x.url.protocol === 'https:' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+  const nodeUrl = new URL(x.url.origin);
+  let credentials = await signer.credentials();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const signed = signer.sign({ method: x.method, nodeUrl, pathAndQuery: x.pathAndQuery, headers: { ...x.headers }, body: x.body, attempt }, credentials);
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const outgoing = (x.url.protocol === 'https:' ? https.request : http.request)({
+          protocol: x.url.protocol,
+          hostname: x.url.hostname.replace(/^\[|\]$/g, ''),
+          port: x.url.port,
+          method: x.method,
+          path: x.pathAndQuery,
+          // Host is among them: the signed one. Node also takes the TLS server name (SNI,
+          // certificate check) from it, which a tunnel to https://localhost:PORT needs.
+          headers: signed.headers,
+          agent,
+        });
+        outgoing.on('response', resolve);
+        outgoing.on('error', reject);
+        outgoing.end(x.body !== undefined && x.body.length > 0 ? x.body : undefined);
+      });
+      const status = response.statusCode ?? 0;
+      if (!isRefusalStatus(status)) return { response, credentials };
+      const text = readRefusalText(await readAll(response), response.headers['content-encoding']);
+      const verdict = await signer.onRefusal({ statusCode: status, body: text, date: firstHeader(response.headers.date) }, signed, { method: x.method, path: x.pathAndQuery, attempt });
+      if (verdict === 'retry') {
+        credentials = await signer.credentials();
+        continue;
+      }
+      return { response, text, rejection: verdict, credentials };
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function readData(data: string, stdin: NodeJS.ReadableStream, readAll: (s: NodeJS.ReadableStream) => Promise<Buffer>): Promise<Buffer> {
+  if (data === '-' || data === '@-') return readAll(stdin);
+  if (data.startsWith('@')) {
+    try {
+      return readFileSync(data.slice(1));
+    } catch (error) {
+      throw new UsageError(`cannot read --data file "${data.slice(1)}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return Buffer.from(data, 'utf8');
+}
+
+/** The signed request as it would go on the wire, its signature and token replaced. */
+function formatDryRun(method: string, url: URL, signed: Signed, body: Buffer | undefined): string {
+  const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `* to ${url.origin}`];
+  for (const [name, value] of Object.entries(signed.headers)) lines.push(`${name}: ${redactHeader(name, value)}`);
+  lines.push('', body === undefined || body.length === 0 ? '* no body' : `* body: ${body.length} bytes`, '');
+  return lines.join('\n');
+}
+
+function redactHeader(name: string, value: string): string {
+  if (name === 'authorization') return value.replace(/Signature=[0-9a-f]+/i, 'Signature=[REDACTED]');
+  if (name === 'x-amz-security-token') return '[REDACTED]';
+  return value;
+}
+
+/**
+ * An equivalent curl command: curl's own --aws-sigv4 signs it with the keys from the
+ * environment, so the line holds no secret and is still runnable.
+ */
+function curlCommand(method: string, url: URL, headers: Record<string, string>, flags: RequestFlags, region: string, service: string): string {
+  const parts = ['curl', '--aws-sigv4', q(`aws:amz:${region}:${service}`), '--user', '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"'];
+  // The token header only when there is a token (POSIX sh expansions).
+  parts.push('${AWS_SESSION_TOKEN:+-H}', '${AWS_SESSION_TOKEN:+"x-amz-security-token: $AWS_SESSION_TOKEN"}');
+  if (method !== 'GET' || flags.data !== undefined) parts.push('-X', method);
+  for (const [name, value] of Object.entries(headers)) parts.push('-H', q(`${name}: ${value}`));
+  if (flags.data !== undefined) {
+    if (!Object.keys(headers).includes('content-type')) parts.push('-H', q('content-type: application/json'));
+    if (service === 'aoss' || flags.contentSha256) parts.push('-H', q('x-amz-content-sha256: <sha256 of the body>'));
+    parts.push('--data-binary', flags.data === '-' ? '@-' : q(flags.data));
+  }
+  let target = url;
+  if (flags.signingHost !== undefined) {
+    // Sign for the domain while connecting where the URL points (the tunnel).
+    target = new URL(url.href);
+    target.host = flags.signingHost;
+    // The name signed for carries its own port or none: the URL's port is the tunnel's.
+    if (!flags.signingHost.includes(':')) target.port = '';
+    const defaultPort = url.protocol === 'https:' ? '443' : '80';
+    parts.push('--connect-to', q(`${target.hostname}:${target.port || defaultPort}:${url.hostname}:${url.port || defaultPort}`));
+  }
+  parts.push(q(target.href));
+  return parts.join(' ');
+}
+
+function q(text: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.split("'").join("'\\''")}'`;
+}
+
+function statusAndHeaders(response: IncomingMessage): string {
+  let head = `HTTP/${response.httpVersion} ${response.statusCode} ${response.statusMessage ?? ''}\r\n`;
+  for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) head += `${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}\r\n`;
+  return `${head}\r\n`;
+}
+
+function formatSigningEvent(e: SigningEvent): string {
+  return `* signing ${e.method} ${e.url} (attempt ${e.attempt}): service ${e.service}, region ${e.region}, key ${e.accessKeyId}\n` +
+    `* canonical request:\n${e.canonicalRequest}\n` +
+    `* string to sign:\n${e.stringToSign}\n` +
+    `* signed headers: ${e.signedHeaders}\n`;
+}
+
+async function pipeTo(stream: IncomingMessage, out: Writer): Promise<void> {
+  const emitter = out as Writer & Partial<NodeJS.EventEmitter>;
+  for await (const chunk of stream) {
+    // A large search result into a slow pipe: wait for it rather than buffer it all.
+    if (out.write(chunk as Buffer) === false && typeof emitter.once === 'function') await once(emitter as NodeJS.EventEmitter, 'drain');
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The signing proxy attacked as the issue did it, each case against the REAL proxy
+ * process (the CLI, spawned), with the verifying stub as its target so that what reached
+ * "AWS" is known: cross-site form POST, DNS-rebinding Host, non-loopback bind without a
+ * credential, a hanging target, over-budget uploads, an oversize Expect, a `..` escape of
+ * the path prefix, and the access log.
+ */
+import assert from 'node:assert/strict';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { SigningProxy } from '../../src/proxy/signing-proxy.js';
+import type { VerifyProxy } from '../../src/testing/index.js';
+import { CliExited, startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
+import { runCli } from '../support/cli-run.js';
+import { TEST_CREDENTIALS } from '../support/stack.js';
+
+const ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH, HOME: process.env.HOME,
+  AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1',
+};
+
+interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
+
+function call(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; host?: string }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: options.host ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Writes raw bytes and resolves with everything read until the server closes or `until` matches. */
+function raw(port: number, bytes: string, until: RegExp, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => { socket.destroy(); resolve(text); }, timeoutMs);
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (until.test(text)) { clearTimeout(timer); socket.destroy(); resolve(text); }
+    });
+    socket.on('error', (error) => { clearTimeout(timer); reject(error); });
+    socket.on('close', () => { clearTimeout(timer); resolve(text); });
+    socket.write(bytes);
+  });
+}
+
+describe('signing proxy security (the spawned CLI)', function () {
+  this.timeout(60_000);
+  const processes = useProxyProcesses(ENV);
+  let stub: VerifyProxy;
+  before(() => { stub = processes.stub(); });
+  const start = (args: string[], env: NodeJS.ProcessEnv = ENV): Promise<CliServer> => processes.start(['--target', stub.url, ...args], env);
+
+  describe('browsers and DNS rebinding', () => {
+    let proxy: CliServer;
+    before(async () => { proxy = await start(['--allow-origin', 'https://grafana.example.com', '--allow-host', 'search.internal']); });
+
+    it('a cross-site form POST (Origin of another site) is refused with 403 naming --allow-origin, and never signed', async () => {
+      const before = stub.records.length;
+      const answer = await call(proxy.port, {
+        method: 'POST', path: '/logs/_close',
+        headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1',
+      });
+      assert.equal(answer.status, 403);
+      assert.match(JSON.parse(answer.body).message, /--allow-origin http:\/\/evil\.example/);
+      assert.equal(stub.records.length, before);
+    });
+
+    it('Sec-Fetch-Site cross-site without an Origin, and Origin: null, are refused too', async () => {
+      const fetchSite = await call(proxy.port, { path: '/_cat/indices', headers: { 'sec-fetch-site': 'cross-site' } });
+      assert.equal(fetchSite.status, 403);
+      assert.match(JSON.parse(fetchSite.body).message, /--allow-origin/);
+      assert.equal((await call(proxy.port, { method: 'POST', path: '/x/_doc', headers: { origin: 'null' }, body: '{}' })).status, 403);
+    });
+
+    it('an allowed origin, the proxy\'s own origin and a request without Origin (curl) go through', async () => {
+      assert.equal((await call(proxy.port, { headers: { origin: 'https://grafana.example.com', 'sec-fetch-site': 'cross-site' } })).status, 200);
+      assert.equal((await call(proxy.port, { headers: { origin: `http://127.0.0.1:${proxy.port}`, 'sec-fetch-site': 'same-origin' } })).status, 200);
+      assert.equal((await call(proxy.port, { path: '/_cluster/health' })).status, 200);
+      assert.equal(stub.records.at(-1)?.verdict, 'accepted');
+    });
+
+    it('a rebinding Host (a foreign name) is refused with 403 naming --allow-host', async () => {
+      const answer = await call(proxy.port, { path: '/logs', method: 'DELETE', headers: { host: `attacker.example:${proxy.port}` } });
+      assert.equal(answer.status, 403);
+      assert.match(JSON.parse(answer.body).message, /--allow-host attacker\.example/);
+    });
+
+    it('Host of the listen address, localhost, 127.0.0.1, [::1] and an allowed name are accepted', async () => {
+      for (const host of [`127.0.0.1:${proxy.port}`, `localhost:${proxy.port}`, 'localhost', `[::1]:${proxy.port}`, `search.internal:${proxy.port}`]) {
+        assert.equal((await call(proxy.port, { headers: { host } })).status, 200, host);
+      }
+    });
+  });
+
+  describe('listening beyond loopback', () => {
+    it('--listen 0.0.0.0 without an inbound credential exits 2 with the fix', async () => {
+      const run = await runCli(['proxy', '--target', stub.url, '--listen', '0.0.0.0', '--port', '0'], { env: ENV });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /Listening on 0\.0\.0\.0 lends .*--auth-token.*AWS_SIGV4_PROXY_TOKEN.*--allow-unauthenticated-remote/);
+    });
+
+    it('the old spelling --host 0.0.0.0 is refused the same way, with a deprecation warning', async () => {
+      const run = await runCli(['proxy', '--target', stub.url, '--host', '0.0.0.0', '--port', '0'], { env: ENV });
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /warning: --host is deprecated for the listen address: use --listen/);
+    });
+
+    it('with a token from AWS_SIGV4_PROXY_TOKEN: a warning, 401 without the token, 200 with it, the token never printed', async () => {
+      const token = 'proxy-inbound-token-0123456789';
+      const proxy = await start(['--listen', '0.0.0.0'], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+      assert.match(proxy.stderr(), /warning: listening on 0\.0\.0\.0, beyond loopback: every client must send the inbound credential/);
+      const denied = await call(proxy.port, {});
+      assert.equal(denied.status, 401);
+      assert.match(String(denied.headers['www-authenticate']), /^Bearer/);
+      assert.equal((await call(proxy.port, { headers: { authorization: 'Bearer wrong-token-of-another-length' } })).status, 401);
+      assert.equal((await call(proxy.port, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      // Our credential is not passed on: the stub saw a SigV4 Authorization only.
+      assert.equal(stub.records.at(-1)?.verdict, 'accepted');
+      assert.ok(!proxy.stderr().includes(token) && !proxy.stdout().includes(token));
+    });
+
+    it('basic auth works the same way', async () => {
+      const proxy = await start(['--listen', '0.0.0.0', '--basic-auth', 'ops:s3cret-pass']);
+      assert.equal((await call(proxy.port, {})).status, 401);
+      assert.equal((await call(proxy.port, { headers: { authorization: `Basic ${Buffer.from('ops:s3cret-pass').toString('base64')}` } })).status, 200);
+      assert.equal((await call(proxy.port, { headers: { authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` } })).status, 401);
+    });
+
+    it('--allow-unauthenticated-remote starts, with a louder warning', async () => {
+      const proxy = await start(['--listen', '0.0.0.0', '--allow-unauthenticated-remote']);
+      assert.match(proxy.stderr(), /WITHOUT an inbound credential/);
+      assert.equal((await call(proxy.port, {})).status, 200);
+    });
+  });
+
+  describe('bounds on the upstream and on bodies', () => {
+    it('a target that never answers: 504 after --upstream-timeout', async () => {
+      const sockets: net.Socket[] = [];
+      const hanging = net.createServer((socket) => { sockets.push(socket); });
+      await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+      try {
+        const proxy = await startCliServer(['proxy', '--target', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, '--port', '0', '--upstream-timeout', '700ms'], ENV);
+        processes.track(proxy);
+        const t0 = Date.now();
+        const answer = await call(proxy.port, { path: '/_search' });
+        const ms = Date.now() - t0;
+        assert.equal(answer.status, 504);
+        assert.match(JSON.parse(answer.body).message, /did not answer within 700 ms \(--upstream-timeout\)/);
+        assert.ok(ms >= 650 && ms < 10_000, `${ms} ms`);
+      } finally {
+        for (const s of sockets) s.destroy();
+        hanging.close();
+      }
+    });
+
+    it('uploads past --max-inflight-body-bytes get 503 with Retry-After while another is held', async () => {
+      const proxy = await start(['--max-inflight-body-bytes', '1000000']);
+      // The first upload declares 600 kB and sends only part of it: its budget stays held.
+      const slow = http.request({ host: '127.0.0.1', port: proxy.port, method: 'PUT', path: '/big/_doc/1', agent: false, headers: { 'content-type': 'application/json', 'content-length': '600000' } });
+      const slowAnswer = new Promise<number>((resolve, reject) => {
+        slow.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+        slow.on('error', reject);
+      });
+      slow.write('{"a":"');
+      await new Promise((r) => setTimeout(r, 300));
+      const second = await call(proxy.port, { method: 'PUT', path: '/big/_doc/2', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(599_990)}"}` });
+      assert.equal(second.status, 503);
+      assert.equal(second.headers['retry-after'], '1');
+      assert.match(JSON.parse(second.body).message, /--max-inflight-body-bytes/);
+      slow.end(`${'y'.repeat(600_000 - 8)}"}`);
+      assert.equal(await slowAnswer, 200);
+      // Released: the next one fits again.
+      assert.equal((await call(proxy.port, { method: 'PUT', path: '/big/_doc/3', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(599_990)}"}` })).status, 200);
+    });
+
+    it('Expect: 100-continue with a Content-Length over the limit: 413 at once, no 100 Continue', async () => {
+      const proxy = await start(['--max-body-bytes', '1000']);
+      const text = await raw(proxy.port,
+        `PUT /logs/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 90000000\r\nExpect: 100-continue\r\n\r\n`,
+        /\r\n\r\n[\s\S]*\}/);
+      assert.match(text, /^HTTP\/1\.1 413 /);
+      assert.doesNotMatch(text, /100 Continue/);
+      assert.match(text, /--max-body-bytes/);
+    });
+
+    it('Expect: 100-continue within the limit gets 100 Continue and goes through', async () => {
+      const proxy = await start(['--max-body-bytes', '1000']);
+      const text = await raw(proxy.port,
+        `PUT /logs/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`,
+        /100 Continue/);
+      assert.match(text, /^HTTP\/1\.1 100 Continue/);
+    });
+  });
+
+  describe('a target path prefix is a boundary', () => {
+    let proxy: CliServer;
+    before(async () => { proxy = await startCliServer(['proxy', '--target', `${stub.url}/logs-app`, '--port', '0'], ENV); processes.track(proxy); });
+
+    for (const path of ['/../_cluster/settings', '/%2e%2e/_cluster/settings', '/%2E%2E%2F_cluster/settings', '/a/../../_cluster/settings', '/..%5c_cluster/settings']) {
+      it(`${path} is refused with 400 and never signed`, async () => {
+        const before = stub.records.length;
+        const answer = await call(proxy.port, { method: 'PUT', path, headers: { 'content-type': 'application/json' }, body: '{"persistent":{}}' });
+        assert.equal(answer.status, 400);
+        assert.match(JSON.parse(answer.body).message, /leave the target's path prefix \/logs-app/);
+        assert.equal(stub.records.length, before);
+      });
+    }
+
+    it('a path under the prefix goes through, prefixed', async () => {
+      assert.equal((await call(proxy.port, { path: '/_search?q=a..b' })).status, 200);
+      assert.equal(stub.records.at(-1)?.path, '/logs-app/_search?q=a..b');
+    });
+  });
+
+  describe('the access log', () => {
+    it('one line per request, no userinfo, no presigning secret, no token; --log-format json', async () => {
+      const proxy = await start(['--log-format', 'json']);
+      const sessionLike = 'FwoGZXIvYXdzEJT//////////wEaDSECRET';
+      await raw(proxy.port, `GET http://alice:hunter2@127.0.0.1:${proxy.port}/_search?X-Amz-Signature=abc123def&X-Amz-Security-Token=${sessionLike} HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`, /\r\n\r\n[\s\S]+/);
+      await call(proxy.port, { path: '/_cat/health' });
+      await call(proxy.port, { path: '/x', headers: { host: 'evil.example' } });
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = proxy.stderr().trim().split('\n').filter((l) => l.startsWith('{'));
+      assert.equal(lines.length, 3, proxy.stderr());
+      const entries = lines.map((l) => JSON.parse(l) as { method: string; path: string; status: number; time: string });
+      // The first is the stub's 403 (presigning parameters next to an Authorization header), passed on.
+      assert.deepEqual(entries.map((e) => e.status), [403, 200, 403]);
+      for (const text of [proxy.stderr(), proxy.stdout()]) {
+        for (const secret of ['alice', 'hunter2', 'abc123def', sessionLike, TEST_CREDENTIALS.secretAccessKey]) assert.ok(!text.includes(secret), secret);
+        assert.doesNotMatch(text, /Signature=[0-9a-f]{64}/);
+      }
+      assert.match(entries[0]!.path, /^\/_search\?X-Amz-Signature=\[REDACTED\]&X-Amz-Security-Token=\[REDACTED\]$/);
+      assert.ok(entries.every((e) => typeof e.time === 'string' && typeof e.method === 'string'));
+    });
+  });
+
+  it('the proxy object prints no inbound token and no static secret (inspect, JSON)', async () => {
+    const token = 'inbound-token-never-printed-0123456789';
+    const proxy = await SigningProxy.start({ target: stub.url, inboundAuth: { token, basic: 'ops:basic-pass-never-printed' }, signing: { region: 'us-east-1', credentials: { ...TEST_CREDENTIALS } } });
+    try {
+      for (const text of [inspect(proxy, { depth: 10, showHidden: true }), JSON.stringify(proxy), inspect((proxy as unknown as { auth: unknown }).auth, { depth: 10 }), JSON.stringify((proxy as unknown as { auth: unknown }).auth)]) {
+        for (const secret of [token, 'basic-pass-never-printed', TEST_CREDENTIALS.secretAccessKey]) assert.ok(!text.includes(secret), `${secret} in ${text.slice(0, 200)}`);
+      }
+      assert.equal((await call(proxy.port, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that fails to start reports why (CliExited carries the exit code)', async () => {
+    await assert.rejects(startCliServer(['proxy', '--target', stub.url, '--listen', '0.0.0.0', '--port', '0'], ENV), (error: unknown) => error instanceof CliExited && error.code === 2);
+  });
+});

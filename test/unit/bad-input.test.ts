@@ -1,0 +1,192 @@
+/**
+ * The bad-input matrix: each input a user (or an attacker) can get wrong, through every
+ * entry point that takes it (configure(), signRequest, presignRequest, createSignedFetch,
+ * the CLI). Each gives its typed error with a stable code before anything is sent (a
+ * loopback server counts what reaches it: nothing), and no message holds a secret.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runCli } from '../../src/cli/program.js';
+import { AwsSigV4Error, ConfigurationError, CredentialsError } from '../../src/errors.js';
+import { createSignedFetch } from '../../src/fetch.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { RequestSigner, type AwsSigV4Options } from '../../src/request-signer.js';
+import { presignRequest, resetSigV4Caches, signRequest, type SignableRequest, type SignOptions } from '../../src/sigv4.js';
+
+export const MATRIX_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+export const MATRIX_TOKEN = 'IQoJb3JpZ2luX2VjEMatrixToken/with+and=';
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: MATRIX_SECRET, sessionToken: MATRIX_TOKEN };
+const base: AwsSigV4Options = { region: 'eu-west-1', service: 'es', credentials };
+const signOptions: SignOptions = { region: 'eu-west-1', service: 'es', credentials };
+
+type Entry = 'configure' | 'signRequest' | 'presignRequest' | 'createSignedFetch' | 'cli';
+
+interface Row {
+  input: string;
+  code: string;
+  kind?: typeof ConfigurationError | typeof CredentialsError;
+  /** Options for configure() and createSignedFetch(). */
+  options?: Record<string, unknown>;
+  /** A request and options for signRequest/presignRequest. */
+  request?: Partial<SignableRequest>;
+  sign?: Record<string, unknown>;
+  /** What the signed fetch is called with (url relative to the loopback server unless absolute). */
+  fetch?: { url?: string; init?: RequestInit };
+  /** CLI arguments after `request GET <url>` ({url} is the loopback server). */
+  cli?: string[];
+}
+
+const ROWS: Row[] = [
+  { input: 'CR/LF in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'a\r\nx-evil: 1' } }, fetch: { init: { headers: { 'x-a': 'a\r\nx-evil: 1' } } }, cli: ['-H', 'x-a: a\r\nx-evil: 1'] },
+  { input: 'NUL in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'a\0b' } }, fetch: { init: { headers: { 'x-a': 'a\0b' } } }, cli: ['-H', 'x-a: a\0b'] },
+  { input: 'CR/LF in a header name', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a\r\nx-b': 'v' } }, fetch: { init: { headers: [['x-a\r\nx-b', 'v']] } } },
+  { input: 'header name "bad name"', code: 'ERR_INVALID_HEADERS', request: { headers: { 'bad name': 'v' } }, fetch: { init: { headers: { 'bad name': 'v' } } }, cli: ['-H', 'bad name: v'] },
+  { input: 'empty header name', code: 'ERR_INVALID_HEADERS', request: { headers: { '': 'v' } }, cli: ['-H', ': v'] },
+  { input: 'header name "x:y"', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x:y': 'v' } }, fetch: { init: { headers: { 'x:y': 'v' } } } },
+  { input: 'two header names differing only in case', code: 'ERR_INVALID_HEADERS', request: { headers: { 'X-Tag': 'a', 'x-tag': 'b' } } },
+  { input: 'region with "/"', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu/west-1' }, sign: { region: 'eu/west-1' }, cli: ['--region', 'eu/west-1'] },
+  { input: 'region with white space', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu west' }, sign: { region: 'eu west' }, cli: ['--region', 'eu west'] },
+  { input: 'region with CR/LF', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu-west-1\r\n' }, sign: { region: 'eu-west-1\r\n' }, cli: ['--region', 'eu-west-1\r\n'] },
+  { input: 'service with NUL', code: 'ERR_INVALID_OPTIONS', options: { service: 'es\0' }, sign: { service: 'es\0' }, cli: ['--service', 'es\0'] },
+  { input: 'service with "/"', code: 'ERR_INVALID_OPTIONS', options: { service: 'es/aoss' }, sign: { service: 'es/aoss' }, cli: ['--service', 'es/aoss'] },
+  { input: 'access key id with LF', code: 'ERR_CREDENTIALS_MALFORMED', kind: CredentialsError, options: { credentials: { ...credentials, accessKeyId: 'AKID\nEXAMPLE' } }, sign: { credentials: { ...credentials, accessKeyId: 'AKID\nEXAMPLE' } } },
+  { input: 'access key id with NUL', code: 'ERR_CREDENTIALS_MALFORMED', kind: CredentialsError, options: { credentials: { ...credentials, accessKeyId: 'AKID\0' } }, sign: { credentials: { ...credentials, accessKeyId: 'AKID\0' } } },
+  { input: 'session token with CR/LF', code: 'ERR_CREDENTIALS_MALFORMED', kind: CredentialsError, options: { credentials: { ...credentials, sessionToken: `${MATRIX_TOKEN}\r\n` } }, sign: { credentials: { ...credentials, sessionToken: `${MATRIX_TOKEN}\r\n` } } },
+  { input: 'session token with NUL', code: 'ERR_CREDENTIALS_MALFORMED', kind: CredentialsError, options: { credentials: { ...credentials, sessionToken: `${MATRIX_TOKEN}\0` } }, sign: { credentials: { ...credentials, sessionToken: `${MATRIX_TOKEN}\0` } } },
+  { input: 'payloadHash not 64 hex', code: 'ERR_INVALID_PAYLOAD_HASH', sign: { payloadHash: 'UNSIGNED' } },
+  { input: 'payloadHash upper-case hex', code: 'ERR_INVALID_PAYLOAD_HASH', sign: { payloadHash: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' } },
+  { input: 'signingDate an invalid Date', code: 'ERR_INVALID_OPTIONS', sign: { signingDate: new Date('nope') } },
+  { input: 'signingDate a string', code: 'ERR_INVALID_OPTIONS', sign: { signingDate: '2024-01-01T00:00:00Z' } },
+  { input: "retryAuthErrors: 'no'", code: 'ERR_INVALID_OPTIONS', options: { retryAuthErrors: 'no' } },
+  { input: "contentSha256: 'yes'", code: 'ERR_INVALID_OPTIONS', options: { contentSha256: 'yes' } },
+  { input: 'unknown key in credentialCache', code: 'ERR_INVALID_OPTIONS', options: { credentialCache: { refreshMs: 5 } } },
+  { input: 'a string as credentialCache', code: 'ERR_INVALID_OPTIONS', options: { credentialCache: 'fast' } },
+  { input: 'onSign not a function', code: 'ERR_INVALID_OPTIONS', options: { onSign: 'console.log' } },
+  { input: 'providerTimeoutMs: Number.MAX_SAFE_INTEGER', code: 'ERR_INVALID_OPTIONS', options: { credentialCache: { providerTimeoutMs: Number.MAX_SAFE_INTEGER } } },
+  { input: 'refreshIntervalMs: 2^31', code: 'ERR_INVALID_OPTIONS', options: { credentialCache: { refreshIntervalMs: 2 ** 31 } } },
+  { input: 'host option with a backslash', code: 'ERR_INVALID_OPTIONS', options: { host: 'evil.example\\@good.example' } },
+  { input: 'host option with a port out of range', code: 'ERR_INVALID_OPTIONS', options: { host: 'good.example:70000' } },
+  { input: 'URL https://evil.example\\@good.example/ (readings disagree)', code: 'ERR_INVALID_URL', request: { url: 'https://evil.example\\@good.example/' } },
+  { input: 'userinfo in the URL', code: 'ERR_INVALID_URL', request: { url: 'https://user:hunter2@h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'http://user:hunter2@127.0.0.1:{port}/' }, cli: ['{userinfo}'] },
+  { input: 'scheme other than http/https', code: 'ERR_INVALID_URL', request: { url: 'ftp://h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'ftp://127.0.0.1:{port}/' }, cli: ['{ftp}'] },
+  { input: 'port out of range', code: 'ERR_INVALID_URL', request: { url: 'https://h.example:65536/' }, fetch: { url: 'http://127.0.0.1:65536/' }, cli: ['{port-out-of-range}'] },
+];
+
+function assertTyped(error: unknown, row: Row, entry: Entry): void {
+  const kind = row.kind ?? ConfigurationError;
+  assert.ok(error instanceof kind, `${row.input} via ${entry}: expected ${kind.name}, got ${String(error)}`);
+  assert.equal((error as AwsSigV4Error).code, row.code, `${row.input} via ${entry}: ${(error as Error).message}`);
+  assertClean((error as Error).message, `${row.input} via ${entry}`);
+}
+
+function assertClean(text: string, where: string): void {
+  for (const secret of [MATRIX_SECRET, MATRIX_TOKEN, encodeURIComponent(MATRIX_TOKEN), 'hunter2']) assert.ok(!text.includes(secret), `a secret in the message of ${where}`);
+}
+
+describe('bad-input matrix: typed errors before anything is sent, no secret in them', function () {
+  let server: Server;
+  let port = 0;
+  let hits = 0;
+  const saved: Record<string, string | undefined> = {};
+  const CLI_ENV = {
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: MATRIX_SECRET, AWS_SESSION_TOKEN: MATRIX_TOKEN,
+    AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_REGION: 'eu-west-1', AWS_PROFILE: undefined, AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  };
+
+  before(async function () {
+    server = createServer((req, res) => { hits++; res.end('{}'); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    // The CLI's credential chain reads process.env: static keys first, nothing on the network.
+    for (const [k, v] of Object.entries(CLI_ENV)) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  after(async function () {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  beforeEach(resetSigV4Caches);
+  afterEach(function () {
+    assert.equal(hits, 0, 'a request reached the server');
+  });
+
+  const local = (path = '/'): string => `http://127.0.0.1:${port}${path}`;
+
+  for (const row of ROWS) {
+    describe(row.input, function () {
+      if (row.options !== undefined) {
+        it('configure() refuses it', function () {
+          assert.throws(() => AwsSigV4Connection.configure({ ...base, ...row.options } as AwsSigV4Options), (e: unknown) => { assertTyped(e, row, 'configure'); return true; });
+        });
+        it('createSignedFetch() refuses it', function () {
+          assert.throws(() => createSignedFetch({ ...base, ...row.options } as AwsSigV4Options), (e: unknown) => { assertTyped(e, row, 'createSignedFetch'); return true; });
+        });
+      }
+      if (row.request !== undefined || row.sign !== undefined) {
+        const request = { method: 'GET', url: 'https://search-x.eu-west-1.es.amazonaws.com/_search', ...row.request } as SignableRequest;
+        const options = { ...signOptions, ...row.sign } as SignOptions;
+        it('signRequest refuses it', function () {
+          assert.throws(() => signRequest(request, options), (e: unknown) => { assertTyped(e, row, 'signRequest'); return true; });
+        });
+        it('presignRequest refuses it', function () {
+          assert.throws(() => presignRequest(request, options), (e: unknown) => { assertTyped(e, row, 'presignRequest'); return true; });
+        });
+      }
+      if (row.fetch !== undefined) {
+        it('the signed fetch refuses it', async function () {
+          const signedFetch = createSignedFetch(base);
+          const url = (row.fetch!.url ?? local('/_search')).replace('{port}', String(port));
+          await assert.rejects(signedFetch(url, row.fetch!.init), (e: unknown) => { assertTyped(e, row, 'createSignedFetch'); return true; });
+        });
+      }
+      if (row.cli !== undefined) {
+        it('the CLI exits 2', async function () {
+          const special: Record<string, string> = {
+            '{userinfo}': `http://user:hunter2@127.0.0.1:${port}/`, '{ftp}': `ftp://127.0.0.1:${port}/`, '{port-out-of-range}': 'http://127.0.0.1:65536/',
+          };
+          const url = special[row.cli![0]!] ?? local('/_search');
+          const args = special[row.cli![0]!] ? [] : row.cli!;
+          let output = '';
+          const sink = { write: (chunk: string | Uint8Array) => { output += String(chunk); return true; } };
+          const code = await runCli(['request', 'GET', url, ...args], { stdout: sink, stderr: sink, env: process.env });
+          assert.equal(code, 2, output);
+          assertClean(output, `the CLI (${row.input})`);
+        });
+      }
+    });
+  }
+
+  it('configure([]) and configure(null) are refused', function () {
+    for (const options of [[], null, 'eu-west-1']) {
+      assert.throws(() => AwsSigV4Connection.configure(options as never), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS');
+    }
+  });
+
+  it('an onSign that throws never fails a request, and is reported once', async function () {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const signer = new RequestSigner({ ...base, onSign: () => { throw new Error(`boom with ${MATRIX_SECRET}`); } });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const signed = signer.sign({ method: 'GET', nodeUrl: new URL('https://search-x.eu-west-1.es.amazonaws.com'), pathAndQuery: '/', headers: {}, body: undefined, attempt: 0 }, credentials);
+        assert.match(signed.headers.authorization!, /^AWS4-HMAC-SHA256 /);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      const ours = warnings.filter((w) => (w as Error & { code?: string }).code === 'AWS_SIGV4_ONSIGN_THREW');
+      assert.equal(ours.length, 1);
+      assertClean(ours[0]!.message, 'the onSign warning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+/** The proxy's checks on their own: Host/Origin guard, inbound credential, path prefix, body budget, listen exposure. */
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { BodyBudget } from '../../src/proxy/body-budget.js';
+import { HostGuard } from '../../src/proxy/host-guard.js';
+import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
+import { originForm, underPrefix } from '../../src/proxy/target-path.js';
+import { ConfigurationError } from '../../src/errors.js';
+
+describe('proxy guards', () => {
+  describe('HostGuard', () => {
+    const guard = new HostGuard({ listenHost: '127.0.0.1', port: 9200, allowHosts: ['Search.Internal'], allowOrigins: ['https://grafana.example.com/'] });
+
+    it('accepts loopback names with or without port, IPv6 in brackets, allowed names in any case, and no Host', () => {
+      for (const host of ['127.0.0.1:9200', 'localhost', 'LOCALHOST:9200', '[::1]:9200', '[::1]', 'search.internal:443', undefined]) {
+        assert.equal(guard.check({ host }), undefined, String(host));
+      }
+    });
+
+    it('refuses other names, naming --allow-host', () => {
+      for (const host of ['evil.example', 'evil.example:9200', '127.0.0.2:9200', '[::2]:9200', 'localhost.evil.example']) {
+        const refusal = guard.check({ host });
+        assert.equal(refusal?.kind, 'host', host);
+        assert.match(refusal!.message, /--allow-host/);
+      }
+    });
+
+    it('browser origins: its own and allowed ones pass; others, null and cross-site fetches are refused naming --allow-origin', () => {
+      assert.equal(guard.check({ host: '127.0.0.1:9200', origin: 'http://127.0.0.1:9200' }), undefined);
+      assert.equal(guard.check({ host: '127.0.0.1:9200', origin: 'https://grafana.example.com' }), undefined);
+      assert.equal(guard.check({ host: '127.0.0.1:9200', 'sec-fetch-site': 'same-origin' }), undefined);
+      assert.equal(guard.check({ host: '127.0.0.1:9200', 'sec-fetch-site': 'none' }), undefined);
+      for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1:9201' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+        const refusal = guard.check({ host: '127.0.0.1:9200', ...headers });
+        assert.equal(refusal?.kind, 'origin', JSON.stringify(headers));
+        assert.match(refusal!.message, /--allow-origin/);
+      }
+      assert.equal(new HostGuard({ listenHost: '127.0.0.1', port: 1, allowOrigins: ['*'] }).check({ origin: 'http://any.example', 'sec-fetch-site': 'cross-site' }), undefined);
+    });
+  });
+
+  describe('InboundAuth', () => {
+    it('accepts exactly the token (scheme in any case), or basic auth; refuses others of any length', () => {
+      const auth = new InboundAuth({ token: 'tok-123', basic: 'ops:pw' });
+      assert.ok(auth.accepts('Bearer tok-123'));
+      assert.ok(auth.accepts('bearer tok-123'));
+      assert.ok(auth.accepts(`Basic ${Buffer.from('ops:pw').toString('base64')}`));
+      for (const value of [undefined, '', 'Bearer tok-12', 'Bearer tok-1234', 'Bearer TOK-123', 'tok-123', `Basic ${Buffer.from('ops:pW').toString('base64')}`]) {
+        assert.equal(auth.accepts(value), false, String(value));
+      }
+      assert.ok(new InboundAuth({}).accepts(undefined));
+    });
+
+    it('prints no credential', () => {
+      const auth = new InboundAuth({ token: 'secret-token-xyz', basic: 'ops:secret-pw' });
+      for (const text of [inspect(auth, { depth: 5, showHidden: true }), JSON.stringify(auth)]) {
+        assert.ok(!text.includes('secret-token-xyz') && !text.includes('secret-pw'), text);
+      }
+    });
+
+    it('beyond loopback: an error without credential or flag, a warning otherwise', () => {
+      for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+        assert.ok(isLoopback(host), host);
+        assert.equal(checkExposure(host, new InboundAuth({}), false), undefined);
+      }
+      assert.throws(() => checkExposure('0.0.0.0', new InboundAuth({}), false), (e: unknown) => e instanceof ConfigurationError && /--auth-token/.test(e.message));
+      assert.throws(() => checkExposure('::', new InboundAuth({}), undefined), ConfigurationError);
+      assert.match(checkExposure('0.0.0.0', new InboundAuth({ token: 't' }), false)!, /must send the inbound credential/);
+      assert.match(checkExposure('10.0.0.5', new InboundAuth({}), true)!, /WITHOUT an inbound credential/);
+    });
+  });
+
+  describe('target path', () => {
+    it('refuses dot-dot segments under a prefix, written or encoded, with either slash', () => {
+      for (const path of ['/..', '/../x', '/a/../../x', '/%2e%2e/x', '/%2E%2e%2fx', '/.%2e/x', '/..%5cx', '/..\\x']) {
+        assert.equal('status' in underPrefix('/stage', path), true, path);
+      }
+      for (const path of ['/x/..y', '/..x', '/a.b/c', '/_search?q=../..']) {
+        assert.deepEqual(underPrefix('/stage', path), { pathAndQuery: `/stage${path}` }, path);
+      }
+      // Without a prefix there is nothing to leave.
+      assert.deepEqual(underPrefix('', '/../x'), { pathAndQuery: '/../x' });
+    });
+
+    it('cuts absolute-form to origin-form, userinfo with it', () => {
+      assert.equal(originForm('http://u:p@host:1/a?b'), '/a?b');
+      assert.equal(originForm('http://host'), '/');
+      assert.equal(originForm('http://host?x=1'), '/?x=1');
+      assert.equal(originForm('/a'), '/a');
+    });
+  });
+
+  it('BodyBudget: reserves while it fits, releases', () => {
+    const budget = new BodyBudget(10);
+    assert.ok(budget.reserve(6));
+    assert.equal(budget.reserve(5), false);
+    assert.equal(budget.inFlight, 6);
+    budget.release(6);
+    assert.ok(budget.reserve(10));
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * Secrets never print: every public object that holds credentials, and every client that
+ * holds one, inspected (any depth, showHidden), stringified and formatted as console.log
+ * does; the session token redacted in each of its forms wherever a canonical request is
+ * shown; provider errors scrubbed by value. The last test runs this file and the
+ * bad-input matrix in a child and greps all it printed for the secrets: 0 hits.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { format, inspect } from 'node:util';
+import { Client as ElasticClient } from '@elastic/elasticsearch';
+import { Client } from '@opensearch-project/opensearch';
+import { CredentialCache } from '../../src/credentials.js';
+import { CredentialsError, redact, redactCanonicalRequest, secretForms } from '../../src/errors.js';
+import { AwsSigV4HttpConnection as ElasticHttpConnection } from '../../src/elasticsearch.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { classifyRejection, redactRefusalBody } from '../../src/rejection.js';
+import { RequestSigner, type SigningEvent } from '../../src/request-signer.js';
+import { SigningProxy } from '../../src/signing-proxy.js';
+import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
+import { VerifyProxy } from '../../src/testing/verify-proxy.js';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY';
+/** White space around it: signed trimmed, given untrimmed; `/`, `+`, `=` so that its encodings differ. */
+const TOKEN = '  IQoJb3JpZ2luX2VjSecretsTestToken/ab+cd==  ';
+const identity = { accessKeyId: 'ASIAEXAMPLEKEY12', secretAccessKey: SECRET, sessionToken: TOKEN };
+
+/** Every form the secret and the token take in text. */
+const FORMS = [...new Set([...secretForms(SECRET), ...secretForms(TOKEN)])].filter((f) => f.length >= 8);
+
+function renderings(value: unknown): string[] {
+  const out = [
+    inspect(value, { depth: 5 }),
+    inspect(value, { depth: Infinity }),
+    inspect(value, { depth: Infinity, showHidden: true }),
+    format('%s %o %O %j', value, value, value, value),
+    String(value),
+  ];
+  try {
+    out.push(JSON.stringify(value) ?? '');
+  } catch {
+    // A client is circular: JSON.stringify throws, which prints nothing.
+  }
+  return out;
+}
+
+function assertNoSecretIn(value: unknown, what: string): void {
+  for (const text of renderings(value)) {
+    for (const form of FORMS) assert.ok(!text.includes(form), `${what} prints a form of a secret (${form.length} chars)`);
+  }
+}
+
+describe('secrets never print', function () {
+  let upstream: Server;
+  let upstreamUrl = '';
+  before(async function () {
+    upstream = createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"ok":true}'); });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  });
+  after(async function () {
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+  beforeEach(resetSigV4Caches);
+
+  it('the Connection class, its signer, its options and its credential cache (static identity)', async function () {
+    const Connection = AwsSigV4Connection.configure({ region: 'eu-west-1', service: 'es', credentials: identity });
+    await Connection.signer.credentials();
+    assertNoSecretIn(Connection, 'the Connection class');
+    assertNoSecretIn(Connection.signer, 'AwsSigV4Connection.signer');
+    assertNoSecretIn(Connection.signer.options, 'signer.options');
+    assertNoSecretIn(Connection.signer.credentialCache(), 'signer.credentialCache()');
+    assertNoSecretIn(await Connection.signer.credentials(), 'the identity the signer hands out');
+    // Still usable: the sealed identity signs as the plain one does.
+    const signingDate = new Date(Date.UTC(2024, 0, 1));
+    const request = { method: 'GET', url: 'https://h.eu-west-1.es.amazonaws.com/' };
+    assert.equal(signRequest(request, { region: 'eu-west-1', service: 'es', credentials: await Connection.signer.credentials(), signingDate }).signature,
+      signRequest(request, { region: 'eu-west-1', service: 'es', credentials: identity, signingDate }).signature);
+  });
+
+  it('new CredentialCache(...) over a static identity and over a provider, cold and warm', async function () {
+    assertNoSecretIn(new CredentialCache(identity), 'new CredentialCache(static)');
+    const cache = new CredentialCache(async () => ({ ...identity, expiration: new Date(Date.now() + 3_600_000) }));
+    assertNoSecretIn(cache, 'a cold CredentialCache');
+    await cache.get();
+    assertNoSecretIn(cache, 'a warm CredentialCache');
+    assert.match(inspect(cache), /ASIA\.\.\.EY12/);
+  });
+
+  it('an OpenSearch Client with our Connection, before and after a request, at depth 5 and Infinity', async function () {
+    const client = new Client({ node: upstreamUrl, Connection: AwsSigV4Connection.configure({ region: 'eu-west-1', service: 'es', credentials: identity }) });
+    assertNoSecretIn(client, 'a Client');
+    const response = await client.transport.request({ method: 'GET', path: '/' });
+    assert.equal(response.statusCode, 200);
+    assertNoSecretIn(client, 'a Client after a request');
+    assertNoSecretIn(response, 'a response');
+    await client.close();
+  });
+
+  it('an Elasticsearch 9 Client with our Connection, before and after a request', async function () {
+    const client = new ElasticClient({ node: upstreamUrl, Connection: ElasticHttpConnection.configure({ region: 'eu-west-1', service: 'es', credentials: identity }) });
+    assertNoSecretIn(client, 'an Elasticsearch Client');
+    await client.transport.request({ method: 'GET', path: '/' }).catch(() => undefined);
+    assertNoSecretIn(client, 'an Elasticsearch Client after a request');
+    await client.close();
+  });
+
+  it('a SigningProxy and a VerifyProxy', async function () {
+    const proxy = await SigningProxy.start({ target: upstreamUrl, signing: { region: 'eu-west-1', service: 'es', credentials: identity } });
+    // fetch trims header values, so the stub holds the token as it arrives.
+    const trimmed = { ...identity, sessionToken: TOKEN.trim() };
+    const verify = await VerifyProxy.start({ region: 'eu-west-1', credentials: [trimmed] });
+    try {
+      assertNoSecretIn(proxy, 'a SigningProxy');
+      assertNoSecretIn(verify, 'a VerifyProxy');
+      // The sealed copy still verifies: a request signed with the identity is accepted.
+      const signed = signRequest({ method: 'GET', url: `${verify.url}/` }, { region: 'eu-west-1', service: 'es', credentials: trimmed });
+      const res = await fetch(`${verify.url}/`, { headers: Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host')) });
+      assert.equal(res.status, 200, await res.text());
+    } finally {
+      await proxy.close();
+      await verify.close();
+    }
+  });
+
+  it('onSign and the diagnostics channel: the token redacted whole, trimmed or as given', function () {
+    const events: SigningEvent[] = [];
+    const signer = new RequestSigner({ region: 'eu-west-1', service: 'es', credentials: identity, onSign: (e) => events.push(e) });
+    signer.sign({ method: 'GET', nodeUrl: new URL('https://h.eu-west-1.es.amazonaws.com'), pathAndQuery: `/?X-Amz-Security-Token=${encodeURIComponent(TOKEN)}`, headers: {}, body: undefined, attempt: 0 }, identity);
+    assert.equal(events.length, 1);
+    assertNoSecretIn(events[0], 'the onSign event');
+    assert.match(events[0]!.canonicalRequest, /^x-amz-security-token:\[REDACTED\]$/m);
+  });
+
+  it('a short token never eats a header name', function () {
+    const short = { ...identity, sessionToken: 'en' };
+    const signed = signRequest({ method: 'GET', url: 'https://h.eu-west-1.es.amazonaws.com/' }, { region: 'eu-west-1', service: 'es', credentials: short });
+    const shown = redactCanonicalRequest(signed.canonicalRequest, 'en');
+    assert.match(shown, /^x-amz-security-token:\[REDACTED\]$/m);
+    assert.ok(shown.includes('x-amz-security-token'), shown);
+    assert.equal(redact('x-amz-security-token: en\ntoken en here, "en", often', ['en']), 'x-amz-security-token:[REDACTED]\ntoken [REDACTED] here, "[REDACTED]", often');
+  });
+
+  it('the presigned form: the URL-encoded token in the canonical query redacted', function () {
+    const presigned = presignRequest({ method: 'GET', url: 'https://h.eu-west-1.es.amazonaws.com/' }, { region: 'eu-west-1', service: 'es', credentials: identity });
+    assert.ok(presigned.canonicalRequest.includes(encodeURIComponent(TOKEN.trim()).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)) || presigned.canonicalRequest.includes('Token='));
+    const shown = redactCanonicalRequest(presigned.canonicalRequest, TOKEN);
+    for (const form of FORMS) assert.ok(!shown.includes(form));
+  });
+
+  it("AWS's echoed canonical request: the token gone from the error and from the body a proxy hands on", function () {
+    const signed = signRequest({ method: 'GET', url: 'https://h.eu-west-1.es.amazonaws.com/' }, { region: 'eu-west-1', service: 'es', credentials: identity });
+    const body = JSON.stringify({ message: `The request signature we calculated does not match the signature you provided. The Canonical String for this request should have been\n'${signed.canonicalRequest}'\n\nThe String-to-Sign should have been\n'${signed.stringToSign}'\n` });
+    const error = classifyRejection({ statusCode: 403, body, canonicalRequest: signed.canonicalRequest, secrets: [SECRET, TOKEN] });
+    assert.equal(error?.code, 'ERR_SIGNATURE_MISMATCH');
+    assertNoSecretIn(error, 'the SignatureRejectedError');
+    const handedOn = redactRefusalBody(body, identity);
+    for (const form of FORMS) assert.ok(!handedOn.includes(form), 'the body a proxy hands on');
+    assert.ok(handedOn.includes('x-amz-security-token:[REDACTED]'));
+    assert.ok(handedOn.includes(signed.stringToSign.split('\n')[3]!), 'the rest, string to sign included, kept to debug with');
+  });
+
+  it('provider error text scrubbed by value: the secret and token held now or before, in every encoding', async function () {
+    const first = { accessKeyId: 'ASIAFIRSTKEY0001', secretAccessKey: 'shortSecret1', sessionToken: 'tok1', expiration: new Date(Date.now() + 10 * 60_000) };
+    const second = { ...identity, expiration: new Date(Date.now() + 10 * 60_000) };
+    let call = 0;
+    const cache = new CredentialCache(async () => {
+      call++;
+      if (call === 1) return first;
+      if (call === 2) return second;
+      throw new Error([
+        `profile line: aws_secret_access_key=${first.secretAccessKey} token=${first.sessionToken}`,
+        `url-encoded ${encodeURIComponent(SECRET)} and ${encodeURIComponent(TOKEN)}`,
+        `json ${JSON.stringify({ s: SECRET, t: TOKEN })}`,
+        `base64 ${btoa(SECRET)} ${btoa(TOKEN.trim())}`,
+        `raw ${SECRET} trimmed ${TOKEN.trim()}`,
+      ].join('\n'));
+    }, { refreshBeforeExpiryMs: 0, expirySafetyMs: 0, retryDelayMs: 1, maxRetryDelayMs: 1 });
+    await cache.get();
+    await cache.forceRefresh();
+    const error = await cache.forceRefresh().then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof CredentialsError, String(error));
+    assertNoSecretIn(error, 'the provider error');
+    for (const text of renderings(error)) {
+      for (const held of ['shortSecret1', 'tok1']) assert.ok(!new RegExp(`\\b${held}\\b`).test(text), `${held} in the provider error`);
+    }
+    assert.match((error as Error).message, /profile line/);
+  });
+
+  it('everything the secrets and bad-input tests print holds no secret or token, in any encoding', function () {
+    if (process.env.SECRETS_GREP_CHILD === '1') this.skip();
+    this.timeout(120_000);
+    const root = join(__dirname, '..', '..');
+    const mocha = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
+    const run = spawnSync(process.execPath, [
+      mocha, '--no-config', '-n', 'import=tsx', '--extension', 'ts', '--reporter', 'spec', '--exit',
+      join(root, 'test', 'unit', 'secrets.test.ts'), join(root, 'test', 'unit', 'bad-input.test.ts'),
+    ], { cwd: root, encoding: 'utf8', timeout: 110_000, env: { ...process.env, SECRETS_GREP_CHILD: '1' } });
+    const printed = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.status, 0, printed.slice(-3000));
+    assert.match(printed, /\d+ passing/);
+    const matrixSecrets = ['wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', 'IQoJb3JpZ2luX2VjEMatrixToken/with+and='];
+    const forms = [...FORMS, ...matrixSecrets.flatMap(secretForms), 'hunter2'];
+    const hits = forms.filter((form) => printed.includes(form));
+    assert.deepEqual(hits.map((h) => `${h.length} chars`), [], 'forms of a test secret in what the run printed');
+    console.log(`      grep of ${printed.length} printed characters for ${forms.length} forms of 4 test secrets: 0 hits`);
+  });
+});
