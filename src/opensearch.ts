@@ -8,7 +8,7 @@
 import { Connection, errors } from '@opensearch-project/opensearch';
 import { withSigV4Callback } from './adapters/callback-connection.js';
 
-export const AwsSigV4Connection = withSigV4Callback(Connection, errors.RequestAbortedError);
+export const AwsSigV4Connection = withSigV4Callback(Connection, errors);
 
 /** The same, built on another copy of the client's Connection class (e.g. an aliased 2.x). */
 export { withSigV4Callback as withAwsSigV4 } from './adapters/callback-connection.js';
