@@ -16,7 +16,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { firstHeader, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { firstHeader, plainHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -184,19 +184,21 @@ function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
     statusCode: response.statusCode ?? 0,
     header: (name) => firstHeader(response.headers[name]),
     response,
-    consume: async () => {
+    consume: async (scrub) => {
       const raw = await readAll(response);
-      return { text: readRefusalText(raw, response.headers['content-encoding']), response: replay(response, raw) };
+      const text = readRefusalText(raw, response.headers['content-encoding']);
+      const shown = scrub(text);
+      return { text, response: shown === text ? replay(response, raw, response.headers) : replay(response, Buffer.from(shown), plainHeaders(response.headers, shown)) };
     },
   };
 }
 
 /** A response that was read to be classified, handed on with its bytes intact. */
-function replay(original: IncomingMessage, raw: Buffer): IncomingMessage {
+function replay(original: IncomingMessage, raw: Buffer, headers: IncomingMessage['headers']): IncomingMessage {
   const copy = Readable.from(raw.length > 0 ? [raw] : []) as unknown as IncomingMessage;
   copy.statusCode = original.statusCode;
   copy.statusMessage = original.statusMessage;
-  copy.headers = original.headers;
+  copy.headers = headers;
   copy.rawHeaders = original.rawHeaders;
   copy.httpVersion = original.httpVersion;
   return copy;

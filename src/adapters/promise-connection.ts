@@ -12,7 +12,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import { isNodeStream, readBody, type BodyInput } from '../exchange/body.js';
-import { firstHeader, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { firstHeader, plainHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -118,12 +118,19 @@ function replyOf(response: PromiseResponse): Reply<PromiseResponse> {
     statusCode: response.statusCode,
     header: (name) => firstHeader(response.headers[name]),
     response,
-    consume: async () => {
+    consume: async (scrub) => {
       const original = response.body;
       // A refusal is small: the reader's default bound is far above any AWS error body.
       const raw = typeof original === 'string' ? Buffer.from(original, 'utf8') : Buffer.isBuffer(original) ? original : Buffer.from(((await readBody(original as BodyInput)).body ?? '') as Uint8Array);
+      const text = readRefusalText(raw, response.headers['content-encoding']);
+      const shown = scrub(text);
+      if (shown !== text) {
+        const bytes = Buffer.from(shown);
+        const body = isNodeStream(original) ? ReadableStream.from([bytes]) : typeof original === 'string' ? shown : bytes;
+        return { text, response: { ...response, headers: plainHeaders(response.headers, shown), body } };
+      }
       const body = isNodeStream(original) ? ReadableStream.from(raw.length > 0 ? [raw] : []) : original;
-      return { text: readRefusalText(raw, response.headers['content-encoding']), response: { ...response, body } };
+      return { text, response: { ...response, body } };
     },
   };
 }

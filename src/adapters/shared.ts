@@ -56,3 +56,9 @@ export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     stream.on('error', reject);
   });
 }
+
+/** Response headers for a body replaced by `text`, sent uncompressed. */
+export function plainHeaders<H extends Record<string, string | string[] | undefined>>(headers: H, text: string): H {
+  const { 'content-encoding': _encoding, ...rest } = headers;
+  return { ...rest, 'content-length': String(Buffer.byteLength(text)) } as unknown as H;
+}

@@ -44,8 +44,13 @@ export interface Reply<R> {
   statusCode: number;
   /** A response header's first value. */
   header(name: string): string | undefined;
-  /** The body as text for classification (decompressed), and the response to hand on afterwards. */
-  consume(): Promise<{ text: string; response: R }>;
+  /**
+   * The body as text for classification (decompressed), and the response to hand on
+   * afterwards. `scrub` removes our secrets from the text (`es` echoes the canonical request,
+   * session token included): when it changed anything, the response handed on carries the
+   * scrubbed text, since it ends up in the client's error.
+   */
+  consume(scrub: (text: string) => string): Promise<{ text: string; response: R }>;
   /** The response as is, handed on when it is not a refusal. */
   response: R;
 }
@@ -132,8 +137,15 @@ type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
 async function judge<R>(signer: RequestSigner, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
-  const { text, response } = await reply.consume();
+  const secrets = [signed.credentials.secretAccessKey, signed.credentials.sessionToken];
+  const { text, response } = await reply.consume((text) => hideSecrets(text, secrets));
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date') }, signed, context);
   if (verdict === 'retry') return { retry: true };
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };
+}
+
+function hideSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]');
+  return out;
 }
