@@ -11,17 +11,32 @@
  * answer), exactly as the stock class would, and `signatureRejectionOf(error)` gives our
  * SignatureRejectedError (kind, hint, firstDifference) from it.
  *
- * The classification rides on the response's header object, which every transport keeps
- * as `error.meta.headers`, under a registry symbol (shared by the ESM and CommonJS copies)
- * and not enumerable, so nothing that serializes or copies the headers sees it.
+ * The classification rides on the response's header object, which every transport keeps as
+ * `error.meta.headers`: as the error itself under a registry symbol (not enumerable, shared by
+ * the ESM and CommonJS copies), and as the JSON of its details in the `x-aws-sigv4-rejection`
+ * entry, because @elastic/transport 8.x/9.x hands errors a copy of the headers (its redaction)
+ * that keeps only enumerable string keys. That entry is ours, never a header AWS sent.
  */
-import { SignatureRejectedError } from '../errors.js';
+import { SignatureRejectedError, type SignatureRejectedDetails } from '../errors.js';
 
 const REJECTION = Symbol.for('aws-sigv4-connection.signature-rejection');
+/** The response header entry that carries our classification (JSON of SignatureRejectedDetails). */
+export const REJECTION_HEADER = 'x-aws-sigv4-rejection';
 
 /** Attaches `rejection` to a response header object (the one the transport will keep). */
-export function attachRejection(headers: object, rejection: SignatureRejectedError): void {
+export function attachRejection(headers: Record<string, unknown>, rejection: SignatureRejectedError): void {
   Object.defineProperty(headers, REJECTION, { value: rejection, enumerable: false, configurable: true });
+  const details: SignatureRejectedDetails = {
+    kind: rejection.kind,
+    statusCode: rejection.statusCode,
+    awsMessage: rejection.awsMessage,
+    hint: rejection.hint,
+    method: rejection.method,
+    path: rejection.path,
+    firstDifference: rejection.firstDifference,
+    clockSkewMs: rejection.clockSkewMs,
+  };
+  headers[REJECTION_HEADER] = JSON.stringify(details);
 }
 
 /**
@@ -32,14 +47,23 @@ export function attachRejection(headers: object, rejection: SignatureRejectedErr
 export function signatureRejectionOf(error: unknown): SignatureRejectedError | undefined {
   if (error instanceof SignatureRejectedError) return error;
   if (error === null || typeof error !== 'object') return undefined;
-  const candidates: unknown[] = [error];
   const meta = (error as { meta?: { headers?: unknown } }).meta;
-  if (meta !== null && typeof meta === 'object') candidates.push(meta, meta.headers);
-  candidates.push((error as { headers?: unknown }).headers);
+  const candidates = [error, meta, meta?.headers, (error as { headers?: unknown }).headers];
   for (const candidate of candidates) {
     if (candidate === null || typeof candidate !== 'object') continue;
     const found = (candidate as Record<symbol, unknown>)[REJECTION];
     if (found instanceof SignatureRejectedError) return found;
+    const details = (candidate as Record<string, unknown>)[REJECTION_HEADER];
+    if (typeof details === 'string') return fromDetails(details);
   }
   return undefined;
+}
+
+function fromDetails(json: string): SignatureRejectedError | undefined {
+  try {
+    const details = JSON.parse(json) as SignatureRejectedDetails;
+    return typeof details.kind === 'string' && typeof details.statusCode === 'number' ? new SignatureRejectedError(details) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,105 @@
+/**
+ * A node:http server for the parity suites: each path is one behaviour a Connection must
+ * meet as the stock class does (slow answers, resets, gzip, large bodies, refusals), and it
+ * records what each request carried so stock and ours can be compared.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+export interface Seen {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+const TLS_DIR = join(__dirname, '..', '..', 'fixtures', 'tls');
+export const TLS_CERT = readFileSync(join(TLS_DIR, 'cert.pem'), 'utf8');
+const TLS_KEY = readFileSync(join(TLS_DIR, 'key.pem'), 'utf8');
+
+const ES_INFO = JSON.stringify({
+  name: 'parity', cluster_name: 'parity', version: { number: '8.19.0', build_flavor: 'default', lucene_version: '9.0.0' }, tagline: 'You Know, for Search',
+});
+
+export class LoopbackServer {
+  readonly seen: Seen[] = [];
+  /** TCP connections accepted: keep-alive shows as fewer connections than requests. */
+  connections = 0;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(private readonly server: http.Server | https.Server, readonly url: string) {}
+
+  static async start(tls = false): Promise<LoopbackServer> {
+    let self: LoopbackServer | undefined;
+    const handler = (req: IncomingMessage, res: ServerResponse) => self!.handle(req, res);
+    const server = tls ? https.createServer({ cert: TLS_CERT, key: TLS_KEY }, handler) : http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    self = new LoopbackServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      self!.connections++;
+      self!.sockets.add(socket);
+      socket.on('close', () => self!.sockets.delete(socket));
+    });
+    return self;
+  }
+
+  reset(): void {
+    this.seen.length = 0;
+    this.connections = 0;
+  }
+
+  hits(path: string): number {
+    return this.seen.filter((s) => s.path.split('?')[0] === path).length;
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    // A reset path drops the socket before reading anything: ECONNRESET at the client.
+    if (path === '/reset') {
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip' && body.length > 0) body = gunzipSync(body);
+      this.seen.push({ method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body });
+      const headers = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' };
+      const send = (status: number, text: string | Buffer, extra: Record<string, string> = {}) => {
+        res.writeHead(status, { ...headers, ...extra, 'content-length': String(Buffer.byteLength(text)) });
+        res.end(text);
+      };
+      const delay = Number(query.get('delay') ?? 0);
+      const answer = () => {
+        switch (path) {
+          case '/':
+            return send(200, ES_INFO);
+          case '/echo':
+            return send(200, JSON.stringify({ method: req.method, length: body.length, text: body.toString('utf8').slice(0, 64) }));
+          case '/big':
+            return send(200, JSON.stringify({ data: 'x'.repeat(4096) }));
+          case '/gzip':
+            return send(200, gzipSync(JSON.stringify({ zipped: true })), { 'content-encoding': 'gzip' });
+          case '/refuse':
+            return send(403, JSON.stringify({ message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' }));
+          default:
+            return send(404, JSON.stringify({ error: 'no such path' }));
+        }
+      };
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
+    });
+  }
+}
