@@ -17,11 +17,11 @@ export type BodyInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | Le
 
 /** The least a Node stream of any age has: `pipe`, and `data`/`end`/`error` events. */
 export interface LegacyStream {
-  pipe: (...args: never[]) => unknown;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
-  resume?: () => unknown;
-  destroy?: (error?: Error) => unknown;
+  pipe(...args: never[]): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  resume?(): unknown;
+  destroy?(error?: Error): unknown;
 }
 
 export interface ReadBody {
@@ -118,12 +118,12 @@ function readNodeStream(stream: LegacyStream, collector: Collector, limit: numbe
       if (!collector.add(chunk)) finish(tooLarge(limit));
     };
     const onEnd = () => finish(undefined);
-    const onError = (error: Error) => finish(error);
+    const onError = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)));
     const onAbort = () => finish(abortReason(signal));
     if (signal?.aborted) return onAbort();
-    stream.on('data', onData as never);
+    stream.on('data', onData);
     stream.on('end', onEnd);
-    stream.on('error', onError as never);
+    stream.on('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
     // Old-style streams start paused until someone resumes them; `data` listeners do it for most, not all.
     stream.resume?.();
