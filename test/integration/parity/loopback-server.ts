@@ -87,11 +87,14 @@ export class LoopbackServer {
           case '/':
             return send(200, ES_INFO);
           case '/echo':
-            return send(200, JSON.stringify({ method: req.method, length: body.length, text: body.toString('utf8').slice(0, 64) }));
+            return send(200, JSON.stringify({ method: req.method, length: body.length, text: body.toString('utf8').slice(0, 64), contentType: req.headers['content-type'] }));
           case '/big':
             return send(200, JSON.stringify({ data: 'x'.repeat(4096) }));
           case '/gzip':
             return send(200, gzipSync(JSON.stringify({ zipped: true })), { 'content-encoding': 'gzip' });
+          case '/redirect':
+            res.writeHead(Number(query.get('status') ?? 302), { location: query.get('to') ?? '/echo', 'content-length': '0' });
+            return res.end();
           case '/refuse':
             return send(403, JSON.stringify({ message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' }));
           default:
