@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { Readable, Stream } from 'node:stream';
 import { FAMILIES, type Call, type Family, type Outcome } from './families.js';
-import { LoopbackServer, TLS_CERT } from './loopback-server.js';
+import { ForwardProxy, LoopbackServer, TLS_CERT } from './loopback-server.js';
 import { signatureRejectionOf, type AwsSigV4Options } from '../../../src/index.js';
 import type { ConnectionClass } from '../../../src/adapters/callback-connection.js';
 
@@ -102,6 +102,7 @@ function isOk(check?: (body: unknown) => void) {
 }
 
 const fingerprint = new X509Certificate(TLS_CERT).fingerprint256;
+let forwardProxy: ForwardProxy;
 
 const CASES: Case[] = [
   {
@@ -207,6 +208,17 @@ const CASES: Case[] = [
     expect: isOk(),
   },
   {
+    name: 'through a forward proxy (the proxy option)',
+    // UndiciConnection refuses a proxy when the client is built ("can't work with proxies"), stock and ours alike.
+    applies: (f) => !f.name.includes('Undici'),
+    call: () => ({ method: 'GET', path: '/echo' }),
+    clientOptions: () => ({ proxy: forwardProxy.url }),
+    expect: (outcome) => {
+      isOk()(outcome);
+      assert.ok(forwardProxy.requests > 0, 'it went through the proxy');
+    },
+  },
+  {
     name: 'TLS with the CA given',
     tls: true,
     call: () => ({ method: 'GET', path: '/echo' }),
@@ -253,8 +265,10 @@ describe('parity: each stock Connection and ours, the same outcome', function ()
   before(async () => {
     plain = await LoopbackServer.start();
     tls = await LoopbackServer.start(true);
+    forwardProxy = await ForwardProxy.start();
   });
   after(async () => {
+    await forwardProxy?.close();
     await plain?.close();
     await tls?.close();
   });
@@ -262,6 +276,7 @@ describe('parity: each stock Connection and ours, the same outcome', function ()
   async function run(family: Family, testCase: Case, side: Side): Promise<Run> {
     const server = testCase.tls ? tls : plain;
     server.reset();
+    forwardProxy.requests = 0;
     const Connection: ConnectionClass = side === 'stock' ? family.stock : family.ours(testCase.signing?.() ?? SIGNING);
     const client = family.client(Connection, server.url, testCase.clientOptions?.(family, side));
     try {

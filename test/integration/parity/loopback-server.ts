@@ -5,7 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -104,5 +104,52 @@ export class LoopbackServer {
       if (delay > 0) setTimeout(answer, delay);
       else answer();
     });
+  }
+}
+
+/** A forward HTTP proxy (absolute-URI requests and CONNECT tunnels), counting what went through it. */
+export class ForwardProxy {
+  requests = 0;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(private readonly server: http.Server, readonly url: string) {}
+
+  static async start(): Promise<ForwardProxy> {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const self = new ForwardProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('connection', (socket: Socket) => {
+      self.sockets.add(socket);
+      socket.on('close', () => self.sockets.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      self.requests++;
+      const upstream = http.request(req.url ?? '', { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      self.requests++;
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host!, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      self.sockets.add(upstream);
+      upstream.on('close', () => self.sockets.delete(upstream));
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    return self;
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
