@@ -189,6 +189,11 @@ const CASES: Case[] = [
     expect: isError('ConnectionError'),
   },
   {
+    name: 'a 2 MiB body the server drops unread (EPIPE or ECONNRESET)',
+    call: () => ({ method: 'POST', path: '/reset', body: 'x'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'text/plain' } }),
+    expect: isError('ConnectionError'),
+  },
+  {
     name: 'keep-alive: three requests, one connection',
     repeat: 2,
     connections: true,
