@@ -88,7 +88,6 @@ export function withSigV4Promise<T extends ConnectionClass>(
         guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined) },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send: async (signed) => {
-          if (options.signal?.aborted) throw make.aborted();
           const outgoing = { ...params, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
           return replyOf(await super.request(outgoing, options));
         },

@@ -36,7 +36,7 @@
 import { isRefusalStatus, type RequestSigner, type Signed } from '../request-signer.js';
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, isNodeStream, readBody, type BodyInput, type ReadBody } from './body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, type BodyInput, type ReadBody } from './body.js';
 import { Deadline, type WaitGuard } from './race.js';
 
 /** One attempt's answer as the exchange needs it. */
@@ -104,11 +104,7 @@ async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, cred
   const limit = request.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
-  const source = request.body;
-  const body = await deadline.race(readBody(source, limit, stop.signal), (error) => {
-    stop.abort(error);
-    if (isNodeStream(source)) source.destroy?.();
-  });
+  const body = await deadline.race(readBody(request.body, limit, stop.signal), (error) => stop.abort(error));
   deadline.check();
   return attempts(request, deadline, body, creds);
 }

@@ -6,6 +6,7 @@ import { Deadline } from '../../src/exchange/race.js';
 import { exchange, type Reply, type SignedAttempt } from '../../src/exchange/exchange.js';
 import { RequestSigner, type AwsSigV4Options } from '../../src/request-signer.js';
 import { ConfigurationError } from '../../src/errors.js';
+import { clientHeaders, connectionTokens, HOP_BY_HOP, isEndToEnd, SIGNER_OWNED } from '../../src/exchange/headers.js';
 
 class Aborted extends Error { override name = 'RequestAbortedError'; }
 class TimedOut extends Error { override name = 'TimeoutError'; }
@@ -141,5 +142,23 @@ describe('exchange: sign, send, read a refusal, classify, maybe re-sign once', (
     await assert.rejects(run(signer(), send, { body: endless, guard: guard({ timeoutMs: 50 }) }), TimedOut);
     assert.equal(endless.destroyed, true, 'the stream is not left half read');
     assert.equal(sent.length, 0);
+  });
+});
+
+describe('header rules: what is signed, what never passes a hop', () => {
+  it('lower-cases, joins repeats, drops authorization, and keeps undefined values apart for the stock class', () => {
+    const { headers, unset } = clientHeaders({ 'X-A': 'one', Authorization: 'Basic xyz' }, { 'x-b': ['1', '2'], 'X-Gone': undefined, 'x-a': 'two' });
+    assert.deepEqual(headers, { 'x-a': 'two', 'x-b': '1,2' });
+    assert.deepEqual(unset, { 'X-Gone': undefined });
+    // A later defined value wins over an earlier undefined one, whatever its case.
+    assert.deepEqual(clientHeaders({ 'X-C': undefined }, { 'x-c': 'set' }), { headers: { 'x-c': 'set' }, unset: {} });
+  });
+
+  it('hop-by-hop names, and those a Connection header lists, are never end to end', () => {
+    const tokens = connectionTokens('keep-alive, X-Private');
+    assert.equal(isEndToEnd('transfer-encoding', tokens), false);
+    assert.equal(isEndToEnd('x-private', tokens), false);
+    assert.equal(isEndToEnd('content-type', tokens), true);
+    assert.ok(SIGNER_OWNED.has('x-amz-security-token') && HOP_BY_HOP.has('upgrade'));
   });
 });
