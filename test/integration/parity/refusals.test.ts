@@ -4,10 +4,12 @@
  * Each request must reach AWS (the stub) once, come back as the client's own 403
  * ResponseError carrying our classification, and leave every node alive.
  *
- * And what the stock class does with a header whose value is `undefined`: ours does the
- * same (refuses it the same way, or sends without it), at the Connection itself.
+ * And, at the Connection itself: what the stock class does with a header whose value is
+ * `undefined` (refuses it, or sends without it), ours does; and the callback Connections'
+ * synchronous path (cached credentials, bytes in memory) stays synchronous.
  */
 import assert from 'node:assert/strict';
+import { ClientRequest } from 'node:http';
 import { FAMILIES, type Family } from './families.js';
 import { LoopbackServer } from './loopback-server.js';
 import { signatureRejectionOf } from '../../../src/index.js';
@@ -92,6 +94,40 @@ describe('a header whose value is undefined: as the stock Connection does', func
       const stock = await undefinedHeader(family, family.stock, server);
       const ours = await undefinedHeader(family, family.ours({ region: 'us-east-1', service: 'es', credentials: TEST_CREDENTIALS }), server);
       assert.deepEqual(ours, stock);
+    });
+  }
+});
+
+describe('the callback Connections send synchronously when nothing has to be waited for', function () {
+  let server: LoopbackServer;
+  before(async () => { server = await LoopbackServer.start(); });
+  after(async () => { await server?.close(); });
+
+  for (const family of FAMILIES.filter((f) => f.tlsOption === 'ssl')) {
+    it(`${family.name}: cached credentials and a string body give the real ClientRequest; a cold cache a stand-in`, async () => {
+      const Connection = family.ours({ region: 'us-east-1', service: 'es', credentials: async () => TEST_CREDENTIALS });
+      const connection = new (Connection as unknown as new (o: object) => {
+        request(params: object, cb: (e: Error | null, r: { statusCode: number; resume(): void } | null) => void): object;
+        close(): unknown;
+      })({ url: new URL(server.url) });
+      const send = () => {
+        let request: object | undefined;
+        const done = new Promise<number>((resolve, reject) => {
+          request = connection.request({ method: 'POST', path: '/echo', body: '{"a":1}', headers: {} }, (error, response) => {
+            if (error) return reject(error);
+            response!.resume();
+            resolve(response!.statusCode);
+          });
+        });
+        return { request: request!, done };
+      };
+      const cold = send();
+      assert.ok(!(cold.request instanceof ClientRequest), 'a stand-in while credentials are fetched');
+      assert.equal(await cold.done, 200);
+      const warm = send();
+      assert.ok(warm.request instanceof ClientRequest, 'the request itself, already sent');
+      assert.equal(await warm.done, 200);
+      await connection.close();
     });
   }
 });
