@@ -132,8 +132,8 @@ export function withSigV4Callback<T extends ConnectionClass>(
       // the one sent; super.request builds it again, a few string joins.
       const pathAndQuery = this.buildRequestObject(base).path;
       const { headers, unset } = clientHeaders(this.headers, params.headers);
-      // Behind the client's `abort()` while we wait (credentials, body): the stand-in below fires it.
-      const controller = new AbortController();
+      // Behind the client's `abort()` while we wait (credentials, body): made by the first wait, fired by the stand-in below.
+      let controller: AbortController | undefined;
       let inner: ClientRequest | undefined;
       let thrown: { error: unknown } | undefined;
       const send = (signed: { headers: Record<string, string>; body: string | Uint8Array | undefined }): Promise<Reply<IncomingMessage>> =>
@@ -154,7 +154,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
         pathAndQuery,
         headers,
         body: params.body as BodyInput,
-        guard: { signal: controller.signal, timeoutMs: params.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(params) },
+        guard: { signal: () => (controller ??= new AbortController()).signal, timeoutMs: params.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(params) },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send,
       });
@@ -171,7 +171,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
       const synchronous = inner !== undefined || thrown !== undefined;
       if (thrown !== undefined) throw thrown.error;
       if (inner !== undefined) return inner;
-      return { abort: () => { controller.abort(); inner?.abort(); } } as unknown as ClientRequest;
+      return { abort: () => { controller?.abort(); inner?.abort(); } } as unknown as ClientRequest;
     }
   }
 

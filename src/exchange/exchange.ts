@@ -113,7 +113,8 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
   const { signer, method, nodeUrl, pathAndQuery } = request;
   let credentials = first;
   for (let attempt = 0; ; attempt++) {
-    const headers = { ...request.headers };
+    // Signing only adds `host` (the same each time) and prepare() is idempotent: no copy per attempt.
+    const headers = request.headers;
     request.prepare?.(headers, body);
     const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
     const reply = await request.send({ headers: signed.headers, body: body.body, attempt });

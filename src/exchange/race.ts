@@ -7,8 +7,12 @@
 
 /** What a front end says about ending its waits. */
 export interface WaitGuard {
-  /** Aborts every wait (the client's signal, or ours behind a callback client's `abort()`). */
-  signal?: AbortSignal;
+  /**
+   * Aborts every wait: the client's signal, or a function that makes one the first time a
+   * wait starts (an AbortController costs microseconds, and a request sent at once, the
+   * callback Connections' fast path, never needs the one behind their `abort()`).
+   */
+  signal?: AbortSignal | (() => AbortSignal);
   /** Milliseconds from the start of the request (not of each wait) after which it times out. */
   timeoutMs?: number;
   /** The error an abort ends with: the client's RequestAbortedError, fetch's AbortError... */
@@ -20,15 +24,24 @@ export interface WaitGuard {
 /** One request's guard, with the deadline fixed when the request started. */
 export class Deadline {
   private readonly endsAt: number | undefined;
+  private made: AbortSignal | undefined;
 
   constructor(readonly guard: WaitGuard) {
     const ms = guard.timeoutMs;
     this.endsAt = ms !== undefined && ms !== null && Number.isFinite(ms) && ms > 0 ? Date.now() + ms : undefined;
   }
 
+  /** The guard's signal; a lazy one is made only when `make` (a wait starts): before that nobody can have aborted it. */
+  private signal(make: boolean): AbortSignal | undefined {
+    const signal = this.guard.signal;
+    if (typeof signal !== 'function') return signal;
+    if (make) this.made ??= signal();
+    return this.made;
+  }
+
   /** Throws the abort error now if the signal already fired: no wait may start after an abort. */
   check(): void {
-    const signal = this.guard.signal;
+    const signal = this.signal(false);
     if (signal?.aborted) throw this.guard.aborted(signal.reason);
   }
 
@@ -37,7 +50,7 @@ export class Deadline {
    * race is lost, so the work stops (a stream destroyed) instead of running on unseen.
    */
   race<T>(work: Promise<T>, cancel?: (error: Error) => void): Promise<T> {
-    const { signal } = this.guard;
+    const signal = this.signal(true);
     if (signal === undefined && this.endsAt === undefined) return work;
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
