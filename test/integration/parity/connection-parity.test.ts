@@ -138,6 +138,16 @@ const CASES: Case[] = [
     expect: isError('TimeoutError', 2500),
   },
   {
+    name: 'abort() while the server is slow to answer',
+    call: () => ({ method: 'GET', path: '/echo?delay=4000', abortAfterMs: 200 }),
+    expect: isError('RequestAbortedError', 2000),
+  },
+  {
+    name: 'requestTimeout while the server is slow to answer',
+    call: () => ({ method: 'GET', path: '/echo?delay=4000', requestTimeout: 300 }),
+    expect: isError('TimeoutError', 2500),
+  },
+  {
     name: 'abort() while waiting (stock: a slow server; ours: a slow credential provider)',
     call: (side) => ({ method: 'GET', path: side === 'stock' ? '/echo?delay=4000' : '/echo', abortAfterMs: 200 }),
     signing: () => ({ ...SIGNING, credentials: slowProvider(4000) }),
