@@ -10,11 +10,16 @@
  *   - `method`, `nodeUrl` (region, service, Host), `pathAndQuery` exactly as on the wire;
  *   - `headers`: lower-cased, no host, no hop-by-hop (see ./headers.ts);
  *   - `body`: any BodyInput (string, bytes, Node stream of any age, web stream, Blob, form);
- *   - `guard`: the AbortSignal, the timeout in ms, and the errors an abort and a timeout end
- *     with (each client's own classes, fetch's AbortError...);
+ *   - `guard`: the AbortSignal (or a function making one lazily), the timeout in ms, counted
+ *     from the start, and the errors an abort and a timeout end with (each client's own
+ *     classes, fetch's AbortError...); the stock class's own timeout still covers the request
+ *     once it is on the wire;
+ *   - `prepare(headers, read)` (optional): called with the body once read, before signing
+ *     (content-length, a form's content-type);
  *   - `send(signed)`: puts one signed attempt on the wire and resolves with a `Reply`:
- *     its status, a response header reader, and `consume()`, which reads the body (only ever
- *     called for a refusal status) and gives back the response to hand on, bytes intact.
+ *     its status, a response header reader, and `consume(scrub)`, which reads the body (only
+ *     ever called for a refusal status) and gives back the response to hand on, with the
+ *     same bytes, or with `scrub`'s text (our secret and token removed) when it changed any.
  * What it gets back (`ExchangeResult`): the response to hand on, and `rejection`, our typed
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
