@@ -3,9 +3,10 @@
  * IAM-signed HTTP (API Gateway `execute-api`, Lambda function URLs, OpenSearch). Same
  * options, credential cache, retries and errors as the Connections.
  */
-import { Readable } from 'node:stream';
-import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from './request-signer.js';
+import { RequestSigner, type AwsSigV4Options } from './request-signer.js';
 import { ConfigurationError } from './errors.js';
+import { exchange, type Reply } from './exchange/exchange.js';
+import type { BodyInput } from './exchange/body.js';
 
 export interface SignedFetchOptions extends AwsSigV4Options {
   /** The fetch to sign for; default the global one (Node 18+). */
@@ -14,6 +15,17 @@ export interface SignedFetchOptions extends AwsSigV4Options {
 
 export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+
+/**
+ * Redirects: a signature covers one method, host and path, and its headers carry the
+ * session token, so the base fetch never follows one itself (it would re-send our headers
+ * as they are, to any origin). With fetch's default `redirect: 'follow'` we follow a hop to
+ * the same origin, re-signed for its own URL, and stop at a hop to another origin: that
+ * 3xx is returned as with `redirect: 'manual'`, and the caller decides what to send there.
+ * `redirect: 'manual'` returns every 3xx; `redirect: 'error'` rejects as fetch does.
+ */
 export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {
   const { fetch: baseFetch = globalThis.fetch, ...signerOptions } = options;
   if (typeof baseFetch !== 'function') {
@@ -30,29 +42,50 @@ export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch
 
   return async function signedFetch(input, init = {}) {
     const request = input instanceof Request ? input : undefined;
-    const url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
-    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
+    let url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
+    let method = (init.method ?? request?.method ?? 'GET').toUpperCase();
     const headers = requestHeaders(init.headers ?? request?.headers);
-    const body = await bytesOf(init.body ?? (request && request.body ? await request.arrayBuffer() : undefined), headers, signer);
-    const nodeUrl = new URL(url.origin);
-    const pathAndQuery = `${url.pathname}${url.search}`;
-    let credentials = await signer.credentials();
-    for (let attempt = 0; ; attempt++) {
-      const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: { ...headers }, body, attempt }, credentials);
-      // fetch sets Host itself, from the URL (the signer used the same value); a custom
-      // fetch given with the `host` option gets the signed one.
-      const { host: _host, ...send } = signed.headers;
-      if (signerOptions.host !== undefined) send.host = signed.headers.host!;
-      const response = await baseFetch(url, { ...init, method, headers: send, body: body as BodyInit | undefined, signal: init.signal ?? request?.signal });
-      if (!isRefusalStatus(response.status)) return response;
-      const text = await response.clone().text();
-      const verdict = await signer.onRefusal({ statusCode: response.status, body: text, date: response.headers.get('date') ?? undefined }, signed, { method, path: pathAndQuery, attempt });
-      if (verdict === 'retry') {
-        credentials = await signer.credentials();
-        continue;
+    const signal = init.signal ?? request?.signal ?? undefined;
+    const mode = init.redirect ?? request?.redirect ?? 'follow';
+    let body = (init.body ?? request?.body ?? undefined) as BodyInput;
+    for (let hop = 0; ; hop++) {
+      const { response, rejection } = await exchange<Response>({
+        signer,
+        method,
+        nodeUrl: new URL(url.origin),
+        pathAndQuery: `${url.pathname}${url.search}`,
+        headers,
+        body,
+        // fetch itself rejects with the signal's reason (an AbortError by default), at once when already aborted.
+        guard: { signal, aborted: abortError, timedOut: () => abortError(undefined) },
+        prepare: (h, read) => {
+          if (read.contentType !== undefined && h['content-type'] === undefined) h['content-type'] = read.contentType;
+          // Read once: a re-signed retry or a followed redirect sends the same bytes.
+          body = read.body;
+        },
+        send: async (signed) => {
+          // fetch sets Host itself, from the URL (the signer used the same value); a custom
+          // fetch given with the `host` option gets the signed one.
+          const { host: _host, ...send } = signed.headers;
+          if (signerOptions.host !== undefined) send.host = signed.headers.host!;
+          const response = await baseFetch(url, { ...init, method, headers: send, body: signed.body as BodyInit | undefined, signal, redirect: 'manual' });
+          return replyOf(response);
+        },
+      });
+      if (rejection !== undefined) throw rejection;
+      const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      if (location === null || mode === 'manual') return response;
+      if (mode === 'error') throw new TypeError(`fetch failed: redirect mode is "error" and ${url.origin} answered ${response.status}.`);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin || hop >= MAX_REDIRECTS) return response;
+      // As fetch does: 303, and 301/302 after a POST, continue as a GET without a body.
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        if (method !== 'HEAD') method = 'GET';
+        body = undefined;
+        for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) delete headers[name];
       }
-      if (verdict instanceof Error) throw verdict;
-      return response;
+      await response.body?.cancel();
+      url = next;
     }
   };
 }
@@ -85,16 +118,15 @@ function requestHeaders(init: HeadersInit | undefined): Record<string, string> {
   return headers;
 }
 
-/** The exact bytes fetch would send for any BodyInit, with the content-type fetch would add. */
-async function bytesOf(body: unknown, headers: Record<string, string>, signer: RequestSigner): Promise<string | Uint8Array | undefined> {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  if (body instanceof Readable) return (await signer.bufferStream(body)).body;
-  // URLSearchParams, Blob, FormData, ReadableStream: let the platform serialize it once.
-  const serialized = new Response(body as BodyInit);
-  const type = serialized.headers.get('content-type');
-  if (type && headers['content-type'] === undefined) headers['content-type'] = type;
-  return new Uint8Array(await serialized.arrayBuffer());
+function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
+}
+
+function replyOf(response: Response): Reply<Response> {
+  return {
+    statusCode: response.status,
+    header: (name) => response.headers.get(name) ?? undefined,
+    response,
+    consume: async () => ({ text: await response.clone().text(), response }),
+  };
 }

@@ -1,13 +1,11 @@
 /**
  * What every adapter (the client Connections, createSignedFetch, the CLI's proxy) shares:
  * options, the per-class credential cache and clock offset, endpoint resolution per
- * node, signing of a request whose bytes are final, stream buffering, and the reading of
+ * node, signing of a request whose bytes are final, and the reading of
  * AWS's refusals (retry once after a token refresh or a clock correction, else a typed
  * error). Adapters only translate their client's request shape into this one.
  */
 import { channel } from 'node:diagnostics_channel';
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { CredentialCache, maskKey, sealIdentity, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { defaultCredentialProvider } from './default-credentials.js';
 import { resolveEndpoint } from './endpoint.js';
@@ -73,7 +71,6 @@ export interface Signed {
 }
 
 const signChannel = channel('aws-sigv4-connection:sign');
-const DEFAULT_MAX_BUFFERED = 100 * 1024 * 1024;
 
 interface NodeEndpoint { region: string; service: string; host: string }
 
@@ -186,27 +183,6 @@ export class RequestSigner {
       }
     }
     return error;
-  }
-
-  /** Reads a stream body into memory (it must be hashed before the first byte is sent), hashing as it goes. */
-  async bufferStream(stream: Readable): Promise<{ body: Buffer; payloadHash: string }> {
-    const limit = this.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
-    const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of stream) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      size += bytes.length;
-      if (size > limit) {
-        stream.destroy();
-        throw new ConfigurationError('ERR_BODY_TOO_LARGE',
-          `A stream body is buffered to be signed (SigV4 signs a hash of the whole body) and this one is larger than maxBufferedBodyBytes (${limit} bytes). ` +
-            'Raise maxBufferedBodyBytes, or send smaller requests (e.g. a smaller flushBytes in the bulk helper).');
-      }
-      hash.update(bytes);
-      chunks.push(bytes);
-    }
-    return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), payloadHash: hash.digest('hex') };
   }
 
   private emit(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, region: string, service: string, host: string): void {
