@@ -20,8 +20,8 @@ if (typeof client.HttpConnection !== 'function' || typeof client.UndiciConnectio
     "aws-sigv4-connection/elasticsearch is for @elastic/elasticsearch 8.x and 9.x, and the installed one has no HttpConnection/UndiciConnection (7.x?): import AwsSigV4Connection from 'aws-sigv4-connection/elasticsearch7' instead.");
 }
 
-export const AwsSigV4UndiciConnection = withSigV4Promise(client.UndiciConnection, client.errors.RequestAbortedError);
-export const AwsSigV4HttpConnection = withSigV4Promise(client.HttpConnection, client.errors.RequestAbortedError);
+export const AwsSigV4UndiciConnection = withSigV4Promise(client.UndiciConnection, client.errors);
+export const AwsSigV4HttpConnection = withSigV4Promise(client.HttpConnection, client.errors);
 /** The client's own default kind (undici). */
 export const AwsSigV4Connection = AwsSigV4UndiciConnection;
 

@@ -18,7 +18,7 @@ if (typeof client.Connection !== 'function') {
     "aws-sigv4-connection/elasticsearch7 is for @elastic/elasticsearch 7.x, and the installed one has no Connection class (8.x or 9.x?): import AwsSigV4Connection from 'aws-sigv4-connection/elasticsearch' instead.");
 }
 
-export const AwsSigV4Connection = withSigV4Callback(client.Connection, client.errors.RequestAbortedError);
+export const AwsSigV4Connection = withSigV4Callback(client.Connection, client.errors);
 
 export { withSigV4Callback as withAwsSigV4 } from './adapters/callback-connection.js';
 export type { AwsSigV4Options, SigningEvent } from './request-signer.js';

@@ -14,6 +14,7 @@ export type { AwsCredentialIdentityProvider, CredentialsSource, CredentialCacheO
 export { RequestSigner } from './request-signer.js';
 export type { AwsSigV4Options, SigningEvent } from './request-signer.js';
 export { classifyRejection, firstDifference } from './rejection.js';
+export { signatureRejectionOf } from './exchange/rejection-path.js';
 export { AwsSigV4Error, ConfigurationError, CredentialsError, SignatureRejectedError } from './errors.js';
 export type {
   AwsSigV4ErrorCode, ConfigurationErrorCode, CredentialsErrorCode, SignatureRejectedErrorCode, SignatureRejectionKind, SignatureRejectedDetails,

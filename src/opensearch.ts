@@ -11,7 +11,7 @@ import { requirePeer } from './peer.js';
 
 const { Connection, errors } = requirePeer<typeof OpenSearch>('@opensearch-project/opensearch', 'aws-sigv4-connection/opensearch');
 
-export const AwsSigV4Connection = withSigV4Callback(Connection, errors.RequestAbortedError);
+export const AwsSigV4Connection = withSigV4Callback(Connection, errors);
 
 /** The same, built on another copy of the client's Connection class (e.g. an aliased 2.x). */
 export { withSigV4Callback as withAwsSigV4 } from './adapters/callback-connection.js';

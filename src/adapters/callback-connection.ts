@@ -11,9 +11,12 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from '../request-signer.js';
-import type { AwsCredentialIdentity } from '../sigv4.js';
-import { firstHeader, isStream, lowerCaseHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
+import { exchange, type Reply } from '../exchange/exchange.js';
+import { clientHeaders } from '../exchange/headers.js';
+import { attachRejection } from '../exchange/rejection-path.js';
+import type { BodyInput } from '../exchange/body.js';
+import { firstHeader, plainHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -31,6 +34,8 @@ export interface CallbackRequestParams {
   querystring?: string;
   headers?: Record<string, unknown> | null;
   body?: string | Buffer | Readable | null;
+  /** The client's requestTimeout, in ms. */
+  timeout?: number | null;
   [key: string]: unknown;
 }
 
@@ -49,25 +54,54 @@ export interface SigV4ConnectionStatics {
 
 export type AwsSigV4CallbackConnection<T extends ConnectionClass> = T & SigV4ConnectionStatics;
 
-// The clients type `meta` differently; the mixin only ever passes the message.
-interface AbortErrorClass { new (message: string, ...meta: never[]): Error }
+// The clients type `meta` differently; the mixin only ever passes a message and the params.
+interface ClientErrorClass { new (message: string, ...meta: never[]): Error }
+
+/**
+ * The client's own error classes for an abort and a timeout, so its transport recognises
+ * them (by class or by name) as it does the stock Connection's. Either the client's `errors`
+ * namespace or, as before, its RequestAbortedError class alone (timeouts then end with an
+ * Error named TimeoutError).
+ */
+export type ClientErrors = ClientErrorClass | { RequestAbortedError: ClientErrorClass; TimeoutError?: ClientErrorClass };
+
+export interface ErrorFactories {
+  aborted: () => Error;
+  timedOut: (params: unknown) => Error;
+}
+
+/** The abort and timeout errors each stock Connection ends with ('Request aborted', 'Request timed out'). */
+export function errorFactories(errors: ClientErrors): ErrorFactories {
+  const Aborted = typeof errors === 'function' ? errors : errors.RequestAbortedError;
+  const Timeout = typeof errors === 'function' ? undefined : errors.TimeoutError;
+  return {
+    aborted: () => new Aborted('Request aborted'),
+    timedOut: (params) => {
+      if (Timeout !== undefined) return new Timeout('Request timed out', params as never);
+      const error = new Error('Request timed out');
+      error.name = 'TimeoutError';
+      return error;
+    },
+  };
+}
 
 /**
  * Makes a SigV4-signing Connection class from a client's own Connection class.
- * `RequestAbortedError` is the client's own, so its transport recognises an abort.
+ * `errors` are the client's own (see ClientErrors), so its transport recognises an abort or a timeout.
  */
 export function withSigV4Callback<T extends ConnectionClass>(
   Base: T,
-  RequestAbortedError: AbortErrorClass,
+  errors: ClientErrors,
   options: AwsSigV4Options = {},
 ): AwsSigV4CallbackConnection<T> {
   const signer = new RequestSigner(options);
+  const make = errorFactories(errors);
 
   abstract class AwsSigV4Connection extends (Base as unknown as CallbackBase) {
     static readonly signer = signer;
 
     static configure(this: typeof AwsSigV4Connection, next: AwsSigV4Options): typeof AwsSigV4Connection {
-      return withSigV4Callback(Base, RequestAbortedError, next) as unknown as typeof AwsSigV4Connection;
+      return withSigV4Callback(Base, errors, next) as unknown as typeof AwsSigV4Connection;
     }
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
@@ -75,11 +109,11 @@ export function withSigV4Callback<T extends ConnectionClass>(
       super(...args);
       // The client may share one header object among connections and put Basic/ApiKey
       // `authorization` in it: keep a private lower-cased copy without it.
-      this.headers = lowerCaseHeaders(this.headers);
+      const { headers, unset } = clientHeaders(this.headers);
+      this.headers = unset === undefined ? headers : { ...headers, ...unset };
     }
 
     override request(params: CallbackRequestParams, callback: Callback): ClientRequest {
-      const state: { aborted: boolean; inner: ClientRequest | undefined } = { aborted: false, inner: undefined };
       let settled = false;
       const done: Callback = (error, response) => {
         if (settled) return;
@@ -92,72 +126,79 @@ export function withSigV4Callback<T extends ConnectionClass>(
         process.nextTick(done, sniffing, null);
         return { abort: () => undefined } as unknown as ClientRequest;
       }
-      const credentials = signer.credentials();
-      if (!(credentials instanceof Promise) && !isStream(params.body)) {
-        try {
-          this.send(params, params.body, undefined, credentials, 0, state, done);
-        } catch (error) {
-          done(error as Error, null);
-        }
-        return state.inner!;
-      }
-      (async () => {
-        const creds = await credentials;
-        let body = params.body;
-        let payloadHash: string | undefined;
-        if (isStream(body)) ({ body, payloadHash } = await signer.bufferStream(body));
-        if (state.aborted) return done(new RequestAbortedError('Request aborted'), null);
-        this.send(params, body, payloadHash, creds, 0, state, done);
-      })().catch((error: Error) => done(error, null));
-      return { abort: () => { state.aborted = true; state.inner?.abort(); } } as unknown as ClientRequest;
-    }
-
-    private send(
-      params: CallbackRequestParams,
-      body: string | Buffer | null | undefined,
-      payloadHash: string | undefined,
-      credentials: AwsCredentialIdentity,
-      attempt: number,
-      state: { aborted: boolean; inner: ClientRequest | undefined },
-      done: Callback,
-    ): void {
-      const outgoing: CallbackRequestParams = { ...params, body, headers: {} };
       // opensearch-js copies `params.auth` onto http.request's options (Basic auth): never with SigV4.
-      delete outgoing.auth;
+      const { auth: _auth, ...base } = params;
       // The client's own path building (node path prefix, querystring), so the path signed is
       // the one sent; super.request builds it again, a few string joins.
-      const pathAndQuery = this.buildRequestObject(outgoing).path;
-      const headers = withContentLength(lowerCaseHeaders(this.headers, params.headers), body);
-      const signed = signer.sign({ method: params.method, nodeUrl: this.url, pathAndQuery, headers, body, payloadHash, attempt }, credentials);
-      outgoing.headers = signed.headers;
-      state.inner = super.request(outgoing, (error, response) => {
-        if (error !== null || response === null || !isRefusalStatus(response.statusCode)) return done(error, response);
-        readAll(response).then(async (raw) => {
-          const verdict = await signer.onRefusal(
-            { statusCode: response.statusCode!, body: readRefusalText(raw, response.headers['content-encoding']), date: firstHeader(response.headers.date) },
-            signed,
-            { method: params.method, path: pathAndQuery, attempt },
-          );
-          if (verdict === 'retry' && !state.aborted) {
-            const fresh = await signer.credentials();
-            return this.send(params, body, payloadHash, fresh, attempt + 1, state, done);
+      const pathAndQuery = this.buildRequestObject(base).path;
+      const { headers, unset } = clientHeaders(this.headers, params.headers);
+      // Behind the client's `abort()` while we wait (credentials, body): made by the first wait, fired by the stand-in below.
+      let controller: AbortController | undefined;
+      let inner: ClientRequest | undefined;
+      let thrown: { error: unknown } | undefined;
+      const send = (signed: { headers: Record<string, string>; body: string | Uint8Array | undefined }): Promise<Reply<IncomingMessage>> =>
+        new Promise((resolve, reject) => {
+          const outgoing: CallbackRequestParams = { ...base, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
+          try {
+            inner = super.request(outgoing, (error, response) => (error !== null || response === null ? reject(error) : resolve(replyOf(response))));
+          } catch (error) {
+            // The stock class throws some mistakes (an invalid header value) at its caller: so do we, below.
+            thrown = { error };
+            reject(error);
           }
-          if (verdict instanceof Error) return done(verdict, null);
-          done(null, replay(response, raw));
-        }).catch((readError: Error) => done(readError, null));
+        });
+      const pending = exchange<IncomingMessage>({
+        signer,
+        method: params.method,
+        nodeUrl: this.url,
+        pathAndQuery,
+        headers,
+        body: params.body as BodyInput,
+        guard: { signal: () => (controller ??= new AbortController()).signal, timeoutMs: params.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(params) },
+        prepare: (h, read) => { withContentLength(h, read.body); },
+        send,
       });
+      pending.then(
+        ({ response, rejection }) => {
+          if (rejection !== undefined) attachRejection(response.headers, rejection);
+          done(null, response);
+        },
+        (error: Error) => {
+          if (thrown === undefined || !synchronous) done(error, null);
+        },
+      );
+      // Sent already (cached credentials, string or Buffer body): the real request, as the stock class returns.
+      const synchronous = inner !== undefined || thrown !== undefined;
+      if (thrown !== undefined) throw thrown.error;
+      if (inner !== undefined) return inner;
+      return { abort: () => { controller?.abort(); inner?.abort(); } } as unknown as ClientRequest;
     }
   }
 
   return AwsSigV4Connection as unknown as AwsSigV4CallbackConnection<T>;
 }
 
+/** A node response as the exchange reads it; a refusal is read once and replayed with its bytes intact. */
+function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
+  return {
+    statusCode: response.statusCode ?? 0,
+    header: (name) => firstHeader(response.headers[name]),
+    response,
+    consume: async (scrub) => {
+      const raw = await readAll(response);
+      const text = readRefusalText(raw, response.headers['content-encoding']);
+      const shown = scrub(text);
+      return { text, response: shown === text ? replay(response, raw, response.headers) : replay(response, Buffer.from(shown), plainHeaders(response.headers, shown)) };
+    },
+  };
+}
+
 /** A response that was read to be classified, handed on with its bytes intact. */
-function replay(original: IncomingMessage, raw: Buffer): IncomingMessage {
+function replay(original: IncomingMessage, raw: Buffer, headers: IncomingMessage['headers']): IncomingMessage {
   const copy = Readable.from(raw.length > 0 ? [raw] : []) as unknown as IncomingMessage;
   copy.statusCode = original.statusCode;
   copy.statusMessage = original.statusMessage;
-  copy.headers = original.headers;
+  copy.headers = headers;
   copy.rawHeaders = original.rawHeaders;
   copy.httpVersion = original.httpVersion;
   return copy;

@@ -7,9 +7,13 @@
  */
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
-import { isRefusalStatus, RequestSigner, type AwsSigV4Options } from '../request-signer.js';
-import { firstHeader, isStream, lowerCaseHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
-import type { ConnectionClass, SigV4ConnectionStatics } from './callback-connection.js';
+import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
+import { exchange, type Reply } from '../exchange/exchange.js';
+import { clientHeaders } from '../exchange/headers.js';
+import { attachRejection } from '../exchange/rejection-path.js';
+import { isNodeStream, readBody, type BodyInput } from '../exchange/body.js';
+import { firstHeader, plainHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
   method: string;
@@ -22,6 +26,8 @@ export interface PromiseRequestParams {
 export interface PromiseRequestOptions {
   signal?: AbortSignal;
   asStream?: boolean;
+  /** The client's requestTimeout, in ms. */
+  timeout?: number | null;
   [key: string]: unknown;
 }
 
@@ -42,21 +48,20 @@ type PromiseBase = abstract new (...args: any[]) => PromiseConnection;
 
 export type AwsSigV4PromiseConnection<T extends ConnectionClass> = T & SigV4ConnectionStatics;
 
-interface AbortErrorClass { new (message: string): Error }
-
-/** Makes a SigV4-signing class from an @elastic/transport HttpConnection or UndiciConnection. */
+/** Makes a SigV4-signing class from an @elastic/transport HttpConnection or UndiciConnection (`errors`: the client's, see ClientErrors). */
 export function withSigV4Promise<T extends ConnectionClass>(
   Base: T,
-  RequestAbortedError: AbortErrorClass,
+  errors: ClientErrors,
   options: AwsSigV4Options = {},
 ): AwsSigV4PromiseConnection<T> {
   const signer = new RequestSigner(options);
+  const make = errorFactories(errors);
 
   abstract class AwsSigV4Connection extends (Base as unknown as PromiseBase) {
     static readonly signer = signer;
 
     static configure(this: typeof AwsSigV4Connection, next: AwsSigV4Options): typeof AwsSigV4Connection {
-      return withSigV4Promise(Base, RequestAbortedError, next) as unknown as typeof AwsSigV4Connection;
+      return withSigV4Promise(Base, errors, next) as unknown as typeof AwsSigV4Connection;
     }
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
@@ -64,38 +69,31 @@ export function withSigV4Promise<T extends ConnectionClass>(
       super(...args);
       // The es8/es9 clients hand one shared header object (with mixed-case names and maybe
       // Basic/ApiKey auth) to every connection: keep a private lower-cased copy without auth.
-      this.headers = lowerCaseHeaders(this.headers);
+      const { headers, unset } = clientHeaders(this.headers);
+      this.headers = unset === undefined ? headers : { ...headers, ...unset };
     }
 
     override async request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
       const sniffing = refuseSniffing(params.path, signer);
       if (sniffing) throw sniffing;
-      const credentials = await signer.credentials();
-      let body = params.body;
-      let payloadHash: string | undefined;
-      if (isStream(body)) ({ body, payloadHash } = await signer.bufferStream(body));
-      const pathAndQuery = this.wirePath(params);
-      let creds = credentials;
-      for (let attempt = 0; ; attempt++) {
-        // The 8.x HttpConnection ignores a signal that was aborted before it is called.
-        if (options.signal?.aborted) throw new RequestAbortedError('Request aborted');
-        const headers = withContentLength(lowerCaseHeaders(this.headers, params.headers), body);
-        const signed = signer.sign({ method: params.method, nodeUrl: this.url, pathAndQuery, headers, body, payloadHash, attempt }, creds);
-        const response = await super.request({ ...params, body, headers: signed.headers }, options);
-        if (!isRefusalStatus(response.statusCode)) return response;
-        const raw = await bodyBytes(response.body);
-        const verdict = await signer.onRefusal(
-          { statusCode: response.statusCode, body: readRefusalText(raw, response.headers['content-encoding']), date: firstHeader(response.headers.date) },
-          signed,
-          { method: params.method, path: pathAndQuery, attempt },
-        );
-        if (verdict === 'retry') {
-          creds = await signer.credentials();
-          continue;
-        }
-        if (verdict instanceof Error) throw verdict;
-        return { ...response, body: restore(response.body, raw) };
-      }
+      const { headers, unset } = clientHeaders(this.headers, params.headers);
+      const { response, rejection } = await exchange<PromiseResponse>({
+        signer,
+        method: params.method,
+        nodeUrl: this.url,
+        pathAndQuery: this.wirePath(params),
+        headers,
+        body: params.body as BodyInput,
+        // The 8.x HttpConnection ignores a signal that was aborted before it is called: the guard's check covers it.
+        guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined) },
+        prepare: (h, read) => { withContentLength(h, read.body); },
+        send: async (signed) => {
+          const outgoing = { ...params, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
+          return replyOf(await super.request(outgoing, options));
+        },
+      });
+      if (rejection !== undefined) attachRejection(response.headers, rejection);
+      return response;
     }
 
     /** The path and query exactly as this base class puts them on the wire. */
@@ -113,19 +111,25 @@ export function withSigV4Promise<T extends ConnectionClass>(
   return AwsSigV4Connection as unknown as AwsSigV4PromiseConnection<T>;
 }
 
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (Buffer.isBuffer(body)) return body;
-  if (isStream(body)) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    return Buffer.concat(chunks);
-  }
-  return Buffer.alloc(0);
-}
-
-/** The response body in the form the transport gave it, after it was read to be classified. */
-function restore(original: unknown, raw: Buffer): unknown {
-  if (isStream(original)) return ReadableStream.from(raw.length > 0 ? [raw] : []);
-  return original;
+/** A transport response as the exchange reads it; a refusal's body is handed on in the form the transport gave it. */
+function replyOf(response: PromiseResponse): Reply<PromiseResponse> {
+  return {
+    statusCode: response.statusCode,
+    header: (name) => firstHeader(response.headers[name]),
+    response,
+    consume: async (scrub) => {
+      const original = response.body;
+      // A refusal is small: the reader's default bound is far above any AWS error body.
+      const raw = typeof original === 'string' ? Buffer.from(original, 'utf8') : Buffer.isBuffer(original) ? original : Buffer.from(((await readBody(original as BodyInput)).body ?? '') as Uint8Array);
+      const text = readRefusalText(raw, response.headers['content-encoding']);
+      const shown = scrub(text);
+      if (shown !== text) {
+        const bytes = Buffer.from(shown);
+        const body = isNodeStream(original) ? ReadableStream.from([bytes]) : typeof original === 'string' ? shown : bytes;
+        return { text, response: { ...response, headers: plainHeaders(response.headers, shown), body } };
+      }
+      const body = isNodeStream(original) ? ReadableStream.from(raw.length > 0 ? [raw] : []) : original;
+      return { text, response: { ...response, body } };
+    },
+  };
 }

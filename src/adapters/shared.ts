@@ -1,31 +1,6 @@
 /** Small pieces every Connection adapter needs. */
 import { gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { ConfigurationError } from '../errors.js';
-
-export function isStream(body: unknown): body is Readable {
-  return body !== null && typeof body === 'object' && typeof (body as Readable).pipe === 'function';
-}
-
-/**
- * One new object with lower-cased names (later sources win), values as strings, and no
- * `authorization`: the clients may share a header object among connections, may carry
- * Basic/ApiKey auth in it, and undici would send `X-A` and `x-a` both.
- */
-export function lowerCaseHeaders(...sources: Array<Record<string, unknown> | null | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const source of sources) {
-    if (source === null || source === undefined) continue;
-    for (const name in source) {
-      const value = source[name];
-      if (value === undefined || value === null) continue;
-      const lower = name.toLowerCase();
-      if (lower === 'authorization') continue;
-      out[lower] = Array.isArray(value) ? value.join(',') : String(value);
-    }
-  }
-  return out;
-}
 
 const SNIFF_PATH = /^\/?_nodes(?:\/_all)?\/http(?:[/?]|$)/;
 const warnedFor = new WeakSet<object>();
@@ -60,9 +35,9 @@ export function readRefusalText(raw: Buffer, encoding: string | string[] | undef
 }
 
 /** The headers the connection will send, with a content-length when the client left none: it is signed. */
-export function withContentLength(headers: Record<string, string>, body: string | Buffer | null | undefined): Record<string, string> {
+export function withContentLength(headers: Record<string, string>, body: string | Uint8Array | null | undefined): Record<string, string> {
   if (body !== undefined && body !== null && body.length > 0 && headers['content-length'] === undefined) {
-    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
   }
   return headers;
 }
@@ -80,4 +55,10 @@ export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
+}
+
+/** Response headers for a body replaced by `text`, sent uncompressed. */
+export function plainHeaders<H extends Record<string, string | string[] | undefined>>(headers: H, text: string): H {
+  const { 'content-encoding': _encoding, ...rest } = headers;
+  return { ...rest, 'content-length': String(Buffer.byteLength(text)) } as unknown as H;
 }

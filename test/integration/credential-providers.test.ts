@@ -15,7 +15,7 @@ import {
   fromContainerMetadata, fromEnv, fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile,
 } from '@aws-sdk/credential-providers';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
-import { CredentialsError, type AwsSigV4Options } from '../../src/index.js';
+import { CredentialsError, signatureRejectionOf, type AwsSigV4Options } from '../../src/index.js';
 import { VerifyProxy, type VerifyProxyCredentials } from '../../src/testing/index.js';
 import { LocalSts } from '../support/local-sts.js';
 import { ContainerCredentialsServer } from '../support/container-credentials.js';
@@ -363,7 +363,8 @@ describe('credential providers from @aws-sdk/credential-providers, through the v
       const { client: c, cache } = await setup();
       endpoint.expireServed(false); // the endpoint keeps serving the refused credentials
       const error = await c.info({}, { maxRetries: 0 }).then(() => assert.fail('expected a refusal'), (e: unknown) => e);
-      assert.equal((error as { code?: string }).code, 'ERR_TOKEN_EXPIRED');
+      // The client's own 403 ResponseError, classified.
+      assert.equal(signatureRejectionOf(error)?.code, 'ERR_TOKEN_EXPIRED');
       assert.deepEqual(proxy.records.map((r) => r.verdict), ['expired-token']);
       assert.equal(cache.stats.providerCalls, 2);
     });

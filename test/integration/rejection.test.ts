@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
-import { classifyRejection, createSignedFetch, SignatureRejectedError, type AwsSigV4Options, type SigningEvent } from '../../src/index.js';
+import { classifyRejection, createSignedFetch, signatureRejectionOf, SignatureRejectedError, type AwsSigV4Options, type SigningEvent } from '../../src/index.js';
 import type { VerifyProxy } from '../../src/testing/index.js';
 import { startStub } from '../support/stack.js';
 
@@ -122,11 +122,17 @@ describe('403s that explain themselves: SignatureRejectedError through the verif
     return new Client({ node: middle.url, maxRetries: 0, Connection: AwsSigV4Connection.configure({ region: 'eu-west-1', credentials: TEMP, ...options }) });
   }
 
-  /** Runs `call`, which must fail with a SignatureRejectedError, and checks that no secret is in it anywhere. */
+  /**
+   * Runs `call`, which must fail with the refusal classified: the client's own ResponseError
+   * (403, as the stock Connection gives it) carrying a SignatureRejectedError, or createSignedFetch's
+   * SignatureRejectedError itself; checks that no secret is in either anywhere.
+   */
   async function rejected(call: () => Promise<unknown>, extraSecrets: string[] = []): Promise<SignatureRejectedError> {
-    const error = await call().then(() => undefined, (e: unknown) => e);
-    assert.ok(error instanceof SignatureRejectedError, `expected a SignatureRejectedError, got ${inspect(error)}`);
-    const shown = [error.message, error.stack ?? '', inspect(error, { depth: 5 }), JSON.stringify(error), error.awsMessage].join('\n');
+    const thrown = await call().then(() => undefined, (e: unknown) => e);
+    const error = signatureRejectionOf(thrown);
+    assert.ok(error instanceof SignatureRejectedError, `expected a classified refusal, got ${inspect(thrown)}`);
+    if (thrown !== error) assert.equal((thrown as { meta?: { statusCode?: number } }).meta?.statusCode, error.statusCode);
+    const shown = [error.message, error.stack ?? '', inspect(error, { depth: 5 }), JSON.stringify(error), error.awsMessage, inspect(thrown, { depth: 8 })].join('\n');
     for (const secret of [TEMP.secretAccessKey, TEMP.sessionToken, ...middle.signatures, ...extraSecrets]) {
       assert.ok(!shown.includes(secret), `the error shows a secret value (...${secret.slice(-6)})`);
     }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { inspect } from 'node:util';
-import { SignatureRejectedError } from '../../src/index.js';
+import { signatureRejectionOf, SignatureRejectedError } from '../../src/index.js';
 import type { VerifyProxy } from '../../src/testing/index.js';
 
 export const WRONG_SECRET = 'wrong/Secret+Value0000000000000000000000';
@@ -17,13 +17,21 @@ export function assertNoSecret(error: Error, ...secrets: string[]): void {
   }
 }
 
-/** `run` signs with a wrong secret: it must fail with the classified mismatch, no secret in it. */
+/**
+ * `run` signs with a wrong secret: it must fail once with the client's own ResponseError
+ * (the 403, as the stock Connection gives it) carrying the classified mismatch, no secret in either.
+ */
 export async function assertSignatureMismatch(run: () => Promise<unknown>, ...secrets: string[]): Promise<SignatureRejectedError> {
-  const error = await run().then(() => undefined, (e: unknown) => e);
-  assert.ok(error instanceof SignatureRejectedError, `got ${String(error)}`);
+  const thrown = await run().then(() => undefined, (e: unknown) => e);
+  assert.ok(thrown instanceof Error && thrown.name === 'ResponseError', `got ${String(thrown)}`);
+  const error = signatureRejectionOf(thrown);
+  assert.ok(error instanceof SignatureRejectedError, `no classification on ${String(thrown)}`);
   assert.equal(error.kind, 'signature-mismatch');
   assert.equal(error.code, 'ERR_SIGNATURE_MISMATCH');
   assertNoSecret(error, ...secrets);
+  for (const text of [thrown.message, inspect(thrown, { depth: 8 })]) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), 'no secret in the client error');
+  }
   return error;
 }
 

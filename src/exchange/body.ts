@@ -1,0 +1,160 @@
+/**
+ * The one bounded body reader. SigV4 signs a hash of the whole body, so a body that is
+ * not already bytes in memory is read in full before the first byte is sent; every kind a
+ * front end accepts comes here, with one limit and one error past it.
+ *
+ * Kinds: string and bytes (returned as they are, no copy), Node streams of every age
+ * (read through `data`/`end` events, which node's own `Stream`, readable-stream@2 and
+ * modern `Readable` all emit, where `for await` needs `Symbol.asyncIterator`), web
+ * `ReadableStream`, `Blob`, and what fetch serializes itself (`URLSearchParams`,
+ * `FormData`), whose content-type is reported so it can be signed.
+ */
+import { createHash } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
+
+/** What the reader accepts: everything a client Connection or fetch may be given as a body. */
+export type BodyInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | LegacyStream | ReadableStream<Uint8Array> | Blob | URLSearchParams | FormData | null | undefined;
+
+/** The least a Node stream of any age has: `pipe`, and `data`/`end`/`error` events. */
+export interface LegacyStream {
+  pipe(...args: never[]): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  resume?(): unknown;
+  destroy?(error?: Error): unknown;
+}
+
+export interface ReadBody {
+  /** The bytes to send: the caller's string or bytes untouched, else one Buffer. */
+  body: string | Uint8Array | undefined;
+  /** Hex SHA-256 of `body` when it was computed while reading (saves a second pass). */
+  payloadHash?: string;
+  /** The content-type the platform gives a body it serializes (form data), when there is one. */
+  contentType?: string;
+}
+
+export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 100 * 1024 * 1024;
+
+export function isNodeStream(body: unknown): body is LegacyStream {
+  return body !== null && typeof body === 'object' && typeof (body as LegacyStream).pipe === 'function';
+}
+
+function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
+  return body !== null && typeof body === 'object' && typeof (body as ReadableStream).getReader === 'function';
+}
+
+/** True when `body` is already bytes in memory: reading it needs no wait (the callback adapters' synchronous path). */
+export function isInMemory(body: unknown): body is string | Uint8Array | null | undefined {
+  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+}
+
+function tooLarge(limit: number): ConfigurationError {
+  return new ConfigurationError('ERR_BODY_TOO_LARGE',
+    `A streamed body is read in full to be signed (SigV4 signs a hash of the whole body) and this one is larger than maxBufferedBodyBytes (${limit} bytes). ` +
+      'Raise maxBufferedBodyBytes, or send smaller requests (e.g. a smaller flushBytes in the bulk helper).');
+}
+
+/** Collects chunks up to a limit, hashing as they come. */
+class Collector {
+  private readonly hash = createHash('sha256');
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+
+  /** False when the limit is passed (the chunk is not kept). */
+  add(chunk: unknown): boolean {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
+    this.size += bytes.length;
+    if (this.size > this.limit) return false;
+    this.hash.update(bytes);
+    this.chunks.push(bytes);
+    return true;
+  }
+
+  result(contentType?: string): ReadBody {
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    return { body, payloadHash: this.hash.digest('hex'), contentType };
+  }
+}
+
+/**
+ * Reads a body of any kind, at most `limit` bytes (past it: ERR_BODY_TOO_LARGE, and the
+ * source is destroyed or cancelled). `signal` stops the read the same way; the caller's
+ * race turns that into the client's own abort or timeout error.
+ */
+export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFFERED_BODY_BYTES, signal?: AbortSignal): Promise<ReadBody> {
+  if (body === undefined || body === null) return { body: undefined };
+  if (typeof body === 'string' || body instanceof Uint8Array) return { body };
+  if (body instanceof ArrayBuffer) return { body: new Uint8Array(body) };
+  if (ArrayBuffer.isView(body)) return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  if (isNodeStream(body)) return readNodeStream(body, new Collector(limit), limit, signal);
+  if (isWebStream(body)) return readWebStream(body, new Collector(limit), limit, signal);
+  if (typeof Blob !== 'undefined' && body instanceof Blob) {
+    // Its size is known: refuse before reading a byte.
+    if (body.size > limit) throw tooLarge(limit);
+    return readWebStream(body.stream() as ReadableStream<Uint8Array>, new Collector(limit), limit, signal, body.type || undefined);
+  }
+  // URLSearchParams, FormData: the platform serializes it (and names its content-type, with the multipart boundary).
+  const serialized = new Response(body as BodyInit);
+  const stream = serialized.body as ReadableStream<Uint8Array> | null;
+  const contentType = serialized.headers.get('content-type') ?? undefined;
+  if (stream === null) return { body: undefined, contentType };
+  return readWebStream(stream, new Collector(limit), limit, signal, contentType);
+}
+
+function readNodeStream(stream: LegacyStream, collector: Collector, limit: number, signal: AbortSignal | undefined): Promise<ReadBody> {
+  return new Promise((resolve, reject) => {
+    const finish = (error: Error | undefined) => {
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) return resolve(collector.result());
+      // A stream left half read would hold its source (a file, a socket) open.
+      stream.destroy?.();
+      reject(error);
+    };
+    const onData = (chunk: unknown) => {
+      if (!collector.add(chunk)) finish(tooLarge(limit));
+    };
+    const onEnd = () => finish(undefined);
+    const onError = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)));
+    const onAbort = () => finish(abortReason(signal));
+    if (signal?.aborted) return onAbort();
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Old-style streams start paused until someone resumes them; `data` listeners do it for most, not all.
+    stream.resume?.();
+  });
+}
+
+async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Collector, limit: number, signal: AbortSignal | undefined, contentType?: string): Promise<ReadBody> {
+  const reader = stream.getReader();
+  const onAbort = () => { reader.cancel(abortReason(signal)).catch(() => undefined); };
+  if (signal?.aborted) {
+    onAbort();
+    throw abortReason(signal);
+  }
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal?.aborted) throw abortReason(signal);
+      if (done) return collector.result(contentType);
+      if (!collector.add(value)) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(limit);
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    reader.releaseLock();
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
+}

@@ -1,0 +1,153 @@
+/**
+ * The exchange: one signed request, start to end, for every front end (the callback and
+ * promise Connections, createSignedFetch, and — to be translated onto it — the signing proxy
+ * and the CLI's `request`). It owns the attempt count, the bounded body reading, the
+ * abort/timeout race for every wait, and the refusal handling; a front end only translates
+ * its client's request and response shapes.
+ *
+ * What a front end passes in (`ExchangeRequest`):
+ *   - `signer`: the RequestSigner (options, credential cache, clock offset);
+ *   - `method`, `nodeUrl` (region, service, Host), `pathAndQuery` exactly as on the wire;
+ *   - `headers`: lower-cased, no host, no hop-by-hop (see ./headers.ts);
+ *   - `body`: any BodyInput (string, bytes, Node stream of any age, web stream, Blob, form);
+ *   - `guard`: the AbortSignal (or a function making one lazily), the timeout in ms, counted
+ *     from the start, and the errors an abort and a timeout end with (each client's own
+ *     classes, fetch's AbortError...); the stock class's own timeout still covers the request
+ *     once it is on the wire;
+ *   - `prepare(headers, read)` (optional): called with the body once read, before signing
+ *     (content-length, a form's content-type);
+ *   - `send(signed)`: puts one signed attempt on the wire and resolves with a `Reply`:
+ *     its status, a response header reader, and `consume(scrub)`, which reads the body (only
+ *     ever called for a refusal status) and gives back the response to hand on, with the
+ *     same bytes, or with `scrub`'s text (our secret and token removed) when it changed any.
+ * What it gets back (`ExchangeResult`): the response to hand on, and `rejection`, our typed
+ * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
+ * response is then that refusal, read and replayed). A refusal that one re-signed retry can
+ * fix (expired token, clock skew) is retried here, once. Errors thrown: the guard's abort and
+ * timeout errors, ERR_BODY_TOO_LARGE, credential errors, and whatever `send` rejects with.
+ *
+ * No `await` comes before the first `send` when the credentials are cached and the body is
+ * already bytes: a callback Connection relies on that to send synchronously.
+ *
+ * How the other front ends call it:
+ *   - the signing proxy: `headers` from the incoming request without HOP_BY_HOP,
+ *     connectionTokens() and SIGNER_OWNED names; `body` the IncomingMessage itself (a Node
+ *     stream); `guard.signal` aborted when the client's socket closes; `send` an
+ *     http.request to the target resolving with a Reply over the IncomingMessage; then write
+ *     `result.response` back (the refusal's bytes included) and log `result.rejection`.
+ *   - the CLI's `request`: `body` the --data string or stdin (a Node stream), `send` its
+ *     http.request; on `result.rejection` print the body and formatError(rejection), exit 1.
+ */
+import { isRefusalStatus, type RequestSigner, type Signed } from '../request-signer.js';
+import type { SignatureRejectedError } from '../errors.js';
+import type { AwsCredentialIdentity } from '../sigv4.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, type BodyInput, type ReadBody } from './body.js';
+import { Deadline, type WaitGuard } from './race.js';
+
+/** One attempt's answer as the exchange needs it. */
+export interface Reply<R> {
+  statusCode: number;
+  /** A response header's first value. */
+  header(name: string): string | undefined;
+  /**
+   * The body as text for classification (decompressed), and the response to hand on
+   * afterwards. `scrub` removes our secrets from the text (`es` echoes the canonical request,
+   * session token included): when it changed anything, the response handed on carries the
+   * scrubbed text, since it ends up in the client's error.
+   */
+  consume(scrub: (text: string) => string): Promise<{ text: string; response: R }>;
+  /** The response as is, handed on when it is not a refusal. */
+  response: R;
+}
+
+/** One signed attempt, ready for the wire. */
+export interface SignedAttempt {
+  /** Every header to send, host included. */
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+  /** 0, or 1 for the one re-signed retry. */
+  attempt: number;
+}
+
+export interface ExchangeRequest<R> {
+  signer: RequestSigner;
+  method: string;
+  nodeUrl: URL;
+  pathAndQuery: string;
+  headers: Record<string, string>;
+  body: BodyInput;
+  guard: WaitGuard;
+  /** Called with the body once read, before signing: e.g. to set content-length or the form's content-type. */
+  prepare?: (headers: Record<string, string>, body: ReadBody) => void;
+  send(request: SignedAttempt): Promise<Reply<R>>;
+}
+
+export interface ExchangeResult<R> {
+  response: R;
+  /** Set when the response is a refusal that no retry can fix, classified. */
+  rejection?: SignatureRejectedError;
+}
+
+export function exchange<R>(request: ExchangeRequest<R>): Promise<ExchangeResult<R>> {
+  const deadline = new Deadline(request.guard);
+  // Synchronous up to the first send when nothing has to be waited for (see the header).
+  try {
+    deadline.check();
+    const credentials = request.signer.credentials();
+    if (!(credentials instanceof Promise) && isInMemory(request.body)) {
+      const body: ReadBody = { body: request.body ?? undefined };
+      return attempts(request, deadline, body, credentials);
+    }
+    return prepared(request, deadline, credentials);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, credentials: AwsCredentialIdentity | Promise<AwsCredentialIdentity>): Promise<ExchangeResult<R>> {
+  const creds = credentials instanceof Promise ? await deadline.race(credentials) : credentials;
+  const limit = request.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
+  // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
+  const stop = new AbortController();
+  const body = await deadline.race(readBody(request.body, limit, stop.signal), (error) => stop.abort(error));
+  deadline.check();
+  return attempts(request, deadline, body, creds);
+}
+
+async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body: ReadBody, first: AwsCredentialIdentity): Promise<ExchangeResult<R>> {
+  const { signer, method, nodeUrl, pathAndQuery } = request;
+  let credentials = first;
+  for (let attempt = 0; ; attempt++) {
+    // Signing only adds `host` (the same each time) and prepare() is idempotent: no copy per attempt.
+    const headers = request.headers;
+    request.prepare?.(headers, body);
+    const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
+    const reply = await request.send({ headers: signed.headers, body: body.body, attempt });
+    if (!isRefusalStatus(reply.statusCode)) return { response: reply.response };
+    const verdict = await judge(signer, reply, signed, { method, path: pathAndQuery, attempt });
+    if (verdict.retry) {
+      deadline.check();
+      const fresh = signer.credentials();
+      credentials = fresh instanceof Promise ? await deadline.race(fresh) : fresh;
+      continue;
+    }
+    return verdict.result;
+  }
+}
+
+type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
+
+/** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
+async function judge<R>(signer: RequestSigner, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
+  const secrets = [signed.credentials.secretAccessKey, signed.credentials.sessionToken];
+  const { text, response } = await reply.consume((text) => hideSecrets(text, secrets));
+  const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date') }, signed, context);
+  if (verdict === 'retry') return { retry: true };
+  return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };
+}
+
+function hideSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]');
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * Header rules every front end shares: which names never travel past one hop, which the
+ * signer owns, and how a client's header object becomes the lower-cased one we sign.
+ */
+
+/** Hop-by-hop headers (RFC 9110 7.6.1): meaningful for one connection only, never forwarded. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+/** Headers the signer sets itself: a forwarded copy would be stale or someone else's. */
+export const SIGNER_OWNED: ReadonlySet<string> = new Set([
+  'host', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256',
+]);
+
+/** The extra names a `Connection:` header declares hop-by-hop for this message. */
+export function connectionTokens(connection: string | string[] | undefined): Set<string> {
+  const value = Array.isArray(connection) ? connection.join(',') : connection ?? '';
+  return new Set(value.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+}
+
+/** True when a header may be forwarded to the next hop (a proxy's rule, both directions). */
+export function isEndToEnd(name: string, tokens: ReadonlySet<string>): boolean {
+  return !HOP_BY_HOP.has(name) && !tokens.has(name);
+}
+
+export interface ClientHeaders {
+  /** Lower-cased names (later sources win), values as strings, no `authorization`: what is signed. */
+  headers: Record<string, string>;
+  /**
+   * Names whose value was `undefined` or `null`: not signed, and handed back to the stock
+   * class as they came, so it refuses or drops them exactly as it does without us.
+   */
+  unset: Record<string, undefined | null> | undefined;
+}
+
+/**
+ * One new object from a client's header objects. `authorization` is dropped: the clients may
+ * share a header object among connections and carry Basic/ApiKey auth in it, and undici
+ * would send `X-A` and `x-a` both.
+ */
+export function clientHeaders(...sources: Array<Record<string, unknown> | null | undefined>): ClientHeaders {
+  const headers: Record<string, string> = {};
+  let unset: Record<string, undefined | null> | undefined;
+  for (const source of sources) {
+    if (source === null || source === undefined) continue;
+    for (const name in source) {
+      const value = source[name];
+      const lower = name.toLowerCase();
+      if (lower === 'authorization') continue;
+      if (value === undefined || value === null) {
+        delete headers[lower];
+        (unset ??= {})[name] = value;
+        continue;
+      }
+      if (unset !== undefined) deleteName(unset, lower);
+      headers[lower] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+  }
+  return { headers, unset };
+}
+
+function deleteName(record: Record<string, unknown>, lower: string): void {
+  for (const name of Object.keys(record)) if (name.toLowerCase() === lower) delete record[name];
+}

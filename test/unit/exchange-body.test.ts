@@ -1,0 +1,145 @@
+// The one bounded body reader: every body kind a front end accepts, read whole with its hash,
+// or refused past the limit with ERR_BODY_TOO_LARGE, its source stopped; an abort stops it too.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Readable, Stream } from 'node:stream';
+import { readBody, type BodyInput } from '../../src/exchange/body.js';
+import { ConfigurationError } from '../../src/errors.js';
+
+const TEXT = '{"index":{}}\n{"a":1}\n';
+const sha = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** An old-style stream (node's Stream, as readable-stream@2 gives): data/end events, no Symbol.asyncIterator. */
+class LegacyStream extends Stream {
+  destroyed = false;
+  constructor(chunks: string[], endless = false) {
+    super();
+    const onListener = (event: string) => {
+      if (event !== 'data') return;
+      this.removeListener('newListener', onListener);
+      setImmediate(() => {
+        for (const chunk of chunks) if (!this.destroyed) this.emit('data', Buffer.from(chunk));
+        if (!endless && !this.destroyed) this.emit('end');
+      });
+    };
+    this.on('newListener', onListener);
+  }
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+}
+
+function webStream(chunks: string[], onCancel?: () => void, endless = false): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(new TextEncoder().encode(chunks[i++]));
+      else if (!endless) controller.close();
+      else return new Promise(() => undefined);
+      return undefined;
+    },
+    cancel() { onCancel?.(); },
+  });
+}
+
+async function tooLarge(promise: Promise<unknown>): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_BODY_TOO_LARGE' && /maxBufferedBodyBytes \(8 bytes\)/.test(e.message));
+}
+
+describe('readBody: every body kind through one bounded reader', () => {
+  it('returns strings and bytes as they are, without a copy or a hash pass', async () => {
+    assert.deepEqual(await readBody(TEXT), { body: TEXT });
+    const bytes = Buffer.from(TEXT);
+    assert.equal((await readBody(bytes)).body, bytes);
+    assert.deepEqual(await readBody(undefined), { body: undefined });
+    assert.deepEqual(await readBody(null), { body: undefined });
+  });
+
+  it('views ArrayBuffers and typed arrays as bytes', async () => {
+    const bytes = new TextEncoder().encode(TEXT);
+    assert.equal(Buffer.from((await readBody(bytes.buffer)).body as Uint8Array).toString(), TEXT);
+    assert.equal(Buffer.from((await readBody(new DataView(bytes.buffer, 2, 5))).body as Uint8Array).toString(), TEXT.slice(2, 7));
+  });
+
+  const streamed: Array<[string, () => BodyInput, string?]> = [
+    ['a modern Readable', () => Readable.from([Buffer.from(TEXT.slice(0, 5)), TEXT.slice(5)])],
+    ['a legacy stream (no Symbol.asyncIterator)', () => new LegacyStream([TEXT.slice(0, 5), TEXT.slice(5)])],
+    ['a web ReadableStream', () => webStream([TEXT.slice(0, 5), TEXT.slice(5)])],
+    ['a Blob (its type signed as content-type)', () => new Blob([TEXT], { type: 'application/x-ndjson' }), 'application/x-ndjson'],
+    ['a Request body', () => new Request('http://x/', { method: 'POST', body: TEXT }).body as ReadableStream<Uint8Array>],
+  ];
+  for (const [name, make, contentType] of streamed) {
+    it(`reads ${name} whole, hashed while read`, async () => {
+      const read = await readBody(make());
+      assert.equal(Buffer.from(read.body as Uint8Array).toString(), TEXT);
+      assert.equal(read.payloadHash, sha(TEXT));
+      assert.equal(read.contentType, contentType);
+    });
+  }
+
+  it('serializes forms as fetch does, with the content-type (and multipart boundary) to sign', async () => {
+    const query = await readBody(new URLSearchParams({ a: '1', b: 'x y' }));
+    assert.equal(Buffer.from(query.body as Uint8Array).toString(), 'a=1&b=x+y');
+    assert.match(query.contentType ?? '', /^application\/x-www-form-urlencoded/);
+    const form = new FormData();
+    form.set('field', 'value');
+    const multipart = await readBody(form);
+    const boundary = /boundary=(.+)$/.exec(multipart.contentType ?? '')?.[1];
+    assert.ok(boundary, multipart.contentType);
+    assert.ok(Buffer.from(multipart.body as Uint8Array).toString().includes(boundary));
+  });
+
+  it('refuses a modern stream past the limit and destroys it', async () => {
+    const stream = Readable.from(['0123456', '789ab']);
+    await tooLarge(readBody(stream, 8));
+    assert.equal(stream.destroyed, true);
+  });
+
+  it('refuses a legacy stream past the limit and destroys it', async () => {
+    const stream = new LegacyStream(['0123456', '789ab']);
+    await tooLarge(readBody(stream, 8));
+    assert.equal(stream.destroyed, true);
+  });
+
+  it('refuses a web stream past the limit and cancels it', async () => {
+    let cancelled = false;
+    await tooLarge(readBody(webStream(['0123456', '789ab'], () => { cancelled = true; }), 8));
+    assert.equal(cancelled, true);
+  });
+
+  it('refuses a Blob past the limit before reading it', async () => {
+    const blob = new Blob(['0123456789']);
+    blob.stream = () => { throw new Error('read'); };
+    await tooLarge(readBody(blob, 8));
+  });
+
+  it('refuses a form past the limit', async () => {
+    await tooLarge(readBody(new URLSearchParams({ long: 'x'.repeat(20) }), 8));
+  });
+
+  it('a limit of exactly the body size passes', async () => {
+    assert.equal(Buffer.from((await readBody(Readable.from(['01234567']), 8)).body as Uint8Array).toString(), '01234567');
+  });
+
+  it('an abort stops an endless Node stream (destroyed) and an endless web stream (cancelled)', async () => {
+    const controller = new AbortController();
+    const stream = new LegacyStream(['{'], true);
+    const pending = readBody(stream, 1024, controller.signal);
+    setTimeout(() => controller.abort(new Error('stop')), 20);
+    await assert.rejects(pending, /stop/);
+    assert.equal(stream.destroyed, true);
+
+    const web = new AbortController();
+    let cancelled = false;
+    const pendingWeb = readBody(webStream(['{'], () => { cancelled = true; }, true), 1024, web.signal);
+    setTimeout(() => web.abort(), 20);
+    await assert.rejects(pendingWeb, { name: 'AbortError' });
+    assert.equal(cancelled, true);
+  });
+
+  it("passes on a stream's own error", async () => {
+    const stream = new Readable({ read() { this.destroy(new Error('disk gone')); } });
+    await assert.rejects(readBody(stream), /disk gone/);
+  });
+});
