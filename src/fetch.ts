@@ -7,7 +7,7 @@
 import { RequestSigner, type AwsSigV4Options } from './request-signer.js';
 import { exchange, type Reply } from './exchange/exchange.js';
 import type { BodyInput } from './exchange/body.js';
-import { checkedFetch, nextHop, requestHeaders, requestUrl, type SignedFetch } from './signed-fetch.js';
+import { checkedFetch, fetchCall, nextHop, type SignedFetch } from './signed-fetch.js';
 
 export type { SignedFetch } from './signed-fetch.js';
 
@@ -23,12 +23,9 @@ export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch
   const signer = new RequestSigner(signerOptions);
 
   return async function signedFetch(input, init = {}) {
-    const request = input instanceof Request ? input : undefined;
-    let url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
-    let method = (init.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers = requestHeaders(init.headers ?? request?.headers);
-    const signal = init.signal ?? request?.signal ?? undefined;
-    const mode = init.redirect ?? request?.redirect ?? 'follow';
+    const call = fetchCall(input, init);
+    const { request, headers, signal, mode } = call;
+    let { url, method } = call;
     let body = (init.body ?? request?.body ?? undefined) as BodyInput;
     for (let hop = 0; ; hop++) {
       const { response, rejection } = await exchange<Response>({

@@ -31,6 +31,19 @@ export function checkedFetch(baseFetch: typeof fetch | undefined, host: string |
   return chosen;
 }
 
+/** A fetch call's arguments as the signed fetch uses them, checked: fetch's precedence of `init` over a Request. */
+export function fetchCall(input: string | URL | Request, init: RequestInit) {
+  const request = input instanceof Request ? input : undefined;
+  return {
+    request,
+    url: requestUrl(request ? request.url : input instanceof URL ? input.href : String(input)),
+    method: (init.method ?? request?.method ?? 'GET').toUpperCase(),
+    headers: requestHeaders(init.headers ?? request?.headers),
+    signal: init.signal ?? request?.signal ?? undefined,
+    mode: init.redirect ?? request?.redirect ?? 'follow',
+  };
+}
+
 /** The URL as fetch reads it, refused typed where fetch would throw a TypeError or send a password. */
 export function requestUrl(input: string): URL {
   let url: URL;
@@ -87,12 +100,9 @@ export function nextHop(response: Response, url: URL, method: string, mode: Requ
 export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch): SignedFetch {
   const sendsHost = signer.options.host !== undefined;
   return async function signedFetch(input, init = {}) {
-    const request = input instanceof Request ? input : undefined;
-    let url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
-    let method = (init.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers = requestHeaders(init.headers ?? request?.headers);
-    const signal = init.signal ?? request?.signal ?? undefined;
-    const mode = init.redirect ?? request?.redirect ?? 'follow';
+    const call = fetchCall(input, init);
+    const { request, headers, signal, mode } = call;
+    let { url, method } = call;
     // Read once: a re-signed retry or a followed redirect sends the same bytes.
     let body = await bytesOf(init.body ?? (request && request.body ? await request.arrayBuffer() : undefined), headers);
     for (let hop = 0; ; hop++) {
