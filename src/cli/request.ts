@@ -5,13 +5,9 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { Command, Option } from 'commander';
-import type { AwsSigV4Error } from '../errors.js';
-import { redactRefusalBody } from '../rejection.js';
-import type { RequestSigner, SigningEvent, Signed } from '../request-signer.js';
-import type { AwsCredentialIdentity } from '../sigv4.js';
+import type { SigningEvent, Signed } from '../request-signer.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, formatError } from './exit-codes.js';
 import { addSigningFlags, collect, parseHeaderLines, parseHttpUrl, type SigningFlags } from './flags.js';
 import type { CommandIo, Writer } from './io.js';
@@ -55,17 +51,16 @@ async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags
   const method = rawMethod.toUpperCase();
   const url = parseHttpUrl(rawUrl, 'URL');
   const headers = parseHeaderLines(flags.header, '-H');
-  const [{ readAll }, { resolveEndpoint }, { RequestSigner }, { credentialsFromFlags }] = await Promise.all([
-    import('../adapters/shared.js'), import('../endpoint.js'), import('../request-signer.js'), import('./credential-flags.js'),
+  const [{ resolveEndpoint }, { RequestSigner }, { credentialsFromFlags }, { readBody }, { sendSigned, withBodyLength }] = await Promise.all([
+    import('../endpoint.js'), import('../request-signer.js'), import('./credential-flags.js'), import('../exchange/body.js'), import('./signed-request.js'),
   ]);
   const { region, service } = resolveEndpoint(flags.signingHost ? `https://${flags.signingHost}` : url, { region: flags.region, service: flags.service, env: cio.env });
   if (flags.printCurl) {
     cio.out.write(`${curlCommand(method, url, headers, flags, region, service)}\n`);
     return EXIT_OK;
   }
-  const body = flags.data === undefined ? undefined : await readData(flags.data, cio.io.stdin ?? process.stdin, readAll);
+  const body = flags.data === undefined ? undefined : readData(flags.data, cio.io.stdin ?? process.stdin);
   if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-  if (body !== undefined) headers['content-length'] = String(body.length);
 
   const signer = new RequestSigner({
     region,
@@ -80,18 +75,17 @@ async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags
   // the user's escapes: what is signed is exactly what is sent.
   const pathAndQuery = `${url.pathname}${url.search}`;
   if (flags.dryRun) {
-    const credentials = await signer.credentials();
-    const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: { ...headers }, body, attempt: 0 }, credentials);
-    cio.out.write(formatDryRun(method, url, signed, body));
+    const [credentials, read] = await Promise.all([signer.credentials(), readBody(body, signer.options.maxBufferedBodyBytes)]);
+    const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: withBodyLength({ ...headers }, read.body), body: read.body, payloadHash: read.payloadHash, attempt: 0 }, credentials);
+    cio.out.write(formatDryRun(method, url, signed, read.body));
     return EXIT_OK;
   }
 
-  const outcome = await signedExchange(signer, { url, method, pathAndQuery, headers, body });
-  const { response, text, rejection, credentials } = outcome;
+  const { response, text, rejection } = await sendSigned({ signer, url, method, pathAndQuery, headers, body });
   if (flags.include) cio.out.write(statusAndHeaders(response));
   if (text !== undefined) {
-    // `es` echoes the canonical request it expected, the token line included.
-    cio.out.write(redactRefusalBody(text, credentials));
+    // A refusal, read to be classified; `es` echoes the canonical request, scrubbed by the exchange.
+    cio.out.write(text);
     if (rejection !== undefined) cio.err.write(`\n${formatError(rejection)}\n`);
     return EXIT_FAILED;
   }
@@ -99,67 +93,9 @@ async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags
   return (response.statusCode ?? 0) >= 400 ? EXIT_FAILED : EXIT_OK;
 }
 
-interface Exchange {
-  url: URL;
-  method: string;
-  pathAndQuery: string;
-  headers: Record<string, string>;
-  body: Buffer | undefined;
-}
-
-interface ExchangeOutcome {
-  response: IncomingMessage;
-  /** Set when the answer was a refusal (read whole to classify it). */
-  text?: string;
-  rejection?: AwsSigV4Error;
-  credentials: AwsCredentialIdentity;
-}
-
-/**
- * Sign, send, read a refusal, classify it, retry once re-signed when that can fix it.
- * The one place `request` talks to the network: the exchange primitive replaces it.
- */
-async function signedExchange(signer: RequestSigner, x: Exchange): Promise<ExchangeOutcome> {
-  const [{ firstHeader, readAll, readRefusalText }, { isRefusalStatus }] = await Promise.all([import('../adapters/shared.js'), import('../request-signer.js')]);
-  const agent = x.url.protocol === 'https:' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
-  const nodeUrl = new URL(x.url.origin);
-  let credentials = await signer.credentials();
-  try {
-    for (let attempt = 0; ; attempt++) {
-      const signed = signer.sign({ method: x.method, nodeUrl, pathAndQuery: x.pathAndQuery, headers: { ...x.headers }, body: x.body, attempt }, credentials);
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const outgoing = (x.url.protocol === 'https:' ? https.request : http.request)({
-          protocol: x.url.protocol,
-          hostname: x.url.hostname.replace(/^\[|\]$/g, ''),
-          port: x.url.port,
-          method: x.method,
-          path: x.pathAndQuery,
-          // Host is among them: the signed one. Node also takes the TLS server name (SNI,
-          // certificate check) from it, which a tunnel to https://localhost:PORT needs.
-          headers: signed.headers,
-          agent,
-        });
-        outgoing.on('response', resolve);
-        outgoing.on('error', reject);
-        outgoing.end(x.body !== undefined && x.body.length > 0 ? x.body : undefined);
-      });
-      const status = response.statusCode ?? 0;
-      if (!isRefusalStatus(status)) return { response, credentials };
-      const text = readRefusalText(await readAll(response), response.headers['content-encoding']);
-      const verdict = await signer.onRefusal({ statusCode: status, body: text, date: firstHeader(response.headers.date) }, signed, { method: x.method, path: x.pathAndQuery, attempt });
-      if (verdict === 'retry') {
-        credentials = await signer.credentials();
-        continue;
-      }
-      return { response, text, rejection: verdict, credentials };
-    }
-  } finally {
-    agent.destroy();
-  }
-}
-
-async function readData(data: string, stdin: NodeJS.ReadableStream, readAll: (s: NodeJS.ReadableStream) => Promise<Buffer>): Promise<Buffer> {
-  if (data === '-' || data === '@-') return readAll(stdin);
+/** --data's bytes: a file's or the string's at once, stdin as the stream it is (read by the exchange). */
+function readData(data: string, stdin: NodeJS.ReadableStream): Buffer | NodeJS.ReadableStream {
+  if (data === '-' || data === '@-') return stdin;
   if (data.startsWith('@')) {
     try {
       return readFileSync(data.slice(1));
@@ -171,10 +107,11 @@ async function readData(data: string, stdin: NodeJS.ReadableStream, readAll: (s:
 }
 
 /** The signed request as it would go on the wire, its signature and token replaced. */
-function formatDryRun(method: string, url: URL, signed: Signed, body: Buffer | undefined): string {
+function formatDryRun(method: string, url: URL, signed: Signed, body: string | Uint8Array | undefined): string {
   const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `* to ${url.origin}`];
   for (const [name, value] of Object.entries(signed.headers)) lines.push(`${name}: ${redactHeader(name, value)}`);
-  lines.push('', body === undefined || body.length === 0 ? '* no body' : `* body: ${body.length} bytes`, '');
+  const size = body === undefined ? 0 : Buffer.byteLength(body);
+  lines.push('', size === 0 ? '* no body' : `* body: ${size} bytes`, '');
   return lines.join('\n');
 }
 

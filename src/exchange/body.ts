@@ -35,6 +35,17 @@ export interface ReadBody {
 
 export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 100 * 1024 * 1024;
 
+/** What a front end adds to a read (the signing proxy: its budget of bytes held across requests). */
+export interface ReadHooks {
+  /** Called with each chunk's size before it is kept; an error returned ends the read with it. */
+  onChunk?(bytes: number): Error | undefined;
+  /**
+   * A Node stream the read gives up on (too large, refused by `onChunk`, aborted) is drained
+   * instead of destroyed: a server's incoming request, whose client must still read the answer.
+   */
+  drain?: boolean;
+}
+
 export function isNodeStream(body: unknown): body is LegacyStream {
   return body !== null && typeof body === 'object' && typeof (body as LegacyStream).pipe === 'function';
 }
@@ -59,16 +70,18 @@ class Collector {
   private readonly hash = createHash('sha256');
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: number, private readonly onChunk: ReadHooks['onChunk']) {}
 
-  /** False when the limit is passed (the chunk is not kept). */
-  add(chunk: unknown): boolean {
+  /** The error that ends the read when the chunk may not be kept (past the limit, or refused by the hook). */
+  add(chunk: unknown): Error | undefined {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
     this.size += bytes.length;
-    if (this.size > this.limit) return false;
+    if (this.size > this.limit) return tooLarge(this.limit);
+    const refused = this.onChunk?.(bytes.length);
+    if (refused !== undefined) return refused;
     this.hash.update(bytes);
     this.chunks.push(bytes);
-    return true;
+    return undefined;
   }
 
   result(contentType?: string): ReadBody {
@@ -82,27 +95,28 @@ class Collector {
  * source is destroyed or cancelled). `signal` stops the read the same way; the caller's
  * race turns that into the client's own abort or timeout error.
  */
-export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFFERED_BODY_BYTES, signal?: AbortSignal): Promise<ReadBody> {
+export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFFERED_BODY_BYTES, signal?: AbortSignal, hooks: ReadHooks = {}): Promise<ReadBody> {
   if (body === undefined || body === null) return { body: undefined };
   if (typeof body === 'string' || body instanceof Uint8Array) return { body };
   if (body instanceof ArrayBuffer) return { body: new Uint8Array(body) };
   if (ArrayBuffer.isView(body)) return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
-  if (isNodeStream(body)) return readNodeStream(body, new Collector(limit), limit, signal);
-  if (isWebStream(body)) return readWebStream(body, new Collector(limit), limit, signal);
+  const collector = (): Collector => new Collector(limit, hooks.onChunk);
+  if (isNodeStream(body)) return readNodeStream(body, collector(), signal, hooks.drain === true);
+  if (isWebStream(body)) return readWebStream(body, collector(), signal);
   if (typeof Blob !== 'undefined' && body instanceof Blob) {
     // Its size is known: refuse before reading a byte.
     if (body.size > limit) throw tooLarge(limit);
-    return readWebStream(body.stream() as ReadableStream<Uint8Array>, new Collector(limit), limit, signal, body.type || undefined);
+    return readWebStream(body.stream() as ReadableStream<Uint8Array>, collector(), signal, body.type || undefined);
   }
   // URLSearchParams, FormData: the platform serializes it (and names its content-type, with the multipart boundary).
   const serialized = new Response(body as BodyInit);
   const stream = serialized.body as ReadableStream<Uint8Array> | null;
   const contentType = serialized.headers.get('content-type') ?? undefined;
   if (stream === null) return { body: undefined, contentType };
-  return readWebStream(stream, new Collector(limit), limit, signal, contentType);
+  return readWebStream(stream, collector(), signal, contentType);
 }
 
-function readNodeStream(stream: LegacyStream, collector: Collector, limit: number, signal: AbortSignal | undefined): Promise<ReadBody> {
+function readNodeStream(stream: LegacyStream, collector: Collector, signal: AbortSignal | undefined, drain: boolean): Promise<ReadBody> {
   return new Promise((resolve, reject) => {
     const finish = (error: Error | undefined) => {
       stream.removeListener('data', onData);
@@ -110,12 +124,20 @@ function readNodeStream(stream: LegacyStream, collector: Collector, limit: numbe
       stream.removeListener('error', onError);
       signal?.removeEventListener('abort', onAbort);
       if (error === undefined) return resolve(collector.result());
-      // A stream left half read would hold its source (a file, a socket) open.
-      stream.destroy?.();
+      // A stream left half read would hold its source (a file, a socket) open; drained, its end
+      // still comes (the listeners are gone, so the rest flows away unkept).
+      if (drain) {
+        // Its own later error (the client hung up) has nobody else to hear it.
+        stream.on('error', ignore);
+        stream.resume?.();
+      } else {
+        stream.destroy?.();
+      }
       reject(error);
     };
     const onData = (chunk: unknown) => {
-      if (!collector.add(chunk)) finish(tooLarge(limit));
+      const stop = collector.add(chunk);
+      if (stop !== undefined) finish(stop);
     };
     const onEnd = () => finish(undefined);
     const onError = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)));
@@ -130,7 +152,7 @@ function readNodeStream(stream: LegacyStream, collector: Collector, limit: numbe
   });
 }
 
-async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Collector, limit: number, signal: AbortSignal | undefined, contentType?: string): Promise<ReadBody> {
+async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Collector, signal: AbortSignal | undefined, contentType?: string): Promise<ReadBody> {
   const reader = stream.getReader();
   const onAbort = () => { reader.cancel(abortReason(signal)).catch(() => undefined); };
   if (signal?.aborted) {
@@ -143,15 +165,20 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Coll
       const { done, value } = await reader.read();
       if (signal?.aborted) throw abortReason(signal);
       if (done) return collector.result(contentType);
-      if (!collector.add(value)) {
+      const stop = collector.add(value);
+      if (stop !== undefined) {
         await reader.cancel().catch(() => undefined);
-        throw tooLarge(limit);
+        throw stop;
       }
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
   }
+}
+
+function ignore(): void {
+  // Deliberately empty: see the drain above.
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

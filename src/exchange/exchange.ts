@@ -1,7 +1,6 @@
 /**
  * The exchange: one signed request, start to end, for every front end (the callback and
- * promise Connections, createSignedFetch, and — to be translated onto it — the signing proxy
- * and the CLI's `request`). It owns the attempt count, the bounded body reading, the
+ * promise Connections, createSignedFetch, the signing proxy and the CLI's `request`). It owns the attempt count, the bounded body reading, the
  * abort/timeout race for every wait, and the refusal handling; a front end only translates
  * its client's request and response shapes.
  *
@@ -14,12 +13,14 @@
  *     from the start, and the errors an abort and a timeout end with (each client's own
  *     classes, fetch's AbortError...); the stock class's own timeout still covers the request
  *     once it is on the wire;
+ *   - `reading` (optional): hooks of the body reader (see ReadHooks in ./body.ts);
  *   - `prepare(headers, read)` (optional): called with the body once read, before signing
  *     (content-length, a form's content-type);
  *   - `send(signed)`: puts one signed attempt on the wire and resolves with a `Reply`:
  *     its status, a response header reader, and `consume(scrub)`, which reads the body (only
  *     ever called for a refusal status) and gives back the response to hand on, with the
- *     same bytes, or with `scrub`'s text (our secret and token removed) when it changed any.
+ *     same bytes, or with `scrub`'s text (redactRefusalBody: our secret and token removed)
+ *     when it changed any.
  * What it gets back (`ExchangeResult`): the response to hand on, and `rejection`, our typed
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
@@ -30,18 +31,21 @@
  * already bytes: a callback Connection relies on that to send synchronously.
  *
  * How the other front ends call it:
- *   - the signing proxy: `headers` from the incoming request without HOP_BY_HOP,
- *     connectionTokens() and SIGNER_OWNED names; `body` the IncomingMessage itself (a Node
- *     stream); `guard.signal` aborted when the client's socket closes; `send` an
- *     http.request to the target resolving with a Reply over the IncomingMessage; then write
- *     `result.response` back (the refusal's bytes included) and log `result.rejection`.
- *   - the CLI's `request`: `body` the --data string or stdin (a Node stream), `send` its
- *     http.request; on `result.rejection` print the body and formatError(rejection), exit 1.
+ *   - the signing proxy (src/proxy/signing-proxy.ts): `headers` from the incoming request
+ *     without HOP_BY_HOP, connectionTokens() and SIGNER_OWNED names; `body` the
+ *     IncomingMessage itself, read with `reading` = its in-flight budget and `drain` (the
+ *     client reads the 413/503); `guard.signal` aborted when the client's socket closes, and
+ *     `send` ends an attempt whose target stays silent with `guard.timedOut()` (499 and 504);
+ *     then it writes `result.response` back (a refusal as replayed) and logs `result.rejection`.
+ *   - the CLI's `request` (src/cli/request.ts): `body` the --data bytes or stdin (a Node
+ *     stream), `send` its http.request, no signal or timeout; on a refusal it prints the
+ *     replayed body, and formatError(rejection) when classified, and exits 1.
  */
 import { isRefusalStatus, type RequestSigner, type Signed } from '../request-signer.js';
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, type BodyInput, type ReadBody } from './body.js';
+import { redactRefusalBody } from '../rejection.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
 import { Deadline, type WaitGuard } from './race.js';
 
 /** One attempt's answer as the exchange needs it. */
@@ -77,6 +81,8 @@ export interface ExchangeRequest<R> {
   headers: Record<string, string>;
   body: BodyInput;
   guard: WaitGuard;
+  /** What the body reader adds for this front end (the proxy's in-flight budget, draining its client's upload). */
+  reading?: ReadHooks;
   /** Called with the body once read, before signing: e.g. to set content-length or the form's content-type. */
   prepare?: (headers: Record<string, string>, body: ReadBody) => void;
   send(request: SignedAttempt): Promise<Reply<R>>;
@@ -109,7 +115,7 @@ async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, cred
   const limit = request.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
-  const body = await deadline.race(readBody(request.body, limit, stop.signal), (error) => stop.abort(error));
+  const body = await deadline.race(readBody(request.body, limit, stop.signal, request.reading), (error) => stop.abort(error));
   deadline.check();
   return attempts(request, deadline, body, creds);
 }
@@ -139,15 +145,8 @@ type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
 async function judge<R>(signer: RequestSigner, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
-  const secrets = [signed.credentials.secretAccessKey, signed.credentials.sessionToken];
-  const { text, response } = await reply.consume((text) => hideSecrets(text, secrets));
+  const { text, response } = await reply.consume((text) => redactRefusalBody(text, signed.credentials));
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date') }, signed, context);
   if (verdict === 'retry') return { retry: true };
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };
-}
-
-function hideSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]');
-  return out;
 }

@@ -23,4 +23,36 @@ export class BodyBudget {
   release(bytes: number): void {
     this.held = Math.max(0, this.held - bytes);
   }
+
+  /**
+   * One request's share: its declared Content-Length taken up front (undefined when that
+   * does not fit), more as bytes past it arrive (`take`, the body reader's per-chunk hook).
+   */
+  hold(declared: number): BodyHold | undefined {
+    return this.reserve(declared) ? new BodyHold(this, declared) : undefined;
+  }
+}
+
+export class BodyHold {
+  private seen = 0;
+  private released = false;
+
+  constructor(private readonly budget: BodyBudget, private held: number) {}
+
+  /** Counts `bytes` more of the body; false when they pass what is held and the budget has no more. */
+  take(bytes: number): boolean {
+    this.seen += bytes;
+    if (this.seen <= this.held) return true;
+    const more = this.seen - this.held;
+    if (this.released || !this.budget.reserve(more)) return false;
+    this.held += more;
+    return true;
+  }
+
+  /** Gives it all back; once. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.budget.release(this.held);
+  }
 }

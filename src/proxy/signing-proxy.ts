@@ -9,20 +9,23 @@
  * (./inbound-auth.ts), the path prefix (./target-path.ts), and the body's size against
  * the per-request limit and the budget of all bodies held at once (./body-budget.ts).
  *
- * Bodies are buffered (SigV4 signs a hash of the whole body) and hashed while they
- * arrive; responses are streamed back as they come, except AWS's refusals, which are read
- * first to decide on one re-signed retry (token refreshed, clock corrected).
+ * Each request then goes through the exchange (../exchange/exchange.ts), as in the
+ * Connections: the body buffered by the one bounded reader (SigV4 signs a hash of the whole
+ * body) and hashed while it arrives, every wait ended when the client goes away, AWS's
+ * refusals read to decide on one re-signed retry (token refreshed, clock corrected) and
+ * classified; responses are streamed back as they come.
  */
-import { createHash } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { firstHeader, readAll, readRefusalText } from '../adapters/shared.js';
-import { ConfigurationError, CredentialsError, SignatureRejectedError, type AwsSigV4Error } from '../errors.js';
-import { redactRefusalBody } from '../rejection.js';
-import { isRefusalStatus, RequestSigner, type AwsSigV4Options, type Signed } from '../request-signer.js';
-import type { AwsCredentialIdentity } from '../sigv4.js';
+import { firstHeader, readRefusalText } from '../adapters/shared.js';
+import { ConfigurationError, CredentialsError, type AwsSigV4Error } from '../errors.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, readBody } from '../exchange/body.js';
+import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
+import { connectionTokens, isEndToEnd, SIGNER_OWNED } from '../exchange/headers.js';
+import type { WaitGuard } from '../exchange/race.js';
+import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { loggablePath, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget } from './body-budget.js';
 import { HostGuard } from './host-guard.js';
@@ -79,28 +82,26 @@ export interface SigningProxyStats {
   upstreamConnections: number;
 }
 
-// Hop-by-hop headers (RFC 9110 7.6.1) and the ones the signer owns: a client's own
-// authorization (Basic auth of a tool configured for a self-managed cluster, or our
-// inbound credential) must never reach AWS next to ours.
-const DROPPED_REQUEST_HEADERS = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
-  'host', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'content-length',
-]);
-const DROPPED_RESPONSE_HEADERS = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
-]);
-const DEFAULT_MAX_BUFFERED = 100 * 1024 * 1024;
+// Besides the hop-by-hop and signer-owned names (../exchange/headers.ts): the length is the
+// buffered body's, and `expect` was answered here. A client's own authorization (Basic auth
+// of a tool configured for a self-managed cluster, or our inbound credential) is signer-owned:
+// it never reaches AWS next to ours.
+const PROXY_OWNED: ReadonlySet<string> = new Set(['expect', 'content-length']);
 const DEFAULT_INFLIGHT = 256 * 1024 * 1024;
 const DEFAULT_UPSTREAM_TIMEOUT = 120_000;
 const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it as its server URL (http://127.0.0.1:PORT), not as an HTTP(S) proxy.';
 
+// How an exchange ended, mapped to the proxy's answers: 504, 499 (nothing to answer), 503.
 class UpstreamTimeout extends Error {}
+class ClientClosed extends Error {}
+class OverBudget extends Error {}
 
-type Outcome =
-  | { upstream: IncomingMessage; refusal?: undefined }
-  | { upstream: IncomingMessage; refusal: { raw: Buffer; signed: Signed; verdict: SignatureRejectedError | undefined } };
+/** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (a refusal) the bytes read. */
+interface Answer {
+  upstream: IncomingMessage;
+  head: string[];
+  payload?: Buffer;
+}
 
 export class SigningProxy {
   readonly signer: RequestSigner;
@@ -273,62 +274,82 @@ export class SigningProxy {
     if ('status' in under) return refuse(under.status, 'path', under.message);
     const { pathAndQuery } = under;
 
-    const limit = this.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
+    const limit = this.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
     const declared = req.headers['content-length'] === undefined ? 0 : Number(req.headers['content-length']);
-    const tooLarge = (size: number) => `aws-sigv4-connection proxy: the body (${size} bytes) is larger than maxBufferedBodyBytes (${limit}); SigV4 signs a hash of the whole body, so it is buffered. Start the proxy with a larger --max-body-bytes.`;
+    const tooLarge = (size: string) => `aws-sigv4-connection proxy: the body (${size}) is larger than maxBufferedBodyBytes (${limit}); SigV4 signs a hash of the whole body, so it is buffered. Start the proxy with a larger --max-body-bytes.`;
     const overBudget = `aws-sigv4-connection proxy: bodies held for signing would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`;
-    if (expectsContinue && declared > limit) return refuse(413, 'body-too-large', tooLarge(declared));
-    // Over the limit without Expect: drained below (nothing held), so the client reads the 413.
-    const reserve = declared > limit ? 0 : declared;
-    if (!this.budget.reserve(reserve)) {
+    // Refused before a byte is held; without Expect the upload is drained so the client reads the answer.
+    if (declared > limit) {
+      if (!expectsContinue) req.resume();
+      return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
+    }
+    const hold = this.budget.hold(declared);
+    if (hold === undefined) {
       if (!expectsContinue) req.resume();
       return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
     }
-    let held = reserve;
-    res.once('close', () => this.budget.release(held));
+    res.once('close', () => hold.release());
     if (expectsContinue) res.writeContinue();
-    const { body, payloadHash, size, over } = await readBody(req, limit, (more) => {
-      if (!this.budget.reserve(more)) return false;
-      held += more;
-      return true;
-    }, reserve);
-    entry.bodyBytes = size;
-    if (over === 'limit') return refuse(413, 'body-too-large', tooLarge(size));
-    if (over === 'budget' || body === undefined) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
 
-    const headers = this.requestHeaders(req);
-    // Declared even for a chunked upload: the body is whole, and AWS's front ends want a length.
-    if (size > 0 || methodCarriesBody(method)) headers['content-length'] = String(size);
-
-    let outcome: Outcome;
+    // Every wait (credentials, the body, the target) ends when the client goes away.
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const guard: WaitGuard = { signal: gone.signal, aborted: () => new ClientClosed(), timedOut: () => new UpstreamTimeout() };
+    let result: ExchangeResult<Answer>;
     try {
-      outcome = await this.signedExchange({ method, pathAndQuery, headers, body, payloadHash }, req, res, entry);
+      result = await exchange<Answer>({
+        signer: this.signer,
+        method,
+        nodeUrl: this.nodeUrl,
+        pathAndQuery,
+        headers: this.requestHeaders(req),
+        body: req,
+        guard,
+        reading: {
+          drain: true,
+          onChunk: (bytes) => {
+            entry.bodyBytes += bytes;
+            return hold.take(bytes) ? undefined : new OverBudget();
+          },
+        },
+        // Declared even for a chunked upload: the body is whole, and AWS's front ends want a length.
+        prepare: (headers, read) => {
+          const size = read.body === undefined ? 0 : Buffer.byteLength(read.body);
+          if (size > 0 || methodCarriesBody(method)) headers['content-length'] = String(size);
+        },
+        send: (attempt) => {
+          entry.retries = attempt.attempt;
+          return this.send(method, pathAndQuery, attempt, guard, gone.signal);
+        },
+      });
     } catch (error) {
-      if (res.destroyed) return finish(499, 'client closed the connection');
+      if (res.destroyed || error instanceof ClientClosed) return finish(499, 'client closed the connection');
       if (error instanceof UpstreamTimeout) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} did not answer within ${this.upstreamTimeout} ms (--upstream-timeout).`);
       }
+      if (error instanceof OverBudget) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+      if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       if (error instanceof CredentialsError || error instanceof ConfigurationError) {
         return refuse(500, 'no-credentials', `aws-sigv4-connection proxy: no credentials: ${describe(error)}`);
       }
       return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: ${this.target.origin} failed: ${describe(error)}`);
     }
-    this.metrics.requestBytes += size;
-    const { upstream } = outcome;
+    this.metrics.requestBytes += entry.bodyBytes;
+    const { response: { upstream, head, payload }, rejection } = result;
     const status = upstream.statusCode ?? 502;
-    if (outcome.refusal !== undefined) {
-      const { raw, signed, verdict } = outcome.refusal;
-      if (verdict !== undefined) {
-        this.metrics.signatureRefused(verdict.kind);
-        this.options.onRejection?.(verdict, entry);
-      }
-      const { head, payload } = scrubRefusal(upstream, raw, signed);
-      res.writeHead(status, upstream.statusMessage, head);
+    if (rejection !== undefined) {
+      this.metrics.signatureRefused(rejection.kind);
+      this.options.onRejection?.(rejection, entry);
+    }
+    res.writeHead(status, upstream.statusMessage, head);
+    if (payload !== undefined) {
+      // A refusal, read to be classified: its bytes as read (or scrubbed).
       res.end(payload);
       this.metrics.responseBytes += payload.length;
       return finish(status);
     }
-    res.writeHead(status, upstream.statusMessage, responseHeaders(upstream));
     upstream.on('data', (chunk: Buffer) => { this.metrics.responseBytes += chunk.length; });
     upstream.pipe(res);
     upstream.on('error', (error) => res.destroy(error));
@@ -340,41 +361,11 @@ export class SigningProxy {
   }
 
   /**
-   * Sign, send, read a refusal, classify it, retry once re-signed when that can fix it.
-   * The one place the proxy talks to the target: the exchange primitive replaces it.
+   * Sends one signed attempt upstream; resolves with its response head. The target staying
+   * silent past the upstream timeout (before the head, or while the body streams) ends it
+   * with the guard's timeout error; the client going away ends it too.
    */
-  private async signedExchange(
-    x: { method: string; pathAndQuery: string; headers: Record<string, string>; body: Buffer; payloadHash: string },
-    req: IncomingMessage, res: ServerResponse, entry: SigningProxyLogEntry,
-  ): Promise<Outcome> {
-    let credentials: AwsCredentialIdentity = await this.signer.credentials();
-    for (let attempt = 0; ; attempt++) {
-      const signed = this.signer.sign({ method: x.method, nodeUrl: this.nodeUrl, pathAndQuery: x.pathAndQuery, headers: { ...x.headers }, body: x.body, payloadHash: x.payloadHash, attempt }, credentials);
-      const sentAt = Date.now();
-      const upstream = await this.send(x.method, x.pathAndQuery, signed.headers, x.body, req, res);
-      this.metrics.upstreamLatency(Date.now() - sentAt);
-      const status = upstream.statusCode ?? 502;
-      if (!isRefusalStatus(status)) return { upstream };
-      const raw = await readAll(upstream);
-      const verdict = await this.signer.onRefusal(
-        { statusCode: status, body: readRefusalText(raw, upstream.headers['content-encoding']), date: firstHeader(upstream.headers.date) },
-        signed,
-        { method: x.method, path: x.pathAndQuery, attempt },
-      );
-      if (verdict === 'retry' && !res.destroyed) {
-        entry.retries++;
-        credentials = await this.signer.credentials();
-        continue;
-      }
-      return { upstream, refusal: { raw, signed, verdict: verdict instanceof SignatureRejectedError ? verdict : undefined } };
-    }
-  }
-
-  /** Sends one signed request upstream; resolves with its response head. */
-  private send(
-    method: string, pathAndQuery: string, headers: Signed['headers'], body: Buffer,
-    req: IncomingMessage, res: ServerResponse,
-  ): Promise<IncomingMessage> {
+  private send(method: string, pathAndQuery: string, attempt: SignedAttempt, guard: WaitGuard, gone: AbortSignal): Promise<Reply<Answer>> {
     return new Promise((resolve, reject) => {
       const send = this.target.protocol === 'https:' ? https.request : http.request;
       const outgoing = send({
@@ -383,25 +374,45 @@ export class SigningProxy {
         port: this.target.port,
         method,
         path: pathAndQuery,
-        headers: headers as OutgoingHttpHeaders,
+        headers: attempt.headers as OutgoingHttpHeaders,
         agent: this.agent,
       });
       outgoing.on('socket', (socket) => {
         // A reused socket is already connected; count only the ones this request opens.
         if ((socket as { connecting?: boolean }).connecting) this.stats.upstreamConnections++;
       });
-      // Idle time on the upstream socket: before the head (a target that never answers) and while the body streams.
-      outgoing.setTimeout(this.upstreamTimeout, () => outgoing.destroy(new UpstreamTimeout()));
-      outgoing.on('response', resolve);
+      outgoing.setTimeout(this.upstreamTimeout, () => outgoing.destroy(guard.timedOut()));
+      const sentAt = Date.now();
+      outgoing.on('response', (upstream: IncomingMessage) => {
+        this.metrics.upstreamLatency(Date.now() - sentAt);
+        resolve(this.replyOf(upstream));
+      });
       outgoing.on('error', reject);
       // The client gave up: stop the upstream request too (and free its socket).
-      const onClose = (): void => {
-        if (!res.writableFinished) outgoing.destroy();
-      };
-      res.once('close', onClose);
-      req.once('aborted', onClose);
-      outgoing.end(body.length > 0 ? body : undefined);
+      if (gone.aborted) outgoing.destroy(guard.aborted(gone.reason));
+      else gone.addEventListener('abort', () => outgoing.destroy(guard.aborted(gone.reason)), { once: true });
+      const body = attempt.body;
+      outgoing.end(body !== undefined && body.length > 0 ? body : undefined);
     });
+  }
+
+  /** The target's answer as the exchange reads it: streamed on, or (a refusal) read whole, bounded, and scrubbed. */
+  private replyOf(upstream: IncomingMessage): Reply<Answer> {
+    const head = responseHeaders(upstream);
+    return {
+      statusCode: upstream.statusCode ?? 502,
+      header: (name) => firstHeader(upstream.headers[name]),
+      response: { upstream, head },
+      consume: async (scrub) => {
+        const { body } = await readBody(upstream, this.signer.options.maxBufferedBodyBytes);
+        const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+        const text = readRefusalText(raw, upstream.headers['content-encoding']);
+        const shown = scrub(text);
+        if (shown === text) return { text, response: { upstream, head, payload: raw } };
+        const payload = Buffer.from(shown);
+        return { text, response: { upstream, head: [...withoutEncoding(head), 'content-length', String(payload.length)], payload } };
+      },
+    };
   }
 
   private health(res: ServerResponse, finish: (status: number) => void): void {
@@ -422,14 +433,14 @@ export class SigningProxy {
     }
   }
 
-  /** Request headers to sign and forward: lower-cased, hop-by-hop, signer-owned and stripped ones dropped, repeats joined, added ones set. */
+  /** Request headers to sign and forward: lower-cased, hop-by-hop, signer-owned, proxy-owned and stripped ones dropped, repeats joined, added ones set. */
   private requestHeaders(req: IncomingMessage): Record<string, string> {
-    const connectionTokens = tokens(req.headers.connection);
+    const tokens = connectionTokens(req.headers.connection);
     const out: Record<string, string> = {};
     const raw = req.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
-      if (DROPPED_REQUEST_HEADERS.has(name) || connectionTokens.has(name) || this.strip.has(name)) continue;
+      if (!isEndToEnd(name, tokens) || SIGNER_OWNED.has(name) || PROXY_OWNED.has(name) || this.strip.has(name)) continue;
       const value = raw[i + 1]!;
       out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
     }
@@ -472,78 +483,28 @@ function parseTarget(target: string | URL): URL {
   return url;
 }
 
-function tokens(header: string | string[] | undefined): Set<string> {
-  return new Set(String(header ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
-}
-
 function responseHeaders(res: IncomingMessage): string[] {
-  const connectionTokens = tokens(res.headers.connection);
+  const tokens = connectionTokens(res.headers.connection);
   const out: string[] = [];
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (!DROPPED_RESPONSE_HEADERS.has(name) && !connectionTokens.has(name)) out.push(raw[i]!, raw[i + 1]!);
+    if (isEndToEnd(raw[i]!.toLowerCase(), tokens)) out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
 }
 
-function methodCarriesBody(method: string): boolean {
-  return method === 'POST' || method === 'PUT' || method === 'PATCH';
-}
-
-/**
- * The whole body and its hash, computed as it arrives. Bytes past what was declared are
- * taken from the budget as they come (`grow`); past the limit or the budget nothing more
- * is held and the rest is drained, so the client reads our answer.
- */
-function readBody(
-  req: IncomingMessage, limit: number, grow: (bytes: number) => boolean, reserved: number,
-): Promise<{ body?: Buffer; payloadHash: string; size: number; over?: 'limit' | 'budget' }> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let over: 'limit' | 'budget' | undefined;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (over !== undefined) return;
-      if (size > limit) over = 'limit';
-      else if (size > reserved && !grow(size - reserved)) over = 'budget';
-      else reserved = Math.max(reserved, size);
-      if (over !== undefined) {
-        chunks = [];
-        return;
-      }
-      hash.update(chunk);
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve({
-      body: over === undefined ? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) : undefined,
-      payloadHash: hash.digest('hex'),
-      size,
-      over,
-    }));
-    req.on('error', reject);
-  });
-}
-
-/**
- * An `es` refusal echoes the canonical request it computed, x-amz-security-token line
- * included: the proxy passes the refusal on, but not the token.
- */
-function scrubRefusal(upstream: IncomingMessage, raw: Buffer, signed: Signed): { head: string[]; payload: Buffer } {
-  const head = responseHeaders(upstream);
-  const text = readRefusalText(raw, upstream.headers['content-encoding']);
-  const scrubbed = redactRefusalBody(text, signed.credentials);
-  if (scrubbed === text) return { head, payload: raw };
-  const payload = Buffer.from(scrubbed);
+/** A raw header list without the length and encoding of a body that was replaced. */
+function withoutEncoding(head: string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i + 1 < head.length; i += 2) {
     const name = head[i]!.toLowerCase();
     if (name !== 'content-length' && name !== 'content-encoding') kept.push(head[i]!, head[i + 1]!);
   }
-  kept.push('content-length', String(payload.length));
-  return { head: kept, payload };
+  return kept;
+}
+
+function methodCarriesBody(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
 function describe(error: unknown): string {

@@ -18,6 +18,7 @@ import { signature, signingKey } from '../../src/sigv4.js';
 import { VerifyProxy, type VerifyProxyCredentials } from '../../src/testing/index.js';
 import { startStub, useSignedStack } from '../support/stack.js';
 import { startTcpForward, type TcpForward } from '../support/tcp-forward.js';
+import { writeChunks } from '../support/chunked-upload.js';
 import { CLI, REPO, runCli, type CliRun } from '../support/cli-run.js';
 
 const BIN = join(REPO, 'dist', 'cjs', 'cli', 'main.js');
@@ -110,18 +111,7 @@ function send(url: string, options: { method?: string; headers?: http.OutgoingHt
     });
     req.on('error', reject);
     if (options.chunks) {
-      // Chunked upload, written piece by piece as a streaming tool does.
-      const pieces = [...options.chunks];
-      const next = (): void => {
-        const piece = pieces.shift();
-        if (piece === undefined) {
-          req.end();
-          return;
-        }
-        req.write(piece);
-        setTimeout(next, 30);
-      };
-      next();
+      writeChunks(req, options.chunks, 30);
     } else {
       req.end(options.body);
     }

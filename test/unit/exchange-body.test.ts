@@ -142,4 +142,38 @@ describe('readBody: every body kind through one bounded reader', () => {
     const stream = new Readable({ read() { this.destroy(new Error('disk gone')); } });
     await assert.rejects(readBody(stream), /disk gone/);
   });
+
+  describe('hooks (the signing proxy\'s)', () => {
+    it('onChunk sees each chunk\'s size before it is kept; the error it returns ends the read, from any kind', async () => {
+      const seen: number[] = [];
+      const budget = (bytes: number) => { seen.push(bytes); return seen.length > 1 ? new Error('over budget') : undefined; };
+      const stream = Readable.from([Buffer.from('0123'), Buffer.from('4567')]);
+      await assert.rejects(readBody(stream, 1024, undefined, { onChunk: budget }), /over budget/);
+      assert.deepEqual(seen, [4, 4]);
+      assert.equal(stream.destroyed, true);
+      seen.length = 0;
+      await assert.rejects(readBody(webStream(['01', '23']), 1024, undefined, { onChunk: budget }), /over budget/);
+      assert.deepEqual(seen, [2, 2]);
+      const sizes: number[] = [];
+      const whole = await readBody(Readable.from(['ab', 'cde']), 1024, undefined, { onChunk: (n) => { sizes.push(n); return undefined; } });
+      assert.deepEqual([sizes, whole.payloadHash], [[2, 3], sha('abcde')]);
+    });
+
+    it('drain: a Node stream given up on is read to its end, not destroyed (a server\'s client still reads the answer)', async () => {
+      const stream = Readable.from(['0123456', '789ab', 'cdef']);
+      // A destroyed stream never emits 'end': the drained one does.
+      const end = new Promise<string>((resolve) => {
+        stream.once('end', () => resolve('ended'));
+        stream.once('close', () => setImmediate(() => resolve('closed without end')));
+      });
+      await tooLarge(readBody(stream, 8, undefined, { drain: true }));
+      assert.equal(await end, 'ended');
+      // A later error of a drained stream has a listener: it does not crash the process.
+      const failing = new Readable({ read() { /* pushed below */ } });
+      failing.push('0123456789');
+      await tooLarge(readBody(failing, 8, undefined, { drain: true }));
+      failing.destroy(new Error('client hung up'));
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+  });
 });

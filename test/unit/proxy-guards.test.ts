@@ -98,4 +98,20 @@ describe('proxy guards', () => {
     budget.release(6);
     assert.ok(budget.reserve(10));
   });
+
+  it('BodyHold: the declared length up front, more as bytes past it arrive, all given back once', () => {
+    const budget = new BodyBudget(10);
+    assert.equal(budget.hold(11), undefined);
+    const hold = budget.hold(4)!;
+    assert.equal(budget.inFlight, 4);
+    assert.ok(hold.take(3) && hold.take(1));
+    assert.equal(budget.inFlight, 4, 'bytes within the declared length took more');
+    assert.ok(hold.take(5));
+    assert.equal(budget.inFlight, 9);
+    assert.equal(hold.take(2), false);
+    assert.equal(budget.inFlight, 9, 'a refused take kept bytes');
+    hold.release();
+    hold.release();
+    assert.equal(budget.inFlight, 0);
+  });
 });

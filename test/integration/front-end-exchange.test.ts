@@ -1,0 +1,287 @@
+/**
+ * The signing proxy and the CLI's `request` on the one exchange: the abort, timeout,
+ * body-kind and refusal cases the Connections and createSignedFetch have, against the
+ * SigningProxy class (in process) and the spawned `request`, with the verifying stub as the
+ * target so that what reached "AWS" is known.
+ */
+import assert from 'node:assert/strict';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { SigningProxy, type SigningProxyLogEntry, type SigningProxyOptions } from '../../src/proxy/signing-proxy.js';
+import type { AwsSigV4Error } from '../../src/errors.js';
+import type { VerifyProxy, VerifyProxyCredentials } from '../../src/testing/index.js';
+import { writeChunks } from '../support/chunked-upload.js';
+import { runCli } from '../support/cli-run.js';
+import { startStub, TEST_CREDENTIALS } from '../support/stack.js';
+
+const TEMP = {
+  accessKeyId: 'ASIAFRONTEND00000001',
+  secretAccessKey: 'front/End+Secret0123456789abcdefghijklmn',
+  sessionToken: 'FwoGZXIvYXdzEFRONT//////////wEaDFrontEndToken0123456789+xyz=',
+};
+
+interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
+
+/** A client of the proxy: a body at once, or chunked (no Content-Length) piece by piece with a pause between. */
+function call(url: string, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string; chunks?: string[]; pauseMs?: number } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${options.path ?? '/'}`, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    // The proxy may answer (413, 503) before the whole upload is written.
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    if (options.chunks === undefined) {
+      req.end(options.body);
+      return;
+    }
+    writeChunks(req, options.chunks, options.pauseMs ?? 0);
+  });
+}
+
+/** Starts a request, writes `written` of a body declared larger (or nothing), and hangs up after `ms`. */
+function hangUp(url: string, options: { path: string; method?: string; declared?: number; written?: string; ms: number }): Promise<void> {
+  return new Promise((resolve) => {
+    const headers = options.declared === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(options.declared) };
+    const req = http.request(`${url}${options.path}`, { method: options.method ?? 'GET', headers, agent: false });
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    if (options.written !== undefined) req.write(options.written);
+    else req.end();
+    setTimeout(() => req.destroy(), options.ms);
+  });
+}
+
+/** An upstream that accepts connections and never answers. */
+async function silentTarget(): Promise<{ url: string; closed: () => number; close(): Promise<void> }> {
+  const sockets: net.Socket[] = [];
+  let closed = 0;
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    // Read (and drop) what comes, so the peer's hang-up is seen.
+    socket.resume();
+    socket.on('close', () => { closed++; });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    closed: () => closed,
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Resolves with the log entry of the next request the proxy finishes. */
+function nextEntry(entries: SigningProxyLogEntry[], from: number, timeoutMs = 5000): Promise<SigningProxyLogEntry> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      if (entries.length > from) return resolve(entries[from]!);
+      if (Date.now() - started > timeoutMs) return reject(new Error('the proxy logged no request'));
+      setTimeout(poll, 10);
+    };
+    poll();
+  });
+}
+
+describe('the proxy and `request` on the one exchange', function () {
+  this.timeout(30_000);
+  let stub: VerifyProxy;
+  const proxies: SigningProxy[] = [];
+  before(async () => { stub = await startStub({ region: 'eu-west-1', credentials: [{ ...TEMP }] }); });
+  after(async () => {
+    for (const proxy of proxies) await proxy.close();
+    await stub.close();
+  });
+
+  const entries: SigningProxyLogEntry[] = [];
+  const rejections: AwsSigV4Error[] = [];
+  async function proxyTo(target: string, options: Partial<SigningProxyOptions> = {}, signing: SigningProxyOptions['signing'] = {}): Promise<SigningProxy> {
+    const proxy = await SigningProxy.start({
+      target, metricsPath: '/metrics', ...options,
+      signing: { region: 'eu-west-1', credentials: { ...TEMP }, ...signing },
+      onRequest: (entry) => entries.push(entry),
+      onRejection: (error) => rejections.push(error),
+    });
+    proxies.push(proxy);
+    return proxy;
+  }
+
+  describe('the proxy: abort and timeout while it waits', () => {
+    it('a client that hangs up while its body is being buffered: nothing sent upstream, its budget given back, logged 499', async () => {
+      const proxy = await proxyTo(stub.url);
+      const before = stub.records.length;
+      const from = entries.length;
+      await hangUp(proxy.url, { path: '/logs/_doc/1', method: 'PUT', declared: 100_000, written: '{"a":"', ms: 200 });
+      const entry = await nextEntry(entries, from);
+      assert.equal(entry.status, 499);
+      assert.equal(entry.error, 'client closed the connection');
+      assert.equal(stub.records.length, before, 'a request reached the target');
+      assert.equal(proxy.inFlightBodyBytes, 0);
+    });
+
+    it('a client that hangs up while credentials are fetched: ends then, not when the provider answers; nothing sent', async () => {
+      const slow = () => new Promise<typeof TEMP>((resolve) => setTimeout(() => resolve({ ...TEMP }), 3000).unref());
+      const proxy = await proxyTo(stub.url, {}, { credentials: slow });
+      const before = stub.records.length;
+      const from = entries.length;
+      const started = Date.now();
+      await hangUp(proxy.url, { path: '/_search', ms: 150 });
+      const entry = await nextEntry(entries, from);
+      assert.equal(entry.status, 499);
+      assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+      assert.equal(stub.records.length, before);
+    });
+
+    it('a target that stays silent: 504 from the guard\'s timeout after upstreamTimeoutMs, tried once', async () => {
+      const silent = await silentTarget();
+      try {
+        const proxy = await proxyTo(silent.url, { upstreamTimeoutMs: 300 });
+        const from = entries.length;
+        const started = Date.now();
+        const answer = await call(proxy.url, { path: '/_search' });
+        assert.equal(answer.status, 504);
+        assert.match(JSON.parse(answer.body).message, /did not answer within 300 ms \(--upstream-timeout\)/);
+        assert.ok(Date.now() - started < 3000);
+        assert.deepEqual([entries[from]?.status, entries[from]?.retries], [504, 0]);
+        assert.match((await call(proxy.url, { path: '/metrics' })).body, /^aws_sigv4_proxy_refusals_total\{reason="upstream-timeout"\} 1$/m);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('a client that hangs up while the target is silent: the upstream request is cut too, logged 499', async () => {
+      const silent = await silentTarget();
+      try {
+        const proxy = await proxyTo(silent.url, { upstreamTimeoutMs: 60_000 });
+        const from = entries.length;
+        await hangUp(proxy.url, { path: '/_search', ms: 200 });
+        assert.equal((await nextEntry(entries, from)).status, 499);
+        const started = Date.now();
+        while (silent.closed() === 0 && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(silent.closed(), 1, 'the upstream socket was left open');
+      } finally {
+        await silent.close();
+      }
+    });
+  });
+
+  describe('the proxy: bodies through the one bounded reader', () => {
+    it('a slow chunked body (pieces 80 ms apart, no Content-Length) is read whole and signed over all of it', async () => {
+      const proxy = await proxyTo(stub.url);
+      const chunks = Array.from({ length: 6 }, (_, i) => `{"index":{}}\n{"n":${i}}\n`);
+      const answer = await call(proxy.url, { method: 'POST', path: '/_bulk', headers: { 'content-type': 'application/x-ndjson' }, chunks, pauseMs: 80 });
+      assert.equal(answer.status, 200, answer.body);
+      const record = stub.records.at(-1)!;
+      assert.equal(record.verdict, 'accepted');
+      assert.equal(record.bodyBytes, Buffer.byteLength(chunks.join('')));
+      assert.ok(record.signedHeaders.includes('content-length'));
+      assert.equal(entries.at(-1)?.bodyBytes, record.bodyBytes);
+    });
+
+    it('a body over maxBufferedBodyBytes: 413 from the proxy, nothing sent upstream, for a declared length and for a chunked one', async () => {
+      const proxy = await proxyTo(stub.url, {}, { maxBufferedBodyBytes: 1000 });
+      const before = stub.records.length;
+      const declared = await call(proxy.url, { method: 'PUT', path: '/x/_doc/1', headers: { 'content-type': 'application/json' }, body: `"${'a'.repeat(1200)}"` });
+      const chunked = await call(proxy.url, { method: 'PUT', path: '/x/_doc/2', headers: { 'content-type': 'application/json' }, chunks: ['"', 'b'.repeat(600), 'b'.repeat(600), '"'], pauseMs: 20 });
+      for (const answer of [declared, chunked]) {
+        assert.equal(answer.status, 413);
+        assert.match(JSON.parse(answer.body).message, /larger than maxBufferedBodyBytes \(1000\).*--max-body-bytes/);
+      }
+      assert.equal(stub.records.length, before, 'an oversize body reached the target');
+      assert.equal(proxy.inFlightBodyBytes, 0);
+      // The connection still answers the next request (the upload was drained, not cut).
+      assert.equal((await call(proxy.url, { path: '/_cluster/health' })).status, 200);
+    });
+
+    it('a chunked body that passes the in-flight budget while read: 503 with Retry-After, nothing sent upstream', async () => {
+      const proxy = await proxyTo(stub.url, { maxInflightBodyBytes: 1000 });
+      const before = stub.records.length;
+      const answer = await call(proxy.url, { method: 'PUT', path: '/x/_doc/3', headers: { 'content-type': 'application/json' }, chunks: ['"', 'c'.repeat(700), 'c'.repeat(700), '"'], pauseMs: 20 });
+      assert.equal(answer.status, 503);
+      assert.equal(answer.headers['retry-after'], '1');
+      assert.match(JSON.parse(answer.body).message, /--max-inflight-body-bytes/);
+      assert.equal(stub.records.length, before);
+      assert.equal(proxy.inFlightBodyBytes, 0);
+    });
+  });
+
+  describe('the proxy: refusals', () => {
+    it('a refusal no retry can fix reaches the client once, token hidden, classified in the log and counted in metrics', async () => {
+      const proxy = await proxyTo(stub.url, {}, { credentials: { ...TEMP, secretAccessKey: 'front/Wrong+Secret0123456789abcdefghijk' } });
+      const before = stub.records.length;
+      const rejected = rejections.length;
+      const answer = await call(proxy.url, { path: '/_search?q=x' });
+      assert.equal(answer.status, 403);
+      assert.match(answer.body, /signature we calculated does not match/);
+      assert.match(answer.body, /x-amz-security-token:\[REDACTED\]/);
+      assert.ok(!answer.body.includes(TEMP.sessionToken));
+      assert.equal(stub.records.length, before + 1, 'sent more than once');
+      assert.equal(rejections.length, rejected + 1);
+      assert.equal(rejections.at(-1)?.code, 'ERR_SIGNATURE_MISMATCH');
+      assert.deepEqual([entries.at(-1)?.status, entries.at(-1)?.retries], [403, 0]);
+      assert.match((await call(proxy.url, { path: '/metrics' })).body, /^aws_sigv4_proxy_signature_refusals_total\{kind="signature-mismatch"\} 1$/m);
+    });
+
+    it('a refusal a retry can fix (expired token): one re-signed retry with the same buffered body, the client sees 200', async () => {
+      const old: VerifyProxyCredentials = { accessKeyId: 'ASIAFRONTOLD00000001', secretAccessKey: 'old/Front+Secret0123456789abcdefghijklm', sessionToken: 'OLDFRONTTOKEN0123456789', expiration: new Date(Date.now() - 1000) };
+      const fresh: VerifyProxyCredentials = { accessKeyId: 'ASIAFRONTNEW00000001', secretAccessKey: 'new/Front+Secret0123456789abcdefghijklm', sessionToken: 'NEWFRONTTOKEN0123456789', expiration: new Date(Date.now() + 3_600_000) };
+      const own = await startStub({ region: 'eu-west-1', credentials: [old, fresh] });
+      try {
+        let calls = 0;
+        // The provider still believes the old ones valid (clocks differ); AWS says they expired.
+        const provider = async () => {
+          const c = ++calls === 1 ? old : fresh;
+          return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(Date.now() + 3_600_000) };
+        };
+        const proxy = await proxyTo(own.url, {}, { credentials: provider });
+        const chunks = ['{"index":{}}\n', '{"a":1}\n'];
+        const answer = await call(proxy.url, { method: 'POST', path: '/_bulk', headers: { 'content-type': 'application/x-ndjson' }, chunks, pauseMs: 30 });
+        assert.equal(answer.status, 200, answer.body);
+        const size = Buffer.byteLength(chunks.join(''));
+        assert.deepEqual(own.records.map((r) => [r.verdict, r.accessKeyId, r.bodyBytes]), [['expired-token', old.accessKeyId, size], ['accepted', fresh.accessKeyId, size]]);
+        assert.deepEqual([entries.at(-1)?.status, entries.at(-1)?.retries], [200, 1]);
+      } finally {
+        await own.close();
+      }
+    });
+  });
+
+  describe('request', () => {
+    const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH, HOME: process.env.HOME,
+      AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, ...extra,
+    });
+
+    it('a refusal a retry can fix (the stub\'s clock an hour ahead): re-signed once, the stdin body sent again whole, exit 0', async () => {
+      const ahead = await startStub({ clockOffsetMs: 3_600_000 });
+      try {
+        const body = '{"index":{}}\n{"a":1}\n';
+        const run = await runCli(['request', 'POST', `${ahead.url}/_bulk`, '--data', '@-', '-H', 'content-type: application/x-ndjson'], { env: env(), input: body });
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(run.stdout, '{}');
+        assert.deepEqual(ahead.records.map((r) => [r.verdict, r.bodyBytes]), [['signature-expired', body.length], ['accepted', body.length]]);
+      } finally {
+        await ahead.close();
+      }
+    });
+
+    it('a refusal no retry can fix: sent once, its body printed, the classification on stderr, exit 1', async () => {
+      const own = await startStub();
+      try {
+        const run = await runCli(['request', 'PUT', `${own.url}/logs/_doc/1`, '--data', '@-'], { env: env({ AWS_SECRET_ACCESS_KEY: 'wrong/Secret+0123456789abcdefghijklmnop' }), input: '{"a":1}' });
+        assert.equal(run.code, 1);
+        assert.match(run.stdout, /signature we calculated does not match/);
+        assert.match(run.stderr, /SignatureRejectedError \[ERR_SIGNATURE_MISMATCH\]/);
+        assert.equal(own.records.length, 1);
+        assert.ok(!run.stdout.includes('wrong/Secret+0123456789abcdefghijklmnop') && !run.stderr.includes('wrong/Secret+0123456789abcdefghijklmnop'));
+      } finally {
+        await own.close();
+      }
+    });
+  });
+});
