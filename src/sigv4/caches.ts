@@ -16,6 +16,8 @@ export interface SigV4Caches {
   origin: { prefix: string; scheme: string; host: string } | undefined;
   /** The last session token, checked and trimmed (~1 KB, the same for hours). */
   token: { raw: string; trimmed: string };
+  /** The last wire path and its canonical URI (a client sends the same `/_bulk` or search path again and again). */
+  canonicalUri: { path: string; canonical: string };
   /** The x-amz-date of the last second signed in. */
   amzDate: { second: number; text: string };
   /** The last region and service that passed validation. */
@@ -37,6 +39,7 @@ export const HEADER_NAME_CACHE_SIZE = 256;
 export const caches: SigV4Caches = {
   origin: undefined,
   token: { raw: '', trimmed: '' },
+  canonicalUri: { path: '', canonical: '' },
   amzDate: { second: -1, text: '' },
   scope: { region: '', service: '' },
   headerNames: new Set(),
@@ -51,6 +54,7 @@ export const caches: SigV4Caches = {
 export function resetSigV4Caches(): void {
   caches.origin = undefined;
   caches.token = { raw: '', trimmed: '' };
+  caches.canonicalUri = { path: '', canonical: '' };
   caches.amzDate = { second: -1, text: '' };
   caches.scope = { region: '', service: '' };
   caches.headerNames.clear();

@@ -3,12 +3,19 @@
  * and `//` collapsed (botocore's remove_dot_segments), then URI-encoded once more, so the
  * wire path `/a%20b` signs as `/a%2520b`.
  */
+import { caches } from './caches.js';
 import { uriEncode } from './uri-encode.js';
 
 const PATH_SAFE = /^[A-Za-z0-9\-_.~/]*$/;
 
 export function canonicalUri(path: string): string {
-  return uriEncodePath(removeDotSegments(path));
+  // Paths that need re-encoding (`*`, `%`, non-ASCII ids) cost a regex pass or two; the same
+  // path comes again on nearly every request of a client, so the last one is remembered.
+  const last = caches.canonicalUri;
+  if (last.path === path) return last.canonical;
+  const canonical = uriEncodePath(removeDotSegments(path));
+  caches.canonicalUri = { path, canonical };
+  return canonical;
 }
 
 export function removeDotSegments(path: string): string {
