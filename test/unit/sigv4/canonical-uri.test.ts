@@ -17,4 +17,13 @@ describe('sigv4 canonical URI', function () {
     assert.equal(uriEncodePath('/é'), '/%C3%A9');
     assert.equal(uriEncodePath('/plain-path_~.'), '/plain-path_~.');
   });
+
+  it('remembers only the last path: alternating paths each get their own canonical URI', function () {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(canonicalUri('/logs-*/_search'), '/logs-%2A/_search');
+      assert.equal(canonicalUri('/a/./b/../c%2F'), '/a/c%252F');
+      assert.equal(canonicalUri('/logs-*/_search'), '/logs-%2A/_search');
+      assert.equal(canonicalUri('/logs-*/_search/'), '/logs-%2A/_search/');
+    }
+  });
 });
