@@ -4,10 +4,12 @@
  * signing and the `aws-sigv4-connection:sign` diagnostics channel.
  * Adapters only translate their client's request shape into SignInput.
  */
+import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import { defaultCredentialProvider } from './default-credentials.js';
 import { SignatureRejectedError } from './errors.js';
 import { signRequest, type AwsCredentialIdentity } from './sigv4.js';
+import type { IncrementalSha256 } from './sigv4/crypto.js';
 import { SigningContext, type AwsSigV4Options, type SignInput, type Signed, type SigningEvent } from './signing-context.js';
 
 export { isRefusalStatus, SigningContext } from './signing-context.js';
@@ -23,6 +25,10 @@ export class RequestSigner extends SigningContext {
   sign(input: SignInput, credentials: AwsCredentialIdentity): Signed {
     const endpoint = this.endpoint(input.nodeUrl);
     return this.signed(input, signRequest(this.requestFor(input, endpoint), this.optionsFor(input, endpoint, credentials)), credentials, endpoint);
+  }
+
+  override bodyHash(): IncrementalSha256 {
+    return createHash('sha256');
   }
 
   protected override observed(): boolean {

@@ -1,13 +1,12 @@
 /**
- * What both entries' createSignedFetch share, with no Node built-in: the checks of the
- * fetch, URL and headers given (typed errors before anything is signed), the redirect policy,
- * and the web entry's request loop (sign, send, read AWS's refusal: one re-signed retry after
- * a token refresh or a clock correction, else the typed error). The Node entry (fetch.ts)
- * runs its requests through the exchange instead, which also reads Node streams and races
- * every wait against abort and timeout.
+ * Both entries' createSignedFetch, with no Node built-in: the checks of the fetch, URL and
+ * headers given (typed errors before anything is signed), the redirect policy, and the one
+ * request loop over the exchange, parameterised by the signer and the base fetch.
  */
 import { ConfigurationError } from './errors.js';
-import { isRefusalStatus, type SigningContext } from './signing-context.js';
+import type { BodyInput } from './exchange/body.js';
+import { exchange, type Reply } from './exchange/exchange.js';
+import type { SigningContext } from './signing-context.js';
 
 export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -96,17 +95,44 @@ export function nextHop(response: Response, url: URL, method: string, mode: Requ
   return { url: next, method, dropBody: false };
 }
 
-/** The web entry's createSignedFetch over a signer (asynchronous, WebCrypto). */
+/**
+ * createSignedFetch for both entries, over their signer (the Node RequestSigner, or the web
+ * entry's WebCrypto one) and base fetch: every attempt goes through the exchange, so body
+ * kinds, the buffering limit, aborts and timeouts of every wait, refusals and the one
+ * re-signed retry are the same in both. Redirects: see nextHop.
+ */
 export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch): SignedFetch {
   const sendsHost = signer.options.host !== undefined;
   return async function signedFetch(input, init = {}) {
     const call = fetchCall(input, init);
     const { request, headers, signal, mode } = call;
     let { url, method } = call;
-    // Read once: a re-signed retry or a followed redirect sends the same bytes.
-    let body = await bytesOf(init.body ?? (request && request.body ? await request.arrayBuffer() : undefined), headers);
+    let body = (init.body ?? request?.body ?? undefined) as BodyInput;
     for (let hop = 0; ; hop++) {
-      const response = await sendSigned(signer, baseFetch, init, { url, method, headers, body, signal, sendsHost });
+      const { response, rejection } = await exchange<Response>({
+        signer,
+        method,
+        nodeUrl: new URL(url.origin),
+        pathAndQuery: `${url.pathname}${url.search}`,
+        headers,
+        body,
+        // fetch itself rejects with the signal's reason (an AbortError by default), at once when already aborted.
+        guard: { signal, aborted: abortError, timedOut: () => abortError(undefined) },
+        prepare: (h, read) => {
+          if (read.contentType !== undefined && h['content-type'] === undefined) h['content-type'] = read.contentType;
+          // Read once: a re-signed retry or a followed redirect sends the same bytes.
+          body = read.body;
+        },
+        send: async (signed) => {
+          // fetch sets Host itself, from the URL (the signer used the same value); a custom
+          // fetch given with the `host` option gets the signed one.
+          const { host: _host, ...send } = signed.headers;
+          if (sendsHost) send.host = signed.headers.host!;
+          const response = await baseFetch(url, { ...init, method, headers: send, body: signed.body as BodyInit | undefined, signal, redirect: 'manual' });
+          return replyOf(response);
+        },
+      });
+      if (rejection !== undefined) throw rejection;
       const next = nextHop(response, url, method, mode, hop, headers);
       if (next === undefined) return response;
       await response.body?.cancel();
@@ -116,40 +142,15 @@ export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch)
   };
 }
 
-interface Outgoing { url: URL; method: string; headers: Record<string, string>; body: string | Uint8Array | undefined; signal: AbortSignal | undefined; sendsHost: boolean }
-
-async function sendSigned(signer: SigningContext, baseFetch: typeof fetch, init: RequestInit, out: Outgoing): Promise<Response> {
-  const nodeUrl = new URL(out.url.origin);
-  const pathAndQuery = `${out.url.pathname}${out.url.search}`;
-  let credentials = await signer.credentials();
-  for (let attempt = 0; ; attempt++) {
-    const signed = await signer.sign({ method: out.method, nodeUrl, pathAndQuery, headers: { ...out.headers }, body: out.body, attempt }, credentials);
-    // fetch sets Host itself, from the URL (the signer used the same value); a custom
-    // fetch given with the `host` option gets the signed one.
-    const { host: _host, ...send } = signed.headers;
-    if (out.sendsHost) send.host = signed.headers.host!;
-    const response = await baseFetch(out.url, { ...init, method: out.method, headers: send, body: out.body as BodyInit | undefined, signal: out.signal, redirect: 'manual' });
-    if (!isRefusalStatus(response.status)) return response;
-    const text = await response.clone().text();
-    const verdict = await signer.onRefusal({ statusCode: response.status, body: text, date: response.headers.get('date') ?? undefined }, signed, { method: out.method, path: pathAndQuery, attempt });
-    if (verdict === 'retry') {
-      credentials = await signer.credentials();
-      continue;
-    }
-    if (verdict instanceof Error) throw verdict;
-    return response;
-  }
+function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
-/** The exact bytes fetch would send for any BodyInit, with the content-type fetch would add. */
-async function bytesOf(body: unknown, headers: Record<string, string>): Promise<string | Uint8Array | undefined> {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  // URLSearchParams, Blob, FormData, ReadableStream: let the platform serialize it once.
-  const serialized = new Response(body as BodyInit);
-  const type = serialized.headers.get('content-type');
-  if (type && headers['content-type'] === undefined) headers['content-type'] = type;
-  return new Uint8Array(await serialized.arrayBuffer());
+function replyOf(response: Response): Reply<Response> {
+  return {
+    statusCode: response.status,
+    header: (name) => response.headers.get(name) ?? undefined,
+    response,
+    consume: async () => ({ text: await response.clone().text(), response }),
+  };
 }

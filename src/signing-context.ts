@@ -10,6 +10,7 @@ import { CredentialCache, maskKey, sealIdentity, type CredentialCacheOptions, ty
 import { resolveEndpoint } from './endpoint.js';
 import { ConfigurationError, redact, redactCanonicalRequest, SignatureRejectedError } from './errors.js';
 import { classifyRejection } from './rejection.js';
+import type { IncrementalSha256 } from './sigv4/crypto.js';
 import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
 import { assertCredentials, assertScopePart } from './sigv4/validate.js';
 import { parseWireUrl } from './sigv4/wire-url.js';
@@ -120,6 +121,14 @@ export abstract class SigningContext {
   /** Credentials now: synchronously from the cache, or a promise on a cold or expired cache. */
   credentials(): AwsCredentialIdentity | Promise<AwsCredentialIdentity> {
     return this.credentialCache().get();
+  }
+
+  /**
+   * An incremental SHA-256 for a body read in chunks, where the runtime's crypto has one
+   * (node:crypto): the reader hashes as the bytes come and the signer skips a second pass.
+   */
+  bodyHash(): IncrementalSha256 | undefined {
+    return undefined;
   }
 
   /** Signs with this configuration: a Signed now (node:crypto) or a promise of one (WebCrypto). */

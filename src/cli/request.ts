@@ -75,7 +75,7 @@ async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags
   // the user's escapes: what is signed is exactly what is sent.
   const pathAndQuery = `${url.pathname}${url.search}`;
   if (flags.dryRun) {
-    const [credentials, read] = await Promise.all([signer.credentials(), readBody(body, signer.options.maxBufferedBodyBytes)]);
+    const [credentials, read] = await Promise.all([signer.credentials(), readBody(body, signer.options.maxBufferedBodyBytes, undefined, { hash: () => signer.bodyHash() })]);
     const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers: withBodyLength({ ...headers }, read.body), body: read.body, payloadHash: read.payloadHash, attempt: 0 }, credentials);
     cio.out.write(formatDryRun(method, url, signed, read.body));
     return EXIT_OK;

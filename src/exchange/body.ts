@@ -8,9 +8,14 @@
  * modern `Readable` all emit, where `for await` needs `Symbol.asyncIterator`), web
  * `ReadableStream`, `Blob`, and what fetch serializes itself (`URLSearchParams`,
  * `FormData`), whose content-type is reported so it can be signed.
+ *
+ * No Node built-in is imported (the web entry's bundle holds this module): Node streams are
+ * recognised by their shape, chunks are kept as Uint8Array (a Buffer is one), and hashing
+ * while reading is the front end's `hash` (node:crypto's incremental SHA-256; WebCrypto has
+ * none, so there the signer hashes the bytes read).
  */
-import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
+import type { IncrementalSha256 } from '../sigv4/crypto.js';
 
 /** What the reader accepts: everything a client Connection or fetch may be given as a body. */
 export type BodyInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | LegacyStream | ReadableStream<Uint8Array> | Blob | URLSearchParams | FormData | null | undefined;
@@ -44,6 +49,8 @@ export interface ReadHooks {
    * instead of destroyed: a server's incoming request, whose client must still read the answer.
    */
   drain?: boolean;
+  /** Hashes the body while it is read (saves the signer a second pass); without it, `payloadHash` stays unset. */
+  hash?: () => IncrementalSha256 | undefined;
 }
 
 export function isNodeStream(body: unknown): body is LegacyStream {
@@ -65,29 +72,47 @@ function tooLarge(limit: number): ConfigurationError {
       'Raise maxBufferedBodyBytes, or send smaller requests (e.g. a smaller flushBytes in the bulk helper).');
 }
 
-/** Collects chunks up to a limit, hashing as they come. */
+const encoder = new TextEncoder();
+
+/** Collects chunks up to a limit, hashing as they come when the front end can. */
 class Collector {
-  private readonly hash = createHash('sha256');
-  private readonly chunks: Buffer[] = [];
+  private readonly hash: IncrementalSha256 | undefined;
+  private readonly onChunk: ReadHooks['onChunk'];
+  private readonly chunks: Uint8Array[] = [];
   private size = 0;
-  constructor(private readonly limit: number, private readonly onChunk: ReadHooks['onChunk']) {}
+  constructor(private readonly limit: number, hooks: ReadHooks) {
+    this.onChunk = hooks.onChunk;
+    this.hash = hooks.hash?.();
+  }
 
   /** The error that ends the read when the chunk may not be kept (past the limit, or refused by the hook). */
   add(chunk: unknown): Error | undefined {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
-    this.size += bytes.length;
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk instanceof Uint8Array ? chunk : new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength);
+    this.size += bytes.byteLength;
     if (this.size > this.limit) return tooLarge(this.limit);
-    const refused = this.onChunk?.(bytes.length);
+    const refused = this.onChunk?.(bytes.byteLength);
     if (refused !== undefined) return refused;
-    this.hash.update(bytes);
+    this.hash?.update(bytes);
     this.chunks.push(bytes);
     return undefined;
   }
 
   result(contentType?: string): ReadBody {
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    return { body, payloadHash: this.hash.digest('hex'), contentType };
+    const body = this.chunks.length === 1 ? this.chunks[0]! : concat(this.chunks, this.size);
+    const read: ReadBody = { body, contentType };
+    if (this.hash !== undefined) read.payloadHash = this.hash.digest('hex');
+    return read;
   }
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 /**
@@ -100,7 +125,7 @@ export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFF
   if (typeof body === 'string' || body instanceof Uint8Array) return { body };
   if (body instanceof ArrayBuffer) return { body: new Uint8Array(body) };
   if (ArrayBuffer.isView(body)) return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
-  const collector = (): Collector => new Collector(limit, hooks.onChunk);
+  const collector = (): Collector => new Collector(limit, hooks);
   if (isNodeStream(body)) return readNodeStream(body, collector(), signal, hooks.drain === true);
   if (isWebStream(body)) return readWebStream(body, collector(), signal);
   if (typeof Blob !== 'undefined' && body instanceof Blob) {

@@ -5,7 +5,9 @@
  * its client's request and response shapes.
  *
  * What a front end passes in (`ExchangeRequest`):
- *   - `signer`: the RequestSigner (options, credential cache, clock offset);
+ *   - `signer`: a SigningContext (options, credential cache, clock offset): the Node
+ *     RequestSigner, which signs synchronously, or the web entry's WebRequestSigner, whose
+ *     `sign()` returns a promise (WebCrypto);
  *   - `method`, `nodeUrl` (region, service, Host), `pathAndQuery` exactly as on the wire;
  *   - `headers`: lower-cased, no host, no hop-by-hop (see ./headers.ts);
  *   - `body`: any BodyInput (string, bytes, Node stream of any age, web stream, Blob, form);
@@ -27,8 +29,9 @@
  * fix (expired token, clock skew) is retried here, once. Errors thrown: the guard's abort and
  * timeout errors, ERR_BODY_TOO_LARGE, credential errors, and whatever `send` rejects with.
  *
- * No `await` comes before the first `send` when the credentials are cached and the body is
- * already bytes: a callback Connection relies on that to send synchronously.
+ * No `await` comes before the first `send` when the credentials are cached, the body is
+ * already bytes and the signer is synchronous: a callback Connection relies on that to send
+ * synchronously. Nothing here imports a Node built-in: the web entry's bundle holds it.
  *
  * How the other front ends call it:
  *   - the signing proxy (src/proxy/signing-proxy.ts): `headers` from the incoming request
@@ -41,7 +44,7 @@
  *     stream), `send` its http.request, no signal or timeout; on a refusal it prints the
  *     replayed body, and formatError(rejection) when classified, and exits 1.
  */
-import { isRefusalStatus, type RequestSigner, type Signed } from '../request-signer.js';
+import { isRefusalStatus, type SigningContext, type Signed } from '../signing-context.js';
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
 import { redactRefusalBody } from '../rejection.js';
@@ -74,7 +77,7 @@ export interface SignedAttempt {
 }
 
 export interface ExchangeRequest<R> {
-  signer: RequestSigner;
+  signer: SigningContext;
   method: string;
   nodeUrl: URL;
   pathAndQuery: string;
@@ -115,7 +118,8 @@ async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, cred
   const limit = request.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
-  const body = await deadline.race(readBody(request.body, limit, stop.signal, request.reading), (error) => stop.abort(error));
+  const hooks: ReadHooks = { hash: () => request.signer.bodyHash(), ...request.reading };
+  const body = await deadline.race(readBody(request.body, limit, stop.signal, hooks), (error) => stop.abort(error));
   deadline.check();
   return attempts(request, deadline, body, creds);
 }
@@ -127,7 +131,8 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
     // Signing only adds `host` (the same each time) and prepare() is idempotent: no copy per attempt.
     const headers = request.headers;
     request.prepare?.(headers, body);
-    const signed = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
+    const signing = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
+    const signed = signing instanceof Promise ? await deadline.race(signing) : signing;
     const reply = await request.send({ headers: signed.headers, body: body.body, attempt });
     if (!isRefusalStatus(reply.statusCode)) return { response: reply.response };
     const verdict = await judge(signer, reply, signed, { method, path: pathAndQuery, attempt });
@@ -144,7 +149,7 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
 type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
-async function judge<R>(signer: RequestSigner, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
+async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
   const { text, response } = await reply.consume((text) => redactRefusalBody(text, signed.credentials));
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date') }, signed, context);
   if (verdict === 'retry') return { retry: true };

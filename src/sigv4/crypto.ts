@@ -11,3 +11,9 @@ export interface SigV4Crypto<Key = unknown, Hex extends string | Promise<string>
   /** Hex HMAC-SHA256 of `text`'s UTF-8 bytes under a signing key: the signature. */
   hmacHex(key: Key, text: string): Hex;
 }
+
+/** The part of node:crypto's Hash that hashes a streamed body while it is read (WebCrypto has no incremental hash). */
+export interface IncrementalSha256 {
+  update(chunk: Uint8Array): unknown;
+  digest(encoding: 'hex'): string;
+}

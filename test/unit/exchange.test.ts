@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Deadline } from '../../src/exchange/race.js';
 import { exchange, type Reply, type SignedAttempt } from '../../src/exchange/exchange.js';
 import { RequestSigner, type AwsSigV4Options } from '../../src/request-signer.js';
+import { WebRequestSigner } from '../../src/web-request-signer.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { clientHeaders, connectionTokens, HOP_BY_HOP, isEndToEnd, SIGNER_OWNED } from '../../src/exchange/headers.js';
 
@@ -70,7 +71,7 @@ function wire(answers: Array<{ status: number; body?: string; date?: string }>) 
   return { sent, send };
 }
 
-function run(signer: RequestSigner, send: (r: SignedAttempt) => Promise<Reply<string>>, extra: Partial<Parameters<typeof exchange<string>>[0]> = {}) {
+function run(signer: RequestSigner | WebRequestSigner, send: (r: SignedAttempt) => Promise<Reply<string>>, extra: Partial<Parameters<typeof exchange<string>>[0]> = {}) {
   return exchange<string>({
     signer, method: 'POST', nodeUrl: new URL('https://search-x.us-east-1.es.amazonaws.com'), pathAndQuery: '/_bulk',
     headers: { 'content-type': 'application/json' }, body: '{}', guard: guard(), send, ...extra,
@@ -88,6 +89,29 @@ describe('exchange: sign, send, read a refusal, classify, maybe re-sign once', (
     assert.equal(sent.length, 1, 'sent before exchange() returned');
     assert.match(sent[0]!.headers.authorization ?? '', /^AWS4-HMAC-SHA256 Credential=AKIDEXCHANGE00000001\//);
     assert.deepEqual(await pending, { response: 'response 200' });
+  });
+
+  it('a signer whose sign() is asynchronous (the web entry\'s, WebCrypto): sent once signed, after the promise, with the same signed headers', async () => {
+    const web = new WebRequestSigner({ credentials: CREDS });
+    await web.credentials();
+    const { sent, send } = wire([{ status: 200 }]);
+    const pending = run(web, send);
+    assert.equal(sent.length, 0, 'nothing sent before the signature is computed');
+    assert.deepEqual(await pending, { response: 'response 200' });
+    const { sent: nodeSent, send: nodeSend } = wire([{ status: 200 }]);
+    await run(signer(), nodeSend);
+    const names = (a: SignedAttempt) => /SignedHeaders=([^,]+)/.exec(a.headers.authorization ?? '')?.[1];
+    assert.equal(sent.length, 1);
+    assert.equal(names(sent[0]!), names(nodeSent[0]!));
+    assert.match(sent[0]!.headers.authorization ?? '', /^AWS4-HMAC-SHA256 Credential=AKIDEXCHANGE00000001\//);
+  });
+
+  it('an asynchronous signer gets the same one re-signed retry after an expired token', async () => {
+    let calls = 0;
+    const provider = async () => ({ ...CREDS, sessionToken: `token-${++calls}` });
+    const { sent, send } = wire([{ status: 403, body: '{"message":"The security token included in the request is expired"}' }, { status: 200 }]);
+    assert.deepEqual(await run(new WebRequestSigner({ credentials: provider }), send), { response: 'response 200' });
+    assert.deepEqual(sent.map((a) => [a.attempt, a.headers['x-amz-security-token']]), [[0, 'token-1'], [1, 'token-2']]);
   });
 
   it('a signature mismatch is handed back once, classified, with our secret scrubbed from the replay', async () => {
