@@ -4,7 +4,7 @@
 // prints what was signed and what the stub verified, then stops everything.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigV4Connection } from '../src/opensearch.js';
-import { SignatureRejectedError, type SigningEvent } from '../src/index.js';
+import { signatureRejectionOf, type SigningEvent } from '../src/index.js';
 import { VerifyProxy } from '../src/testing/index.js';
 import { startServer, stopInstance, type Instance } from './servers-lib.js';
 
@@ -67,9 +67,11 @@ async function main(): Promise<void> {
     const wrong = new Client({ node: stub.url, maxRetries: 0, Connection: AwsSigV4Connection.configure({ region: 'eu-west-1', credentials: { ...credentials, secretAccessKey: 'not/the+right0000000000000000000000000000' } }) });
     const refused = await wrong.info().then(() => undefined, (e: unknown) => e);
     await wrong.close();
-    if (refused instanceof SignatureRejectedError) {
-      console.log(`7. And with a wrong secret key, AWS's 403 becomes a typed error: ${refused.code} (${refused.kind}); first difference: ${refused.firstDifference ?? 'n/a'}`);
-    }
+    // A refusal no retry can fix comes back once, as the client's own 403 (the node stays alive), with our classification on it.
+    const rejection = signatureRejectionOf(refused);
+    if (rejection === undefined) throw new Error('the wrong-secret request was not refused as a signature mismatch');
+    console.log(`7. And with a wrong secret key: the client's ${(refused as Error).name} (403), classified by signatureRejectionOf(): ` +
+      `${rejection.code} (${rejection.kind}); first difference: ${rejection.firstDifference ?? 'n/a'}`);
     if (stats.rejected !== 0 || stats.accepted !== signed) throw new Error('some requests were not verified');
     console.log('\nEvery request was signed and verified. Stopping everything.');
   } finally {
