@@ -11,7 +11,7 @@ import { checkedFetch, signedFetchWith, type SignedFetch } from './signed-fetch.
 export type { SignedFetch } from './signed-fetch.js';
 
 export interface SignedFetchOptions extends AwsSigV4Options {
-  /** The fetch to sign for; default the global one (Node 18+). */
+  /** The fetch to sign for; default the global one. */
   fetch?: typeof fetch;
 }
 

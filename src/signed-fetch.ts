@@ -18,7 +18,7 @@ const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'con
 export function checkedFetch(baseFetch: typeof fetch | undefined, host: string | undefined): typeof fetch {
   const chosen = baseFetch ?? globalThis.fetch;
   if (typeof chosen !== 'function') {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'No fetch implementation: use a runtime with a global fetch (Node.js 18 or later), or pass { fetch }.');
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'No fetch implementation: use a runtime with a global fetch (Node.js 20 or later), or pass { fetch }.');
   }
   // The global fetch drops a Host header (a forbidden name) and sends the URL's: a request
   // signed for another name would be refused with a signature mismatch that names nothing.

@@ -1,6 +1,6 @@
 /**
  * The signer uses Node's one-shot crypto.hash where it exists (Node >= 20.12) and
- * createHash/createHmac elsewhere (Node 18, which engines allows). CI runs Node 20, so the
+ * createHash/createHmac elsewhere (Node 20 before 20.12, which engines allows). CI runs 20.20, so the
  * second path is proven here: the whole AWS suite again, in a child without crypto.hash.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-describe('signer without crypto.hash (the Node 18 path)', function () {
+describe('signer without crypto.hash (the Node < 20.12 path)', function () {
   it('passes the AWS test suites and the botocore probes', function () {
     this.timeout(180_000);
     const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
