@@ -5,15 +5,11 @@
  * checks of its inputs and the redirect policy are signed-fetch.ts's, shared with the web
  * entry (only the signer differs: node:crypto here, WebCrypto there).
  */
-import { RequestSigner, type AwsSigV4Options } from './request-signer.js';
-import { checkedFetch, signedFetchWith, type SignedFetch } from './signed-fetch.js';
+import { RequestSigner } from './request-signer.js';
+import { checkedFetch, signedFetchWith, type SignedFetch, type SignedFetchOptions } from './signed-fetch.js';
 
-export type { SignedFetch } from './signed-fetch.js';
+export type { SignedFetch, SignedFetchOptions } from './signed-fetch.js';
 
-export interface SignedFetchOptions extends AwsSigV4Options {
-  /** The fetch to sign for; default the global one. */
-  fetch?: typeof fetch;
-}
 
 /** Redirects: see nextHop in signed-fetch.ts (same-origin hops followed, re-signed; others returned). */
 export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {

@@ -6,9 +6,15 @@
 import { ConfigurationError } from './errors.js';
 import type { BodyInput } from './exchange/body.js';
 import { exchange, type Reply } from './exchange/exchange.js';
-import type { SigningContext } from './signing-context.js';
+import type { AwsSigV4Options, SigningContext } from './signing-context.js';
 
 export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The options of createSignedFetch, in both entries. */
+export interface SignedFetchOptions extends AwsSigV4Options {
+  /** The fetch to sign for; default the global one. */
+  fetch?: typeof fetch;
+}
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;

@@ -5,17 +5,11 @@
  * implementation of each); only the hash and HMAC primitives differ, and so signing is
  * asynchronous here.
  */
-import { checkedFetch, signedFetchWith, type SignedFetch } from './signed-fetch.js';
+import { checkedFetch, signedFetchWith, type SignedFetch, type SignedFetchOptions } from './signed-fetch.js';
 import { presignRequestAsyncWith, signRequestAsyncWith } from './sigv4/sign.js';
 import type { PresignedRequest, PresignOptions, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
 import { webSigV4Crypto } from './sigv4/web-crypto.js';
-import type { AwsSigV4Options } from './signing-context.js';
 import { WebRequestSigner } from './web-request-signer.js';
-
-export interface SignedFetchOptions extends AwsSigV4Options {
-  /** The fetch to sign for; default the global one. */
-  fetch?: typeof fetch;
-}
 
 /** The global `fetch`, signed with SigV4: same signature as fetch, same cache and errors as the Node entry. */
 export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {
@@ -38,7 +32,7 @@ export { CredentialCache } from './credentials.js';
 export { AwsSigV4Error, ConfigurationError, CredentialsError, SignatureRejectedError } from './errors.js';
 export { EMPTY_SHA256 } from './sigv4/types.js';
 export { WebRequestSigner } from './web-request-signer.js';
-export type { SignedFetch } from './signed-fetch.js';
+export type { SignedFetch, SignedFetchOptions } from './signed-fetch.js';
 export type { AwsSigV4Options, SigningEvent } from './signing-context.js';
 export type { AwsCredentialIdentityProvider, CredentialsSource, CredentialCacheOptions, CredentialCacheStats } from './credentials.js';
 export type { AwsCredentialIdentity, PresignedRequest, PresignOptions, SignableRequest, SignedRequest, SignOptions, HeaderValue } from './sigv4/types.js';

@@ -13,7 +13,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SigningProxy, type SigningProxyLogEntry } from '../../src/signing-proxy.js';
+import { SigningProxy, type SigningProxyLogEntry } from '../../src/proxy/signing-proxy.js';
 import { signature, signingKey } from '../../src/sigv4.js';
 import { VerifyProxy, type VerifyProxyCredentials } from '../../src/testing/index.js';
 import { startStub, useSignedStack } from '../support/stack.js';

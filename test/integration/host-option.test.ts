@@ -10,7 +10,7 @@ import { inspect } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { signatureRejectionOf, SignatureRejectedError } from '../../src/index.js';
-import { SigningProxy } from '../../src/signing-proxy.js';
+import { SigningProxy } from '../../src/proxy/signing-proxy.js';
 import { useSignedStack } from '../support/stack.js';
 import { startTcpForward, type TcpForward } from '../support/tcp-forward.js';
 import { runCli } from '../support/cli-run.js';

@@ -19,7 +19,7 @@ import { AwsSigV4HttpConnection as ElasticHttpConnection } from '../../src/elast
 import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { classifyRejection, redactRefusalBody } from '../../src/rejection.js';
 import { RequestSigner, type SigningEvent } from '../../src/request-signer.js';
-import { SigningProxy } from '../../src/signing-proxy.js';
+import { SigningProxy } from '../../src/proxy/signing-proxy.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
 import { VerifyProxy } from '../../src/testing/verify-proxy.js';
 
