@@ -88,6 +88,8 @@ export interface SigningProxyStats {
 // it never reaches AWS next to ours.
 const PROXY_OWNED: ReadonlySet<string> = new Set(['expect', 'content-length']);
 const DEFAULT_INFLIGHT = 256 * 1024 * 1024;
+/** What a kept-alive upstream socket closed under a reused request fails with. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const DEFAULT_UPSTREAM_TIMEOUT = 120_000;
 const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it as its server URL (http://127.0.0.1:PORT), not as an HTTP(S) proxy.';
 
@@ -365,7 +367,7 @@ export class SigningProxy {
    * silent past the upstream timeout (before the head, or while the body streams) ends it
    * with the guard's timeout error; the client going away ends it too.
    */
-  private send(method: string, pathAndQuery: string, attempt: SignedAttempt, guard: WaitGuard, gone: AbortSignal): Promise<Reply<Answer>> {
+  private send(method: string, pathAndQuery: string, attempt: SignedAttempt, guard: WaitGuard, gone: AbortSignal, resent = false): Promise<Reply<Answer>> {
     return new Promise((resolve, reject) => {
       const send = this.target.protocol === 'https:' ? https.request : http.request;
       const outgoing = send({
@@ -383,11 +385,22 @@ export class SigningProxy {
       });
       outgoing.setTimeout(this.upstreamTimeout, () => outgoing.destroy(guard.timedOut()));
       const sentAt = Date.now();
+      let answered = false;
       outgoing.on('response', (upstream: IncomingMessage) => {
+        answered = true;
         this.metrics.upstreamLatency(Date.now() - sentAt);
         resolve(this.replyOf(upstream));
       });
-      outgoing.on('error', reject);
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the target closed just as we reused it (its idle timeout and
+        // our request crossing): the target never read the request, so it is sent once more,
+        // as Node's docs advise, with the same buffered bytes and signature.
+        if (!resent && !answered && outgoing.reusedSocket && !gone.aborted && STALE_SOCKET_CODES.has(error.code ?? '')) {
+          resolve(this.send(method, pathAndQuery, attempt, guard, gone, true));
+          return;
+        }
+        reject(error);
+      });
       // The client gave up: stop the upstream request too (and free its socket).
       if (gone.aborted) outgoing.destroy(guard.aborted(gone.reason));
       else gone.addEventListener('abort', () => outgoing.destroy(guard.aborted(gone.reason)), { once: true });

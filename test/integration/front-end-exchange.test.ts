@@ -74,6 +74,38 @@ async function silentTarget(): Promise<{ url: string; closed: () => number; clos
   };
 }
 
+/**
+ * An upstream that answers the first request of each connection with keep-alive and, on the
+ * next request of that connection, drops the socket unanswered: the race of a kept-alive
+ * socket closed by the server just as the client reuses it.
+ */
+async function droppingTarget(): Promise<{ url: string; requests: () => number; connections: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    const served = (req.socket as net.Socket & { served?: boolean });
+    if (served.served) {
+      req.socket.destroy();
+      return;
+    }
+    served.served = true;
+    req.resume();
+    req.on('end', () => res.end('{"ok":true}'));
+  });
+  server.on('connection', () => { connections++; });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 /** Resolves with the log entry of the next request the proxy finishes. */
 function nextEntry(entries: SigningProxyLogEntry[], from: number, timeoutMs = 5000): Promise<SigningProxyLogEntry> {
   const started = Date.now();
@@ -134,6 +166,21 @@ describe('the proxy and `request` on the one exchange', function () {
       assert.equal(entry.status, 499);
       assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
       assert.equal(stub.records.length, before);
+    });
+
+    it('a kept-alive upstream socket the target dropped as it was reused: sent once more on a new one, not a 502', async () => {
+      const target = await droppingTarget();
+      try {
+        const proxy = await proxyTo(target.url, {});
+        for (const body of ['{"a":1}', '{"a":2}', '{"a":3}']) {
+          const answer = await call(proxy.url, { method: 'POST', path: '/i/_doc', headers: { 'content-type': 'application/json' }, body });
+          assert.equal(answer.status, 200, answer.body);
+        }
+        // Requests 2 and 3 each met a dropped socket first: 5 requests upstream, on 3 connections.
+        assert.deepEqual([target.requests(), target.connections()], [5, 3]);
+      } finally {
+        await target.close();
+      }
     });
 
     it('a target that stays silent: 504 from the guard\'s timeout after upstreamTimeoutMs, tried once', async () => {
