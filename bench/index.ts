@@ -20,7 +20,7 @@ import { loadAvg, machine, packageVersions } from './lib/machine.js';
 import { runMemory } from './lib/memory.js';
 import { microPlans, runScenario, type ScenarioResult } from './lib/micro.js';
 import { renderMarkdown, targets, updateReadme, type Results } from './lib/report.js';
-import { measureSizes } from './lib/size.js';
+import { measureBreakdown, measureSizes } from './lib/size.js';
 import { formatNs } from './lib/timing.js';
 
 const SECTIONS = ['micro', 'memory', 'e2e', 'credentials', 'size'] as const;
@@ -147,6 +147,8 @@ async function main(): Promise<number> {
   await section('size', async () => {
     results.size = await measureSizes();
     for (const row of results.size) log(`  ${row.id}: ${row.gzipBytes === undefined ? row.error : `${row.gzipBytes} B gzipped`}`);
+    results.sizeBreakdown = await measureBreakdown();
+    log(`  ours without message text: ${results.sizeBreakdown.gzipWithoutMessages} B gzipped`);
   });
 
   results.seconds = (Date.now() - started) / 1000;

@@ -3,6 +3,8 @@
  * nothing but the URL the user already has.
  */
 import { ConfigurationError } from './errors.js';
+import { assertObject, assertScopePart, truncate, typeName } from './sigv4/validate.js';
+import { withoutUserinfo } from './sigv4/wire-url.js';
 
 export interface ResolvedEndpoint {
   region: string;
@@ -35,6 +37,7 @@ const SERVICE_REGION = new RegExp(`(?:^|\\.)([a-z0-9-]+)\\.(${REGION})\\.amazona
 
 /** The region and service a host name names, or undefined when it names none. */
 export function regionAndServiceFromHost(hostname: string): { region: string; service: string } | undefined {
+  if (typeof hostname !== 'string') throw new ConfigurationError('ERR_INVALID_OPTIONS', `regionAndServiceFromHost() takes a host name string, got ${typeName(hostname)}.`);
   const host = hostname.toLowerCase();
   const classic = AMAZONAWS.exec(host);
   if (classic) return { region: classic[1]!, service: classic[2]! };
@@ -51,17 +54,22 @@ export function regionAndServiceFromHost(hostname: string): { region: string; se
  * endpoints, tunnels and local proxies name no region).
  */
 export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptions = {}): ResolvedEndpoint {
+  assertObject(options, 'resolveEndpoint(url, options)', '{ region?, service?, env? }');
+  // An empty string is "not given", as it always was here.
+  if (options.region !== undefined && options.region !== '') assertScopePart(options.region, 'region', 'resolveEndpoint options');
+  if (options.service !== undefined && options.service !== '') assertScopePart(options.service, 'service', 'resolveEndpoint options');
+  if (options.env !== undefined) assertObject(options.env, 'resolveEndpoint options.env', 'such as process.env');
   let hostname: string;
   try {
     hostname = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
   } catch {
-    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: "${String(url).slice(0, 120)}". Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: ${typeof url === 'string' ? JSON.stringify(truncate(withoutUserinfo(url))) : typeName(url)}. Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
   }
   if (hostname === '') {
-    throw new ConfigurationError('ERR_INVALID_URL', `The URL "${String(url).slice(0, 120)}" has no host name.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `The URL ${JSON.stringify(truncate(withoutUserinfo(String(url))))} has no host name.`);
   }
   const fromHost = regionAndServiceFromHost(hostname);
-  const service = options.service ?? fromHost?.service ?? 'es';
+  const service = options.service || (fromHost?.service ?? 'es');
   if (options.region) return { region: options.region, service, hostname, source: 'options' };
   if (fromHost) return { region: fromHost.region, service, hostname, source: 'host' };
   // Workers and browsers have no `process`: there, only the options and the host name tell.

@@ -6,14 +6,11 @@
  * entry (only the signer differs: node:crypto here, WebCrypto there).
  */
 import { RequestSigner } from './request-signer.js';
-import { checkedFetch, signedFetchWith, type SignedFetch, type SignedFetchOptions } from './signed-fetch.js';
+import { createSignedFetchWith, type SignedFetch, type SignedFetchOptions } from './signed-fetch.js';
 
 export type { SignedFetch, SignedFetchOptions } from './signed-fetch.js';
 
-
 /** Redirects: see nextHop in signed-fetch.ts (same-origin hops followed, re-signed; others returned). */
-export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {
-  const { fetch: given, ...signerOptions } = options;
-  const baseFetch = checkedFetch(given, signerOptions.host);
-  return signedFetchWith(new RequestSigner(signerOptions), baseFetch);
+export function createSignedFetch(options?: SignedFetchOptions): SignedFetch {
+  return createSignedFetchWith(options, (signerOptions) => new RequestSigner(signerOptions));
 }

@@ -7,6 +7,7 @@ import { ConfigurationError } from './errors.js';
 import type { BodyInput } from './exchange/body.js';
 import { exchange, type Reply } from './exchange/exchange.js';
 import type { AwsSigV4Options, SigningContext } from './signing-context.js';
+import { assertObject } from './sigv4/validate.js';
 
 export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -20,11 +21,25 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
+/**
+ * createSignedFetch for both entries: the options checked, then the signer the entry makes
+ * (node:crypto or WebCrypto) over the fetch to call.
+ */
+export function createSignedFetchWith(options: SignedFetchOptions | undefined, signerFor: (options: AwsSigV4Options) => SigningContext): SignedFetch {
+  if (options === undefined) options = {};
+  assertObject(options, 'createSignedFetch(options)', '{ region?, service?, credentials?, fetch?, ... }');
+  const { fetch: given, ...signerOptions } = options;
+  const baseFetch = checkedFetch(given, signerOptions.host);
+  return signedFetchWith(signerFor(signerOptions), baseFetch);
+}
+
 /** The fetch to call: the one given, else the global one, refused with the `host` option it cannot honour. */
-export function checkedFetch(baseFetch: typeof fetch | undefined, host: string | undefined): typeof fetch {
+function checkedFetch(baseFetch: typeof fetch | undefined, host: string | undefined): typeof fetch {
   const chosen = baseFetch ?? globalThis.fetch;
   if (typeof chosen !== 'function') {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', 'No fetch implementation: use a runtime with a global fetch (Node.js 20 or later), or pass { fetch }.');
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', baseFetch === undefined || baseFetch === null
+      ? 'No fetch implementation: use a runtime with a global fetch (Node.js 20 or later), or pass { fetch }.'
+      : `Option "fetch" must be a function with the signature of fetch, got a ${typeof baseFetch}.`);
   }
   // The global fetch drops a Host header (a forbidden name) and sends the URL's: a request
   // signed for another name would be refused with a signature mismatch that names nothing.
@@ -109,7 +124,9 @@ export function nextHop(response: Response, url: URL, method: string, mode: Requ
  */
 export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch): SignedFetch {
   const sendsHost = signer.options.host !== undefined;
-  return async function signedFetch(input, init = {}) {
+  return async function signedFetch(input, init) {
+    // fetch takes a null init as none (WebIDL: an optional dictionary).
+    if (init === undefined || init === null) init = {};
     const call = fetchCall(input, init);
     const { request, headers, signal, mode } = call;
     let { url, method } = call;

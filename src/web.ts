@@ -5,17 +5,15 @@
  * implementation of each); only the hash and HMAC primitives differ, and so signing is
  * asynchronous here.
  */
-import { checkedFetch, signedFetchWith, type SignedFetch, type SignedFetchOptions } from './signed-fetch.js';
+import { createSignedFetchWith, type SignedFetch, type SignedFetchOptions } from './signed-fetch.js';
 import { presignRequestAsyncWith, signRequestAsyncWith } from './sigv4/sign.js';
 import type { PresignedRequest, PresignOptions, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
 import { webSigV4Crypto } from './sigv4/web-crypto.js';
 import { WebRequestSigner } from './web-request-signer.js';
 
 /** The global `fetch`, signed with SigV4: same signature as fetch, same cache and errors as the Node entry. */
-export function createSignedFetch(options: SignedFetchOptions = {}): SignedFetch {
-  const { fetch: baseFetch, ...signerOptions } = options;
-  const chosen = checkedFetch(baseFetch, signerOptions.host);
-  return signedFetchWith(new WebRequestSigner(signerOptions), chosen);
+export function createSignedFetch(options?: SignedFetchOptions): SignedFetch {
+  return createSignedFetchWith(options, (signerOptions) => new WebRequestSigner(signerOptions));
 }
 
 /** The signing core over WebCrypto: equals botocore's SigV4Auth on the same request, byte for byte. */

@@ -6,7 +6,7 @@ import type { E2eResult } from './e2e.js';
 import type { MachineInfo } from './machine.js';
 import type { MemoryRow } from './memory.js';
 import type { ScenarioResult } from './micro.js';
-import type { SizeRow } from './size.js';
+import type { SizeBreakdown, SizeRow } from './size.js';
 import { formatNs } from './timing.js';
 
 export interface Results {
@@ -24,6 +24,7 @@ export interface Results {
   e2eSkipped?: string;
   credentials?: CredentialsResult;
   size?: SizeRow[];
+  sizeBreakdown?: SizeBreakdown;
   errors: string[];
 }
 
@@ -84,7 +85,7 @@ export function targets(r: Results, reference: 'ours' | 'candidate' = 'ours'): T
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map((h) => (/^(contender|mode|target|scenario|what)/i.test(h) ? '---' : '---:'))), ...rows.map(line)].join('\n');
+  return [line(header), line(header.map((h) => (/^(contender|mode|target|scenario|what|concern)/i.test(h) ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }
 
 export function renderMarkdown(r: Results): string {
@@ -148,7 +149,7 @@ export function renderMarkdown(r: Results): string {
     }
   }
 
-  if (r.size !== undefined) parts.push(renderSize(r.size));
+  if (r.size !== undefined) parts.push(renderSize(r.size, r.sizeBreakdown));
 
   if (r.memory !== undefined) {
     const ids: string[] = [];
@@ -231,9 +232,9 @@ export function updateReadme(markdown: string, readme: string): string {
 }
 
 
-function renderSize(rows: SizeRow[]): string {
+function renderSize(rows: SizeRow[], breakdown: SizeBreakdown | undefined): string {
   const bytes = (n: number | undefined) => (n === undefined ? '—' : `${n.toLocaleString('en-US')} B`);
-  return [
+  const parts = [
     '## Bundle size: what a web signer adds to a Worker or browser bundle',
     '',
     'The import below bundled by esbuild (ESM, platform browser, minified, dependencies included, unused exports dropped), then gzip -9 (zlib). A Node built-in in the graph fails the bundle.',
@@ -241,5 +242,15 @@ function renderSize(rows: SizeRow[]): string {
     table(['contender', 'import', 'minified', 'gzipped'], rows.map((x) => [
       x.label, `\`${x.source.replace(/;? export .*$/, '')}\``, x.error ?? bytes(x.minifiedBytes), x.error === undefined ? bytes(x.gzipBytes) : '—',
     ])),
-  ].join('\n');
+  ];
+  if (breakdown !== undefined) {
+    const share = (n: number) => pct(n / breakdown.minifiedBytes);
+    parts.push('', '### Where ours goes', '',
+      `The createSignedFetch bundle built from src/ with a metafile (${bytes(breakdown.minifiedBytes)} minified, ${bytes(breakdown.gzipBytes)} gzipped), its minified bytes by concern. ` +
+        `Message text (string literals that read as prose: the typed errors' messages and the refusal hints) is ${bytes(breakdown.messageBytes)} of it (${share(breakdown.messageBytes)}); ` +
+        `with all of it emptied (not shipped, an analysis only) the bundle would be ${bytes(breakdown.gzipWithoutMessages)} gzipped.`,
+      '',
+      table(['concern', 'modules', 'minified', 'share'], breakdown.rows.map((x) => [x.concern, x.modules.join(', '), bytes(x.minifiedBytes), share(x.minifiedBytes)])));
+  }
+  return parts.join('\n');
 }

@@ -31,6 +31,7 @@ import { BodyBudget } from './body-budget.js';
 import { HostGuard } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
+import { isStaleSocketError } from './stale-socket.js';
 import { originForm, underPrefix } from './target-path.js';
 
 export type { SigningProxyLogEntry } from './access-log.js';
@@ -88,8 +89,6 @@ export interface SigningProxyStats {
 // it never reaches AWS next to ours.
 const PROXY_OWNED: ReadonlySet<string> = new Set(['expect', 'content-length']);
 const DEFAULT_INFLIGHT = 256 * 1024 * 1024;
-/** What a kept-alive upstream socket closed under a reused request fails with. */
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const DEFAULT_UPSTREAM_TIMEOUT = 120_000;
 const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it as its server URL (http://127.0.0.1:PORT), not as an HTTP(S) proxy.';
 
@@ -392,10 +391,8 @@ export class SigningProxy {
         resolve(this.replyOf(upstream));
       });
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        // A kept-alive socket the target closed just as we reused it (its idle timeout and
-        // our request crossing): the target never read the request, so it is sent once more,
-        // as Node's docs advise, with the same buffered bytes and signature.
-        if (!resent && !answered && outgoing.reusedSocket && !gone.aborted && STALE_SOCKET_CODES.has(error.code ?? '')) {
+        // Sent once more with the same buffered bytes and signature (see stale-socket.ts).
+        if (!resent && !gone.aborted && isStaleSocketError(outgoing, error, answered)) {
           resolve(this.send(method, pathAndQuery, attempt, guard, gone, true));
           return;
         }

@@ -58,8 +58,12 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
   let hasDate = false;
   let callerPayloadHash: string | undefined;
   if (headers !== undefined && headers !== null) {
-    if (typeof headers !== 'object') {
-      throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers must be an object of name -> value, got ${typeName(headers)}.`);
+    // for-in reads inherited names too: a Headers, Map or array would sign its methods or
+    // indices. A plain object's prototype is a realm's Object.prototype (or none).
+    const proto: unknown = typeof headers === 'object' ? Object.getPrototypeOf(headers) : undefined;
+    if (proto === undefined || (proto !== null && Object.getPrototypeOf(proto) !== null)) {
+      throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers must be a plain object of name -> value, got ${typeName(headers)}` +
+        `${typeof headers === 'object' ? '; from a Headers or Map, pass Object.fromEntries(headers)' : ''}.`);
     }
     for (const name in headers) {
       const value = headers[name];

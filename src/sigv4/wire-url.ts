@@ -131,6 +131,7 @@ function assertSameHostAsWhatwg(prefix: string, host: string): void {
   }
 }
 
-function withoutUserinfo(url: string): string {
+/** A URL as an error message may quote it: any user name and password dropped. */
+export function withoutUserinfo(url: string): string {
   return url.replace(/^([^:/?#]*:\/\/)[^/?#]*@/, '$1');
 }

@@ -38,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
 import {
   bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
@@ -230,7 +231,7 @@ export class VerifyProxy {
     }
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, path: string, decision: Decision): void {
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, path: string, decision: Decision, resent = false): void {
     const connectionTokens = new Set(String(req.headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()));
     const headers: OutgoingHttpHeaders = {};
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -251,7 +252,9 @@ export class VerifyProxy {
       protocol: target.protocol, hostname: target.hostname.replace(/^\[|\]$/g, ''), port: target.port,
       method: req.method, path, headers, agent: this.agent,
     });
+    let answered = false;
     upstream.on('response', (answer) => {
+      answered = true;
       const out: string[] = [];
       for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
         const name = answer.rawHeaders[i].toLowerCase();
@@ -264,6 +267,10 @@ export class VerifyProxy {
       answer.on('error', (error) => res.destroy(error));
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (!resent && !res.destroyed && isStaleSocketError(upstream, error, answered)) {
+        this.forward(req, res, body, target, path, decision, true);
+        return;
+      }
       if (res.headersSent) {
         res.destroy(error);
         return;

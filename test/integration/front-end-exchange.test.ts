@@ -13,6 +13,7 @@ import type { VerifyProxy, VerifyProxyCredentials } from '../../src/testing/inde
 import { writeChunks } from '../support/chunked-upload.js';
 import { runCli } from '../support/cli-run.js';
 import { startStub, TEST_CREDENTIALS } from '../support/stack.js';
+import { droppingTarget } from '../support/dropping-target.js';
 
 const TEMP = {
   accessKeyId: 'ASIAFRONTEND00000001',
@@ -69,38 +70,6 @@ async function silentTarget(): Promise<{ url: string; closed: () => number; clos
     closed: () => closed,
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-/**
- * An upstream that answers the first request of each connection with keep-alive and, on the
- * next request of that connection, drops the socket unanswered: the race of a kept-alive
- * socket closed by the server just as the client reuses it.
- */
-async function droppingTarget(): Promise<{ url: string; requests: () => number; connections: () => number; close(): Promise<void> }> {
-  let requests = 0;
-  let connections = 0;
-  const server = http.createServer((req, res) => {
-    requests++;
-    const served = (req.socket as net.Socket & { served?: boolean });
-    if (served.served) {
-      req.socket.destroy();
-      return;
-    }
-    served.served = true;
-    req.resume();
-    req.on('end', () => res.end('{"ok":true}'));
-  });
-  server.on('connection', () => { connections++; });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => requests,
-    connections: () => connections,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
       server.close(() => resolve());
     }),
   };

@@ -26,13 +26,16 @@ function connectionFor(major: number, mod: ClientModule, options: AwsSigV4Option
 
 const SPECIAL_IDS = ['a/b c', '100%', 'x+y', 'hash#tag', 'what?', 'é日本😀', 'star*', 'comma,sep', 'colon:id', "quote'd(1)!", 'tilde~dot.'];
 
+const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+
 for (const serverSpec of ['opensearch@3', 'opensearch@2']) {
   for (const service of ['es', 'aoss']) {
     for (const { major, mod } of CLIENTS) {
       describe(`OpenSearch client ${major}.x -> ${serverSpec}, service ${service}`, function () {
         const stack = useSignedStack({ server: serverSpec, service });
         let client: InstanceType<ClientModule['Client']>;
-        const index = `shapes-${major}-${service}-${serverSpec.replace(/\W/g, '')}`;
+        // Unique per run, so a server kept from an earlier run (OPENSEARCH_URL) holds no index of this name.
+        const index = `shapes-${major}-${service}-${serverSpec.replace(/\W/g, '')}-${RUN}`;
         const make = (s: Stack, extra: Record<string, unknown> = {}, options: AwsSigV4Options = {}) =>
           new mod.Client({
             node: s.stubUrl,
@@ -45,6 +48,7 @@ for (const serverSpec of ['opensearch@3', 'opensearch@2']) {
           await client.indices.create({ index, body: { settings: { number_of_shards: 1, number_of_replicas: 0 } } });
         });
         after(async () => {
+          await client?.indices.delete({ index }).catch(() => undefined);
           await client?.close();
         });
         afterEach(function () {

@@ -16,6 +16,7 @@ import aws4 from 'aws4';
 import { VerifyProxy, type Verdict, type VerifyProxyCredentials, type VerifyProxyOptions } from '../../src/testing/index.js';
 import { runCli } from '../../src/cli/program.js';
 import { presignRequest } from '../../src/sigv4.js';
+import { droppingTarget } from '../support/dropping-target.js';
 
 const HOST = 'search-logs-abc.us-east-1.es.amazonaws.com';
 const KEY: VerifyProxyCredentials = { accessKeyId: 'AKIDVERIFYPROXY', secretAccessKey: 'verify/Proxy+Secret0123456789abcdefghij' };
@@ -344,6 +345,22 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
       assert.deepEqual(results.map((r) => r.status), Array(30).fill(200));
       results.forEach((r, i) => assert.equal(Buffer.from((r.json as unknown as Echoed).body, 'base64').toString(), JSON.stringify({ i })));
       assert.equal(p.stats().accepted, 30);
+    });
+
+    it('a kept-alive upstream socket the target dropped as it was reused: sent once more on a new one, not a 502', async () => {
+      const target = await droppingTarget();
+      try {
+        const p = await proxy({ target: target.url });
+        for (const i of [1, 2, 3]) {
+          const res = await send(p, sign({ method: 'POST', path: '/i/_doc', body: `{"a":${i}}`, headers: { 'Content-Type': 'application/json' } }));
+          assert.equal(res.status, 200, res.text);
+        }
+        // Requests 2 and 3 each met a dropped socket first: 5 requests upstream, on 3 connections.
+        assert.deepEqual([target.requests(), target.connections()], [5, 3]);
+        assert.deepEqual(p.records.map((r) => r.status), [200, 200, 200]);
+      } finally {
+        await target.close();
+      }
     });
 
     it('anything in pass-through mode, unsigned', async () => {

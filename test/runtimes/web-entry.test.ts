@@ -41,9 +41,25 @@ describe('aws-sigv4-connection/fetch (the web entry) in Node, beside the Node en
     'true,true,true');
   });
 
-  it('a bundler for workers or browsers gets dist/fetch/index.mjs, with no Node built-in in the graph', async () => {
-    const out = await build({ ...WEB_BUNDLE, metafile: true, stdin: { contents: `export { createSignedFetch, signRequest } from 'aws-sigv4-connection/fetch';`, resolveDir: ROOT } });
-    assert.deepEqual(Object.keys(out.metafile!.inputs).filter((f) => f !== '<stdin>').map((f) => relative(ROOT, join(ROOT, f))), ['dist/fetch/index.mjs']);
+  /** The package files a web bundle of `source` is made of. */
+  async function webInputs(source: string): Promise<string[]> {
+    const out = await build({ ...WEB_BUNDLE, metafile: true, stdin: { contents: source, resolveDir: ROOT } });
+    return Object.entries(Object.values(out.metafile!.outputs)[0]!.inputs)
+      .filter(([f, { bytesInOutput }]) => f !== '<stdin>' && bytesInOutput > 0).map(([f]) => relative(ROOT, join(ROOT, f))).sort();
+  }
+
+  it('a bundler for workers or browsers gets the ES modules of dist/fetch/, with no Node built-in in the graph', async () => {
+    const files = await webInputs(`export { createSignedFetch, signRequest } from 'aws-sigv4-connection/fetch';`);
+    assert.ok(files.length > 10 && files.every((f) => f.startsWith('dist/fetch/') && f.endsWith('.mjs')), files.join());
+    assert.ok(files.includes('dist/fetch/credentials.mjs') && files.includes('dist/fetch/signed-fetch.mjs'), files.join());
+  });
+
+  it('an app that only signs ships no credential cache, fetch loop or refusal reading: whole modules dropped', async () => {
+    const files = await webInputs(`export { signRequest } from 'aws-sigv4-connection/fetch';`);
+    assert.ok(files.includes('dist/fetch/sigv4/canonical-request.mjs'), files.join());
+    for (const dropped of ['credentials', 'signed-fetch', 'signing-context', 'rejection', 'exchange/exchange', 'exchange/body']) {
+      assert.ok(!files.includes(`dist/fetch/${dropped}.mjs`), `${dropped}.mjs in ${files.join()}`);
+    }
   });
 
   it('signs the same request as the Node createSignedFetch: same signed headers, both accepted', async () => {

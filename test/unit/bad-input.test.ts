@@ -9,7 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runCli } from '../../src/cli/program.js';
 import { AwsSigV4Error, ConfigurationError, CredentialsError } from '../../src/errors.js';
+import { regionAndServiceFromHost, resolveEndpoint } from '../../src/endpoint.js';
 import { createSignedFetch } from '../../src/fetch.js';
+import { createSignedFetch as createWebSignedFetch } from '../../src/web.js';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { RequestSigner, type AwsSigV4Options } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest, type SignableRequest, type SignOptions } from '../../src/sigv4.js';
@@ -45,6 +47,10 @@ const ROWS: Row[] = [
   { input: 'empty header name', code: 'ERR_INVALID_HEADERS', request: { headers: { '': 'v' } }, cli: ['-H', ': v'] },
   { input: 'header name "x:y"', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x:y': 'v' } }, fetch: { init: { headers: { 'x:y': 'v' } } } },
   { input: 'two header names differing only in case', code: 'ERR_INVALID_HEADERS', request: { headers: { 'X-Tag': 'a', 'x-tag': 'b' } } },
+  { input: 'headers as a Headers instance', code: 'ERR_INVALID_HEADERS', request: { headers: new Headers({ 'x-amz-target': 'a' }) as never } },
+  { input: 'headers as a Map', code: 'ERR_INVALID_HEADERS', request: { headers: new Map([['x-amz-target', 'a']]) as never } },
+  { input: 'headers as an array of lines', code: 'ERR_INVALID_HEADERS', request: { headers: ['x-amz-target: a'] as never } },
+  { input: 'headers as a string', code: 'ERR_INVALID_HEADERS', request: { headers: 'x-amz-target: a' as never } },
   { input: 'region with "/"', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu/west-1' }, sign: { region: 'eu/west-1' }, cli: ['--region', 'eu/west-1'] },
   { input: 'region with white space', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu west' }, sign: { region: 'eu west' }, cli: ['--region', 'eu west'] },
   { input: 'region with CR/LF', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu-west-1\r\n' }, sign: { region: 'eu-west-1\r\n' }, cli: ['--region', 'eu-west-1\r\n'] },
@@ -169,6 +175,33 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
     for (const options of [[], null, 'eu-west-1']) {
       assert.throws(() => AwsSigV4Connection.configure(options as never), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS');
     }
+  });
+
+  it('createSignedFetch with options that are not an object is refused, in both entries; a fetch that is not a function names the option', function () {
+    for (const create of [createSignedFetch, createWebSignedFetch]) {
+      for (const options of [null, [], 5, 'eu-west-1', true, () => base]) {
+        assert.throws(() => create(options as never), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS' && /createSignedFetch\(options\) must be an object/.test(e.message), String(options));
+      }
+      assert.throws(() => create({ ...base, fetch: 'fetch' as never }), (e: unknown) => e instanceof ConfigurationError && /Option "fetch" must be a function/.test(e.message));
+    }
+  });
+
+  it('the signed fetch takes a null init as none, as fetch does', async function () {
+    const answer = await createSignedFetch(base)(local('/'), null as never);
+    assert.equal(answer.status, 200);
+    // The one request this case means to send: not one the afterEach check counts.
+    assert.equal(hits, 1);
+    hits = 0;
+  });
+
+  it('resolveEndpoint and regionAndServiceFromHost refuse what they cannot read, typed, and never quote URL userinfo', function () {
+    const url = 'https://search-x.eu-west-1.es.amazonaws.com';
+    for (const options of [null, [], 5, 'eu-west-1', { region: 5 }, { service: 'es/x' }, { env: 'AWS_REGION=x' }]) {
+      assert.throws(() => resolveEndpoint(url, options as never), (e: unknown) => e instanceof ConfigurationError, JSON.stringify(options));
+    }
+    assert.deepEqual(resolveEndpoint(url, { region: '', service: '' }), { region: 'eu-west-1', service: 'es', hostname: 'search-x.eu-west-1.es.amazonaws.com', source: 'host' });
+    assert.throws(() => regionAndServiceFromHost(5 as never), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS');
+    assert.throws(() => resolveEndpoint('https://user:hunter2@host:99999/'), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_URL' && !e.message.includes('hunter2'));
   });
 
   it('an onSign that throws never fails a request, and is reported once', async function () {
