@@ -118,8 +118,15 @@ export function withSigV4Callback<T extends ConnectionClass>(
       const done: Callback = (error, response) => {
         if (settled) return;
         settled = true;
-        // The pools read `response.statusCode` on error: it must be null, not undefined.
-        callback(error, response ?? null);
+        try {
+          // The pools read `response.statusCode` on error: it must be null, not undefined.
+          callback(error, response ?? null);
+        } catch (thrownByCallback) {
+          // The stock class calls back from an event handler, where a throw is an uncaught
+          // exception; from our promise it would be an unhandled rejection (swallowed by an app
+          // that only logs those). Thrown again outside it, it is what it was.
+          process.nextTick(() => { throw thrownByCallback; });
+        }
       };
       const sniffing = refuseSniffing(params.path, signer);
       if (sniffing) {

@@ -1,7 +1,8 @@
 /**
  * SigV4Crypto on node:crypto, synchronous, with what makes it fast: one-shot `crypto.hash`
- * where Node has it, string bodies hashed in UTF-8 slices (no body-sized copy), byte
- * bodies in place, and the signing key and HMAC pads of signing-key.ts.
+ * where Node has it (for bytes, and strings up to a slice), longer strings hashed in UTF-8
+ * slices (no body-sized copy), bytes in place, and the signing key and HMAC pads of
+ * signing-key.ts.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { SigV4Crypto } from './crypto.js';
@@ -18,6 +19,8 @@ export function sha256Hex(data: string | Uint8Array): string {
     updateWithString(hash, data);
     return hash.digest('hex');
   }
+  // One call over the bytes in place: no Hash object to make and collect (~1.5% of a 1 MiB body).
+  if (oneShotHash !== undefined) return oneShotHash('sha256', data, 'hex');
   return createHash('sha256').update(data).digest('hex');
 }
 
