@@ -13,7 +13,7 @@ import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignO
 import { uriEncode } from './uri-encode.js';
 import {
   assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate,
-  duplicateHeaderError, typeName,
+  duplicateHeaderError, headersShapeError, isHeaderCollection, typeName,
 } from './validate.js';
 import { parseWireUrl, type WireUrl } from './wire-url.js';
 
@@ -58,14 +58,10 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
   let hasDate = false;
   let callerPayloadHash: string | undefined;
   if (headers !== undefined && headers !== null) {
-    // for-in reads inherited names too: a Headers, Map or array would sign its methods or
-    // indices. A plain object's prototype is a realm's Object.prototype (or none).
-    const proto: unknown = typeof headers === 'object' ? Object.getPrototypeOf(headers) : undefined;
-    if (proto === undefined || (proto !== null && Object.getPrototypeOf(proto) !== null)) {
-      throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers must be a plain object of name -> value, got ${typeName(headers)}` +
-        `${typeof headers === 'object' ? '; from a Headers or Map, pass Object.fromEntries(headers)' : ''}.`);
-    }
+    if (typeof headers !== 'object' || isHeaderCollection(headers)) throw headersShapeError(headers);
+    let names = 0;
     for (const name in headers) {
+      names++;
       const value = headers[name];
       if (value === undefined) continue;
       assertHeaderName(name);
@@ -94,6 +90,8 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
         toSign.set(lower, canonical);
       }
     }
+    // A Headers or Map of another realm or a polyfill: no names of its own, its entries behind methods.
+    if (names === 0 && typeof (headers as { forEach?: unknown }).forEach === 'function') throw headersShapeError(headers);
   }
   if (!hasHost) {
     out.host = wire.host;

@@ -74,6 +74,20 @@ export function assertHeaderName(name: string): void {
   known.add(name);
 }
 
+/**
+ * Headers the signer reads by for-in, as an object of name -> value (a class instance such as
+ * axios's AxiosHeaders included): an array, Map or fetch Headers would give it indices,
+ * nothing, or the Headers methods instead.
+ */
+export function isHeaderCollection(headers: object): boolean {
+  return Array.isArray(headers) || headers instanceof Map || (typeof Headers === 'function' && headers instanceof Headers);
+}
+
+export function headersShapeError(headers: unknown): ConfigurationError {
+  return new ConfigurationError('ERR_INVALID_HEADERS', `request.headers must be an object of name -> value, got ${typeName(headers)}` +
+    `${typeof headers === 'object' && !Array.isArray(headers) ? '; from a Headers or Map, pass Object.fromEntries(headers)' : ''}.`);
+}
+
 export function headerValueError(name: string): ConfigurationError {
   return new ConfigurationError('ERR_INVALID_HEADERS',
     `request.headers["${name}"] contains a CR, LF or NUL character, which would end the header line: remove it (or encode the value).`);

@@ -50,6 +50,7 @@ const ROWS: Row[] = [
   { input: 'headers as a Headers instance', code: 'ERR_INVALID_HEADERS', request: { headers: new Headers({ 'x-amz-target': 'a' }) as never } },
   { input: 'headers as a Map', code: 'ERR_INVALID_HEADERS', request: { headers: new Map([['x-amz-target', 'a']]) as never } },
   { input: 'headers as an array of lines', code: 'ERR_INVALID_HEADERS', request: { headers: ['x-amz-target: a'] as never } },
+  { input: 'headers as a Headers-like polyfill (entries behind methods)', code: 'ERR_INVALID_HEADERS', request: { headers: new (class { forEach(): void {} get(): null { return null; } })() as never } },
   { input: 'headers as a string', code: 'ERR_INVALID_HEADERS', request: { headers: 'x-amz-target: a' as never } },
   { input: 'region with "/"', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu/west-1' }, sign: { region: 'eu/west-1' }, cli: ['--region', 'eu/west-1'] },
   { input: 'region with white space', code: 'ERR_INVALID_OPTIONS', options: { region: 'eu west' }, sign: { region: 'eu west' }, cli: ['--region', 'eu west'] },
@@ -184,6 +185,15 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
       }
       assert.throws(() => create({ ...base, fetch: 'fetch' as never }), (e: unknown) => e instanceof ConfigurationError && /Option "fetch" must be a function/.test(e.message));
     }
+  });
+
+  it('headers in a class instance with the names as its own properties (axios\'s AxiosHeaders) are signed as a plain object', function () {
+    class ClassHeaders { [name: string]: unknown; constructor() { this['x-amz-target'] = 'A'; this['content-type'] = 'application/json'; } forEach(): void {} }
+    const url = 'https://search-x.eu-west-1.es.amazonaws.com/';
+    const ofClass = signRequest({ method: 'POST', url, headers: new ClassHeaders() as never }, { ...signOptions, signingDate: new Date(0) });
+    const ofPlain = signRequest({ method: 'POST', url, headers: { 'x-amz-target': 'A', 'content-type': 'application/json' } }, { ...signOptions, signingDate: new Date(0) });
+    assert.equal(ofClass.signedHeaders, 'content-type;host;x-amz-date;x-amz-security-token;x-amz-target');
+    assert.deepEqual(ofClass.headers, ofPlain.headers);
   });
 
   it('the signed fetch takes a null init as none, as fetch does', async function () {
