@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { TEST_CREDENTIALS, useSignedStack } from '../support/stack.js';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -305,6 +306,27 @@ describe(`the packed package (Node ${process.version})`, function () {
         const out = run(join(project, 'node_modules', '.bin', 'aws-sigv4-connection'), args, project);
         assert.equal(out.status, 0, `${args.join(' ')}: ${out.stderr}`);
       }
+    });
+
+    it('/fetch bundled for the browser from the installed files: only dist/fetch modules, no Node built-in, and it signs as the Node entry', async () => {
+      const request = `{ method: 'POST', url: 'https://abc.execute-api.us-east-1.amazonaws.com/prod/items?b=2&a=1', headers: { 'content-type': 'application/json' }, body: '{"id":1}' }`;
+      const options = `{ region: 'us-east-1', service: 'execute-api', signingDate: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x/y+z' } }`;
+      const out = await build({
+        stdin: { contents: `import { signRequest } from 'aws-sigv4-connection/fetch'; console.log((await signRequest(${request}, ${options})).headers.authorization);`, resolveDir: project },
+        bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, metafile: true, logLevel: 'silent',
+      });
+      const inputs = Object.entries(Object.values(out.metafile.outputs)[0]!.inputs).filter(([f, { bytesInOutput }]) => f !== '<stdin>' && bytesInOutput > 0).map(([f]) => f);
+      assert.ok(inputs.length > 5 && inputs.every((f) => f.includes('node_modules/aws-sigv4-connection/dist/fetch/')), inputs.join());
+      // A signer alone: the modules it does not reach are dropped whole.
+      assert.ok(!inputs.some((f) => /\/(credentials|signed-fetch|rejection)\.mjs$/.test(f)), inputs.join());
+      const bundle = join(project, 'web-bundle.mjs');
+      writeFileSync(bundle, out.outputFiles[0]!.contents);
+      const web = run(process.execPath, [bundle], project);
+      assert.equal(web.status, 0, web.stderr);
+      const node = run(process.execPath, ['-e', `console.log(require('aws-sigv4-connection').signRequest(${request}, ${options}).headers.authorization)`], project);
+      assert.equal(node.status, 0, node.stderr);
+      assert.match(web.stdout, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260102\/us-east-1\/execute-api\/aws4_request, /);
+      assert.equal(web.stdout, node.stdout);
     });
 
     it('without credentials and without @aws-sdk/credential-providers, a signed fetch fails with ERR_MISSING_PEER_DEPENDENCY naming it', () => {
