@@ -55,8 +55,12 @@ export type AwsSigV4ErrorCode = ConfigurationErrorCode | CredentialsErrorCode | 
 const SECRET_SHAPED = /(?:[A-Za-z0-9+/]{40,}={0,2})|(?:\b[0-9a-f]{64}\b)/g;
 const AUTH_VALUE = /(Signature=)[0-9a-f]+/gi;
 // The whole value of a token header line or query parameter, in any letter case.
-// A value ends at white space, a query separator, a quote or a backslash (a JSON-escaped `\n` in an echoed canonical request).
-const TOKEN_HEADER = /(x-amz-security-token\s*[:=]\s*)[^\s&'"\\]+/gi;
+// A value ends at white space, a query separator, a quote or a backslash (a JSON-escaped `\n`
+// in an echoed canonical request), but runs on through the escapes of its own characters
+// (`\/`, `\u002b`) that a JSON encoder may write.
+const TOKEN_HEADER = /(x-amz-security-token\s*[:=]\s*)(?:[^\s&'"\\]|\\\/|\\u[0-9a-fA-F]{4})+/gi;
+// S3 echoes the canonical request a second time as space-separated hex bytes.
+const CANONICAL_BYTES = /(<CanonicalRequestBytes>)[^<]*(<\/CanonicalRequestBytes>)/g;
 const TOKEN_LINE = /^(x-amz-security-token:).*$/gim;
 /** A value shorter than this is replaced only where it stands alone, never inside a word or a header name. */
 const ANYWHERE_FROM = 16;
@@ -66,20 +70,51 @@ const REDACTED = '[REDACTED]';
 
 /**
  * Every form a secret takes in a message: as given, trimmed (as signed), URL-encoded (in
- * a query or a form body), JSON-escaped (in a JSON error) and base64 (in a Basic header
- * or a serialized blob).
+ * a query or a form body), JSON-escaped (in a JSON error, `/` escaped or not, or every
+ * symbol as `\uXXXX`), as HTML character references, hex (S3 echoes the canonical request
+ * as bytes) and base64 or base64url (in a Basic header or a serialized blob).
  */
 export function secretForms(secret: string): string[] {
+  // The same secret and token come back on every refusal (and every onSign event): kept, a few.
+  let known = FORMS_OF.get(secret);
+  if (known === undefined) {
+    if (FORMS_OF.size >= 8) FORMS_OF.clear();
+    known = formsOf(secret);
+    FORMS_OF.set(secret, known);
+  }
+  return known;
+}
+
+const FORMS_OF = new Map<string, string[]>();
+
+function formsOf(secret: string): string[] {
   const forms = new Set<string>();
+  const symbols = (value: string, as: (code: number) => string) => value.replace(/[^A-Za-z0-9]/g, (c) => as(c.charCodeAt(0)));
   for (const value of [secret, secret.trim(), secret.trim().replace(/\s+/g, ' ')]) {
     if (value === '') continue;
     forms.add(value);
     forms.add(encodeURIComponent(value));
     forms.add(encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
     forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
-    forms.add(JSON.stringify(value).slice(1, -1));
+    forms.add(encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (c) => c.toLowerCase()));
+    const json = JSON.stringify(value).slice(1, -1);
+    forms.add(json);
+    forms.add(json.replace(/\//g, '\\/'));
+    for (const hex of [(n: number) => n.toString(16).padStart(4, '0'), (n: number) => n.toString(16).toUpperCase().padStart(4, '0')]) {
+      forms.add(symbols(value, (n) => `\\u${hex(n)}`));
+    }
+    forms.add(symbols(value, (n) => `&#${n};`));
+    forms.add(symbols(value, (n) => `&#x${n.toString(16)};`));
+    forms.add(symbols(value, (n) => `&#x${n.toString(16).toUpperCase()};`));
+    const bytes = Array.from(new TextEncoder().encode(value), (b) => b.toString(16).padStart(2, '0'));
+    for (const hex of [bytes.join(''), bytes.join(' ')]) {
+      forms.add(hex);
+      forms.add(hex.toUpperCase());
+    }
     try {
-      forms.add(btoa(value));
+      const base64 = btoa(value);
+      forms.add(base64);
+      forms.add(base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
     } catch {
       // Not latin1: no btoa form, and no AWS secret or token is anything but ASCII.
     }
@@ -121,6 +156,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined> 
     .replace(AUTH_VALUE, '$1[REDACTED]')
     .replace(TOKEN_LINE, '$1[REDACTED]')
     .replace(TOKEN_HEADER, '$1[REDACTED]')
+    .replace(CANONICAL_BYTES, '$1[REDACTED]$2')
     .replace(SECRET_SHAPED, REDACTED);
 }
 
@@ -130,7 +166,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined> 
  * and the token by value wherever else it stands. Header names are never touched.
  */
 export function redactCanonicalRequest(text: string, token: string | undefined): string {
-  return redactValues(text.replace(TOKEN_LINE, '$1[REDACTED]').replace(TOKEN_HEADER, '$1[REDACTED]'), [token]);
+  return redactValues(text.replace(TOKEN_LINE, '$1[REDACTED]').replace(TOKEN_HEADER, '$1[REDACTED]').replace(CANONICAL_BYTES, '$1[REDACTED]$2'), [token]);
 }
 
 /** A copy of a foreign error with its message and stack scrubbed, keeping name and code. */

@@ -21,39 +21,82 @@ const HINTS: Record<SignatureRejectionKind, string> = {
   unknown: 'AWS refused the request; see its message.',
 };
 
-const PATTERNS: Array<[RegExp, SignatureRejectionKind]> = [
-  [/signature we calculated does not match/i, 'signature-mismatch'],
-  [/signature expired/i, 'request-time-expired'],
-  [/signature not yet current/i, 'request-time-not-yet-current'],
-  [/security token included in the request is expired|expiredtoken/i, 'token-expired'],
-  [/security token included in the request is invalid|invalidclienttokenid|unrecognizedclient|access key id .* does not exist/i, 'token-invalid'],
+/**
+ * AWS's own sentences, matched at the start of its message: a 400 from the server behind
+ * (OpenSearch quoting an unknown query parameter named `ExpiredToken`, an API's own
+ * validation message) must not read as a refusal, since a refusal may drop the cached
+ * credentials, call the provider and re-send the request. In order: the first match wins.
+ */
+const AWS_SENTENCES: Array<[RegExp, SignatureRejectionKind]> = [
+  [/^the request signature we calculated does not match/i, 'signature-mismatch'],
+  [/^signature expired/i, 'request-time-expired'],
+  [/^signature not yet current/i, 'request-time-not-yet-current'],
+  [/^(?:the security token included in the request is expired|the provided token has expired)/i, 'token-expired'],
+  [/^(?:the security token included in the request is invalid|the aws access key id you provided does not exist|the access key id .{0,40} does not exist)/i, 'token-invalid'],
   // Signed, but without a request time, or with an x-amz-* header left out of SignedHeaders:
-  // checked before the generic "Authorization header requires" below, which means unsigned.
-  [/requires existence of either a 'x-amz-date'|headers present in the request which were not signed/i, 'missing-header'],
+  // before the generic "Authorization header requires" below, which means unsigned.
+  [/^(?:authorization header requires existence of either a 'x-amz-date'|there were headers present in the request which were not signed|'host' or ':authority' must be a 'signedheader')/i, 'missing-header'],
   // What an `es` domain answers a request that carries no signature at all.
-  [/missing authentication token|authorization header requires|not a valid key=value pair|missing authentication|user: anonymous is not authorized/i, 'missing-authentication'],
-  [/must be a 'signedheader'|requires .* header|is required but not supplied|x-amz-content-sha256/i, 'missing-header'],
-  [/credential should be scoped/i, 'scope-mismatch'],
+  [/^(?:missing authentication token|authorization header requires|user: anonymous is not authorized|'[^']*' not a valid key=value pair)/i, 'missing-authentication'],
+  [/^the provided 'x-amz-content-sha256' header/i, 'missing-header'],
+  [/^(?:credential should be scoped|date in credential scope does not match)/i, 'scope-mismatch'],
+];
+
+/** AWS's error codes (XML `<Code>`, JSON `__type` or `code`, the x-amzn-ErrorType header), where the message did not tell. */
+const AWS_CODES: Record<string, SignatureRejectionKind> = {
+  SignatureDoesNotMatch: 'signature-mismatch',
+  ExpiredToken: 'token-expired',
+  ExpiredTokenException: 'token-expired',
+  UnrecognizedClientException: 'token-invalid',
+  InvalidClientTokenId: 'token-invalid',
+  InvalidAccessKeyId: 'token-invalid',
+  MissingAuthenticationToken: 'missing-authentication',
+  MissingAuthenticationTokenException: 'missing-authentication',
+  XAmzContentSHA256Mismatch: 'missing-header',
+  AccessDenied: 'access-denied',
+  AccessDeniedException: 'access-denied',
+};
+
+/** Denials worded by the server behind (OpenSearch's security plugin, IAM's policy text): read on a 403 only. */
+const FORBIDDEN: Array<[RegExp, SignatureRejectionKind]> = [
+  [/is required but not supplied|must be a 'signedheader'/i, 'missing-header'],
   [/not authorized to perform|no permissions for|security_exception|forbidden|access denied|accessdenied/i, 'access-denied'],
 ];
 
-/** The message inside an AWS error body (`{"message": ...}`, `{"Message": ...}`, or text). */
-export function awsMessage(body: string): string {
+/** The message and code inside an AWS error body: JSON (`message`, `Message`, an `error` object's `reason`), XML, or text. */
+export function awsError(body: string): { message: string; code?: string } {
   try {
     const parsed = JSON.parse(body) as Record<string, unknown>;
+    const code = [parsed.__type, parsed.code, parsed.Code].find((v): v is string => typeof v === 'string');
     for (const key of ['message', 'Message', 'error']) {
       const value = parsed[key];
-      if (typeof value === 'string') return value;
-      if (value && typeof value === 'object') return JSON.stringify(value);
+      if (typeof value === 'string') return { message: value, code };
+      if (value && typeof value === 'object') {
+        const reason = (value as { reason?: unknown }).reason;
+        return { message: typeof reason === 'string' ? reason : JSON.stringify(value), code };
+      }
     }
+    return { message: body, code };
   } catch {
-    // Not JSON: AWS's gateway answers some refusals in plain text.
+    // Not JSON: XML (S3, STS and the query protocols) or plain text from AWS's gateway.
   }
-  return body;
+  if (!/^\s*(?:<\?xml[^>]*>\s*)?<(?:Error|ErrorResponse)\b/.test(body)) return { message: body };
+  return { message: /<Message>([\s\S]*?)<\/Message>/.exec(body)?.[1] ?? body, code: /<Code>([\s\S]*?)<\/Code>/.exec(body)?.[1] };
 }
 
-export function rejectionKind(message: string): SignatureRejectionKind {
-  for (const [pattern, kind] of PATTERNS) if (pattern.test(message)) return kind;
+/** The message inside an AWS error body (`{"message": ...}`, `{"Message": ...}`, XML, or text). */
+export function awsMessage(body: string): string {
+  return awsError(body).message;
+}
+
+/** The kind of refusal an AWS message (and code, where one came) says; on a 403 also the server's own denials. */
+export function rejectionKind(message: string, code?: string, statusCode = 403): SignatureRejectionKind {
+  const text = message.trimStart();
+  for (const [pattern, kind] of AWS_SENTENCES) if (pattern.test(text)) return kind;
+  // `ExpiredTokenException:http://internal.amazon.com/...` in x-amzn-ErrorType; `com.amazon...#Code` in __type.
+  const bare = code?.split(':', 1)[0]!.split('#').pop();
+  if (bare !== undefined && Object.hasOwn(AWS_CODES, bare)) return AWS_CODES[bare]!;
+  if (statusCode === 403) for (const [pattern, kind] of FORBIDDEN) if (pattern.test(text)) return kind;
   return 'unknown';
 }
 
@@ -62,6 +105,8 @@ export interface RejectionContext {
   body: string;
   /** Response `Date` header, to measure the clock skew. */
   date?: string;
+  /** Response `x-amzn-ErrorType` header, AWS's code for the refusal where it sends one. */
+  errorType?: string;
   method?: string;
   path?: string;
   /** Our canonical request for this attempt, to compare with the one `es` echoes. */
@@ -73,8 +118,8 @@ export interface RejectionContext {
 /** A SignatureRejectedError for a 403 that is about authentication; undefined for any other answer. */
 export function classifyRejection(ctx: RejectionContext): SignatureRejectedError | undefined {
   if (ctx.statusCode !== 403 && ctx.statusCode !== 400 && ctx.statusCode !== 401) return undefined;
-  const message = awsMessage(ctx.body);
-  const kind = rejectionKind(message);
+  const { message, code } = awsError(ctx.body);
+  const kind = rejectionKind(message, ctx.errorType ?? code, ctx.statusCode);
   if (kind === 'unknown' && ctx.statusCode !== 403) return undefined;
   const serverTime = ctx.date ? Date.parse(ctx.date) : NaN;
   const expected = /The Canonical String for this request should have been\s*'([\s\S]*?)'\s*The String-to-Sign/i.exec(message)?.[1];

@@ -78,6 +78,9 @@ export function isRefusalStatus(statusCode: number | undefined): boolean {
   return statusCode === 403 || statusCode === 401 || statusCode === 400;
 }
 
+/** How long credentials fetched because AWS refused the previous ones are not refreshed again for a refusal. */
+const REFRESH_ON_REFUSAL_INTERVAL_MS = 60_000;
+
 export abstract class SigningContext {
   readonly options: Readonly<AwsSigV4Options>;
   /** Server clock minus ours, learned from AWS's Date header after a time-skew refusal. */
@@ -86,6 +89,8 @@ export abstract class SigningContext {
   private readonly endpoints = new Map<string, NodeEndpoint>();
   /** Whether onSign has thrown yet: warned about once. */
   private onSignThrew = false;
+  /** The credentials the last refusal-driven refresh brought, and when: see onRefusal. */
+  private refreshedOnRefusal: { credentials: AwsCredentialIdentity; at: number } | undefined;
 
   /** `defaultCredentials` is called only when the options give none. */
   constructor(options: AwsSigV4Options, defaultCredentials: () => CredentialsSource) {
@@ -194,7 +199,7 @@ export abstract class SigningContext {
    * for any other answer (access denied, not found...), which goes back to the client as is.
    */
   async onRefusal(
-    response: { statusCode: number; body: string; date?: string },
+    response: { statusCode: number; body: string; date?: string; errorType?: string },
     attempt: Signed,
     request: { method: string; path: string; attempt: number },
   ): Promise<'retry' | SignatureRejectedError | undefined> {
@@ -202,6 +207,7 @@ export abstract class SigningContext {
       statusCode: response.statusCode,
       body: response.body,
       date: response.date,
+      errorType: response.errorType,
       method: request.method,
       path: request.path.split('?', 1)[0],
       canonicalRequest: attempt.signed.canonicalRequest,
@@ -209,12 +215,18 @@ export abstract class SigningContext {
     });
     if (error === undefined || error.kind === 'access-denied' || error.kind === 'unknown') return undefined;
     if (this.options.retryAuthErrors !== false && request.attempt === 0) {
-      if (error.kind === 'token-expired' || error.kind === 'token-invalid') {
+      // Credentials that a refresh for a refusal brought a moment ago and that are refused
+      // again: another refresh would not help, and a client that can make the server behind
+      // answer like AWS (through a proxy) must not turn every request into a provider call.
+      const last = this.refreshedOnRefusal;
+      const justRefreshed = last !== undefined && last.credentials === attempt.credentials && Date.now() - last.at < REFRESH_ON_REFUSAL_INTERVAL_MS;
+      if ((error.kind === 'token-expired' || error.kind === 'token-invalid') && !justRefreshed) {
         const cache = this.credentialCache();
         cache.invalidate(attempt.credentials);
         try {
           // Passing the refused ones: requests refused together share one provider call.
           const fresh = await cache.forceRefresh(attempt.credentials);
+          this.refreshedOnRefusal = { credentials: fresh, at: Date.now() };
           // Same key and token as the refused ones: a retry would be refused the same way.
           if (fresh.accessKeyId !== attempt.credentials.accessKeyId || fresh.sessionToken !== attempt.credentials.sessionToken) return 'retry';
         } catch {

@@ -125,6 +125,27 @@ describe('typed errors for bad input, none carrying a secret', () => {
     assert.equal(classifyRejection({ statusCode: 404, body: '{}' }), undefined);
   });
 
+  it('only AWS\'s own refusals are classified: a 400 of the server behind that quotes AWS words is not a refusal', () => {
+    const notRefusals: Array<[number, string]> = [
+      // OpenSearch naming an unknown query parameter: ?ExpiredToken=1 must not drop the credentials and re-send.
+      [400, JSON.stringify({ error: { root_cause: [{ type: 'illegal_argument_exception', reason: 'request [/] contains unrecognized parameter: [ExpiredToken]' }], type: 'illegal_argument_exception', reason: 'request [/] contains unrecognized parameter: [ExpiredToken]' }, status: 400 })],
+      [400, JSON.stringify({ error: { type: 'illegal_argument_exception', reason: 'request [/_search] contains unrecognized parameter: [UnrecognizedClient]' }, status: 400 })],
+      [400, JSON.stringify({ message: 'Validation failed: the x-amz-content-sha256 field is required but not supplied' })],
+      [401, 'Session ended (our own API, not AWS): the security token included in the request is expired'],
+    ];
+    for (const [statusCode, body] of notRefusals) assert.equal(classifyRejection({ statusCode, body }), undefined, body);
+    const refusals: Array<[number, string, string, string?]> = [
+      [403, '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message></Error>', 'signature-mismatch'],
+      [400, '<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>', 'token-expired'],
+      [403, '<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>', 'token-invalid'],
+      [403, JSON.stringify({ __type: 'com.amazon.coral.service#UnrecognizedClientException', message: 'Invalid token' }), 'token-invalid'],
+      [403, JSON.stringify({ message: 'Token problem' }), 'token-expired', 'ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/'],
+      [400, JSON.stringify({ message: "The provided 'x-amz-content-sha256' header does not match what was computed." }), 'missing-header'],
+      [403, JSON.stringify({ error: { type: 'security_exception', reason: 'no permissions for [indices:data/read/search] and User [name=x]' }, status: 403 }), 'access-denied'],
+    ];
+    for (const [statusCode, body, kind, errorType] of refusals) assert.equal(classifyRejection({ statusCode, body, errorType })?.kind, kind, body);
+  });
+
   it('createSignedFetch with a host option but the global fetch: typed error at creation', () => {
     const error = caught(() => createSignedFetch({ host: 'vpc-x.eu-west-1.es.amazonaws.com', region: 'eu-west-1', credentials }));
     assert.ok(error instanceof ConfigurationError);

@@ -134,6 +134,23 @@ describe('exchange: sign, send, read a refusal, classify, maybe re-sign once', (
     assert.equal(sent[1]!.attempt, 1);
   });
 
+  it('credentials a refusal just brought, refused again: no second provider call for a minute (a client making the server behind answer "expired" cannot drive one per request)', async () => {
+    let calls = 0;
+    const provider = async () => ({ ...CREDS, sessionToken: `token-${++calls}`, expiration: new Date(Date.now() + 3_600_000) });
+    const expired = { status: 403, body: '{"message":"The security token included in the request is expired"}' };
+    const s = signer({ credentials: provider });
+    const first = wire([expired]);
+    // The first refusal: refreshed once, re-signed once, refused again: final.
+    assert.equal((await run(s, first.send)).rejection?.kind, 'token-expired');
+    assert.deepEqual(first.sent.map((a) => a.headers['x-amz-security-token']), ['token-1', 'token-2']);
+    for (let i = 0; i < 5; i++) {
+      const next = wire([expired]);
+      assert.equal((await run(s, next.send)).rejection?.kind, 'token-expired');
+      assert.deepEqual(next.sent.map((a) => a.headers['x-amz-security-token']), ['token-2']);
+    }
+    assert.equal(calls, 2);
+  });
+
   it('a clock skew is corrected and the request re-signed once; a second refusal is final', async () => {
     const ahead = new Date(Date.now() + 3_600_000).toUTCString();
     const { sent, send } = wire([{ status: 403, body: '{"message":"Signature expired: is now earlier than"}', date: ahead }]);

@@ -163,6 +163,25 @@ describe('secrets never print', function () {
     assert.ok(handedOn.includes(signed.stringToSign.split('\n')[3]!), 'the rest, string to sign included, kept to debug with');
   });
 
+  it('a refusal body a proxy hands on: the token gone in the encodings servers write it in (S3 hex bytes, JSON with escaped "/" or \\u escapes, HTML references)', function () {
+    const token = TOKEN.trim();
+    // Built here, independently of secretForms: what each server-side encoder writes.
+    const hexBytes = Buffer.from(`x-amz-security-token:${token}`).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+    const slashEscaped = JSON.stringify({ message: `Token ${token} was refused` }).replace(/\//g, '\\/');
+    const unicodeEscaped = `{"message":"token ${token.replace(/[+/=]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"}`;
+    const html = `<p>token ${token.replace(/[+/=]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`;
+    const s3 = `<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message>` +
+      `<CanonicalRequest>GET\n/\n\nhost:h\nx-amz-security-token:${token}\n</CanonicalRequest><CanonicalRequestBytes>${hexBytes}</CanonicalRequestBytes></Error>`;
+    const jsonHeader = JSON.stringify({ message: `x-amz-security-token:${token}` }).replace(/\//g, '\\/');
+    for (const body of [s3, slashEscaped, unicodeEscaped, html, jsonHeader]) {
+      const handedOn = redactRefusalBody(body, { sessionToken: TOKEN, secretAccessKey: SECRET });
+      const decoded = handedOn
+        .replace(/<CanonicalRequestBytes>([0-9a-f ]+)<\/CanonicalRequestBytes>/, (_, hex: string) => Buffer.from(hex.replace(/ /g, ''), 'hex').toString())
+        .replace(/\\\//g, '/').replace(/\\u([0-9a-f]{4})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d)));
+      assert.ok(!decoded.includes(token) && !decoded.includes(token.slice(0, 16)), `${body.slice(0, 60)}... -> ${handedOn}`);
+    }
+  });
+
   it('provider error text scrubbed by value: the secret and token held now or before, in every encoding', async function () {
     const first = { accessKeyId: 'ASIAFIRSTKEY0001', secretAccessKey: 'shortSecret1', sessionToken: 'tok1', expiration: new Date(Date.now() + 10 * 60_000) };
     const second = { ...identity, expiration: new Date(Date.now() + 10 * 60_000) };
