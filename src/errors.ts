@@ -62,6 +62,11 @@ const TOKEN_HEADER = /(x-amz-security-token\s*[:=]\s*)(?:[^\s&'"\\]|\\\/|\\u[0-9
 // S3 echoes the canonical request a second time as space-separated hex bytes.
 const CANONICAL_BYTES = /(<CanonicalRequestBytes>)[^<]*(<\/CanonicalRequestBytes>)/g;
 const TOKEN_LINE = /^(x-amz-security-token:).*$/gim;
+// A credential written out under its own name, before we know its value (a provider's first
+// error quoting a profile line or a JSON document): aws_session_token=..., "SecretAccessKey": "...".
+const NAMED_CREDENTIAL = /((?:aws_)?(?:session_?token|secret_?access_?key|secret_?key)["']?\s*[:=]\s*["']?)[^\s"',;&<>]+/gi;
+/** The start of a secret identifies it: a text cut after it (truncated, split across lines) still holds this much. */
+const PREFIX_CHARS = 16;
 /** A value shorter than this is replaced only where it stands alone, never inside a word or a header name. */
 const ANYWHERE_FROM = 16;
 // `=` is not among them: a secret after `key=` stands alone.
@@ -97,6 +102,7 @@ function formsOf(secret: string): string[] {
     forms.add(encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
     forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
     forms.add(encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (c) => c.toLowerCase()));
+    forms.add(encodeURIComponent(encodeURIComponent(value)));
     const json = JSON.stringify(value).slice(1, -1);
     forms.add(json);
     forms.add(json.replace(/\//g, '\\/'));
@@ -133,9 +139,15 @@ export function redactValues(text: string, secrets: ReadonlyArray<string | undef
       if (out.indexOf(form) === -1) continue;
       out = form.length >= ANYWHERE_FROM ? out.split(form).join(REDACTED) : replaceStandalone(out, form);
     }
+    // What is left of a long secret cut short (a message truncated, a value split over lines):
+    // its first characters, and the value characters that follow them.
+    const start = secret.trim().slice(0, PREFIX_CHARS);
+    if (secret.trim().length > PREFIX_CHARS + 8 && out.includes(start)) out = out.split(start).map((part, i) => (i === 0 ? part : part.replace(LEADING_VALUE, ''))).join(REDACTED);
   }
   return out;
 }
+
+const LEADING_VALUE = /^[A-Za-z0-9+/%_.~=-]*/;
 
 function replaceStandalone(text: string, form: string): string {
   let out = '';
@@ -156,6 +168,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined> 
     .replace(AUTH_VALUE, '$1[REDACTED]')
     .replace(TOKEN_LINE, '$1[REDACTED]')
     .replace(TOKEN_HEADER, '$1[REDACTED]')
+    .replace(NAMED_CREDENTIAL, '$1[REDACTED]')
     .replace(CANONICAL_BYTES, '$1[REDACTED]$2')
     .replace(SECRET_SHAPED, REDACTED);
 }
@@ -174,10 +187,11 @@ export function scrubCause(cause: unknown, secrets: ReadonlyArray<string | undef
   if (cause === undefined || cause === null) return undefined;
   const source = cause instanceof Error ? cause : new Error(String(cause));
   const copy = new Error(redact(source.message, secrets));
-  copy.name = source.name;
+  // Name and code are the thrower's text too: a provider may put anything in them.
+  copy.name = redact(String(source.name), secrets);
   copy.stack = source.stack ? redact(source.stack, secrets) : undefined;
   const code = (source as { code?: unknown }).code;
-  if (typeof code === 'string') (copy as Error & { code?: string }).code = code;
+  if (typeof code === 'string') (copy as Error & { code?: string }).code = redact(code, secrets);
   return copy;
 }
 

@@ -158,9 +158,14 @@ export function firstDifference(expected: string, ours: string): string | undefi
 
 /**
  * A refusal body fit to hand on (a proxy passes AWS's answer to its client): the echoed
- * canonical request's token value replaced whole, and the token and secret by value in
- * every form. The rest, string to sign included, is kept for the client to debug with.
+ * canonical request's token value replaced whole, the token, secret and this attempt's
+ * signature by value in every form, and any signature AWS quotes back (S3's
+ * `<SignatureProvided>`, an echoed `Signature=`). The rest, string to sign included, is kept
+ * for the client to debug with.
  */
-export function redactRefusalBody(text: string, credentials: { secretAccessKey?: string; sessionToken?: string }): string {
-  return redactValues(redactCanonicalRequest(text, credentials.sessionToken), [credentials.secretAccessKey]);
+export function redactRefusalBody(text: string, credentials: { secretAccessKey?: string; sessionToken?: string }, signature?: string): string {
+  return redactValues(redactCanonicalRequest(text, credentials.sessionToken), [credentials.secretAccessKey, signature])
+    .replace(ECHOED_SIGNATURE, '$1[REDACTED]');
 }
+
+const ECHOED_SIGNATURE = /(Signature=|<SignatureProvided>)[0-9a-fA-F]{16,}/g;

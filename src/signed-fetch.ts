@@ -174,6 +174,16 @@ function replyOf(response: Response): Reply<Response> {
     statusCode: response.status,
     header: (name) => response.headers.get(name) ?? undefined,
     response,
-    consume: async () => ({ text: await response.clone().text(), response }),
+    consume: async (scrub) => {
+      const text = await response.text();
+      const shown = scrub(text);
+      // Read once (text() decoded it); handed on as a body of that text, scrubbed where it held ours.
+      const headers = new Headers(response.headers);
+      for (const name of ['content-encoding', 'content-length']) headers.delete(name);
+      const replayed = new Response(shown, { status: response.status, statusText: response.statusText, headers });
+      // A Response made here has no URL: keep the one fetch answered for.
+      Object.defineProperty(replayed, 'url', { value: response.url });
+      return { text, response: replayed };
+    },
   };
 }

@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './io.js';
 import { UsageError } from './exit-codes.js';
+import { withoutUserinfo } from '../sigv4/wire-url.js';
 
 export interface SigningFlags {
   service?: string;
@@ -86,15 +87,20 @@ export function parseHttpUrl(raw: string, what: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`bad ${what} "${raw.slice(0, 200)}": give an absolute http(s) URL such as https://search-logs-abc.eu-west-1.es.amazonaws.com/_cluster/health.`);
+    throw new UsageError(`bad ${what} "${shown(raw)}": give an absolute http(s) URL such as https://search-logs-abc.eu-west-1.es.amazonaws.com/_cluster/health.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`bad ${what} "${raw.slice(0, 200)}": only http and https are supported.`);
+    throw new UsageError(`bad ${what} "${shown(raw)}": only http and https are supported.`);
   }
   if (url.username || url.password) {
     throw new UsageError(`bad ${what}: user and password do not go with SigV4; remove them from the URL.`);
   }
   return url;
+}
+
+/** A URL as a message may quote it: no user name or password, at most 200 characters. */
+function shown(raw: string): string {
+  return withoutUserinfo(raw).slice(0, 200);
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -105,7 +111,8 @@ export function parseHeaderLines(lines: readonly string[], flag: string): Record
   for (const line of lines) {
     const colon = line.indexOf(':');
     const name = colon === -1 ? '' : line.slice(0, colon).trim().toLowerCase();
-    if (!HEADER_NAME.test(name)) throw new UsageError(`bad header "${line.slice(0, 200)}": use ${flag} 'Name: value', e.g. ${flag} 'content-type: application/x-ndjson'.`);
+    // Only the first word is quoted: without its colon, the rest of the line may be the value (a token).
+    if (!HEADER_NAME.test(name)) throw new UsageError(`bad header starting "${line.split(/[\s:]/, 1)[0]!.slice(0, 40)}": use ${flag} 'Name: value', e.g. ${flag} 'content-type: application/x-ndjson'.`);
     if (name === 'authorization') throw new UsageError('an authorization header cannot go with SigV4: the signature is the authorization.');
     const value = line.slice(colon + 1).trim();
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;

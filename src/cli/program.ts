@@ -23,6 +23,19 @@ export type { CliIo } from './io.js';
  * with the exit code; for `proxy` and `verify-proxy` as soon as the server listens (it
  * then keeps the process alive until SIGINT/SIGTERM).
  */
+/**
+ * Where commander writes. Its errors quote the argument they could not read whole, and a
+ * mistyped `--secret-acess-key=VALUE` or `--basic-auht=user:pass` carries a secret: the
+ * value after `=` is left out.
+ */
+function output(cio: ReturnType<typeof commandIo>) {
+  return {
+    writeOut: (s: string) => cio.out.write(s),
+    writeErr: (s: string) => cio.err.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.replace(/(unknown option '[^'=\s]*)=[^']*'/g, "$1=...'")),
+  };
+}
+
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const cio = commandIo(io);
   let exitCode = EXIT_OK;
@@ -31,10 +44,10 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .description('AWS SigV4 from the shell: signed requests, a local signing proxy, and a signature-verifying stub.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => cio.out.write(s), writeErr: (s) => cio.err.write(s) })
+    .configureOutput(output(cio))
     .showHelpAfterError('(add --help for usage)');
   for (const command of [requestCommand(cio, setExit), proxyCommand(cio, setExit), verifyProxyCommand(cio, setExit)]) {
-    program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => cio.out.write(s), writeErr: (s) => cio.err.write(s) }).showHelpAfterError('(add --help for usage)'));
+    program.addCommand(command.exitOverride().configureOutput(output(cio)).showHelpAfterError('(add --help for usage)'));
   }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -43,7 +43,8 @@ export function requestCommand(cio: CommandIo, setExit: (code: number) => void):
 }
 
 async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags, cio: CommandIo): Promise<number> {
-  if (!METHOD.test(rawMethod)) throw new UsageError(`"${rawMethod}" is not an HTTP method (GET, POST, PUT, DELETE, HEAD, ...).`);
+  // Quoted only when short: arguments in the wrong order can put a token here.
+  if (!METHOD.test(rawMethod)) throw new UsageError(`${rawMethod.length <= 16 ? `"${rawMethod}"` : 'the first argument'} is not an HTTP method (GET, POST, PUT, DELETE, HEAD, ...).`);
   if (flags.host !== undefined) {
     cio.warn('--host is deprecated for the name signed for: use --signing-host.');
     flags.signingHost ??= flags.host;

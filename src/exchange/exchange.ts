@@ -150,7 +150,7 @@ type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
 async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
-  const { text, response } = await reply.consume((text) => redactRefusalBody(text, signed.credentials));
+  const { text, response } = await reply.consume((text) => redactRefusalBody(text, signed.credentials, signed.signed.signature));
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date'), errorType: reply.header('x-amzn-errortype') }, signed, context);
   if (verdict === 'retry') return { retry: true };
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };

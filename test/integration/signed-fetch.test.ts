@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ConfigurationError, createSignedFetch, signRequest, SignatureRejectedError, type AwsCredentialIdentityProvider } from '../../src/index.js';
 import { VerifyProxy } from '../../src/testing/index.js';
@@ -206,6 +207,40 @@ describe('createSignedFetch -> API Gateway (execute-api) with IAM authorization'
       assert.equal(expecting.records[0]!.verdict, 'accepted');
     } finally {
       await expecting.close();
+    }
+  });
+});
+
+describe('createSignedFetch: a refusal it hands back holds none of ours', function () {
+  let server: http.Server;
+  let url = '';
+  before(async () => {
+    // A 403 no retry or classification applies to, echoing what it got, as some servers and gateways do.
+    server = http.createServer((req, res) => {
+      const echo = JSON.stringify({ message: 'weird failure', token: req.headers['x-amz-security-token'], auth: req.headers.authorization });
+      if (req.url === '/gzip') {
+        res.writeHead(403, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(echo));
+      } else {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(echo);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('an unclassified 403 echoing the token and the signature: returned as the 403, scrubbed of both', async () => {
+    const credentials = { accessKeyId: 'ASIAECHOEXAMPLE0001', secretAccessKey: 'echo/Secret+0123456789abcdefghijklmnopq', sessionToken: 'IQoJb3JpZ2luEchoedToken/with+and=inside0123456789' };
+    const signedFetch = createSignedFetch({ region: 'us-east-1', service: 'execute-api', credentials });
+    for (const path of ['/plain', '/gzip']) {
+      const res = await signedFetch(`${url}${path}`);
+      assert.equal(res.status, 403);
+      const text = await res.text();
+      assert.ok(!text.includes(credentials.sessionToken) && !text.includes(credentials.sessionToken.slice(0, 16)), text);
+      assert.doesNotMatch(text, /Signature=[0-9a-f]{64}/, text);
+      assert.match(text, /weird failure/);
     }
   });
 });

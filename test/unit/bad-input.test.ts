@@ -214,6 +214,26 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
     assert.throws(() => resolveEndpoint('https://user:hunter2@host:99999/'), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_URL' && !e.message.includes('hunter2'));
   });
 
+  it('the CLI never quotes a secret given in the wrong place: a mistyped --flag=value, a header line without its colon, arguments out of order, a bad URL with userinfo', async function () {
+    const runs = [
+      ['request', 'GET', local('/'), `--secret-acess-key=${MATRIX_SECRET}`],
+      ['proxy', `--basic-auht=admin:hunter2`],
+      ['request', 'GET', local('/'), '-H', `x-amz-security-token ${MATRIX_TOKEN}`],
+      ['request', MATRIX_TOKEN, local('/')],
+      ['request', 'GET', 'https://user:hunter2@h:99999/'],
+      ['request', 'GET', 'ftp://user:hunter2@h/'],
+      ['proxy', '--target', 'https://user:hunter2@h:99999'],
+    ];
+    for (const args of runs) {
+      let output = '';
+      const sink = { write: (chunk: string | Uint8Array) => { output += String(chunk); return true; } };
+      const code = await runCli(args, { stdout: sink, stderr: sink, env: process.env });
+      assert.equal(code, 2, `${args.join(' ')}: ${output}`);
+      assertClean(output, `the CLI (${args[0]} ${args[1]})`);
+      assert.ok(!output.includes(MATRIX_TOKEN.slice(0, 16)) && !output.includes(MATRIX_SECRET.slice(0, 16)), output);
+    }
+  });
+
   it('an onSign that throws never fails a request, and is reported once', async function () {
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);

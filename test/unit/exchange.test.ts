@@ -123,6 +123,20 @@ describe('exchange: sign, send, read a refusal, classify, maybe re-sign once', (
     assert.ok(!result.response.includes(CREDS.secretAccessKey));
   });
 
+  it('a refusal echoing the signature sent (S3\'s SignatureProvided, an Authorization echo): handed back without it', async () => {
+    let echoed = '';
+    const send = (request: SignedAttempt): Promise<Reply<string>> => {
+      const signature = /Signature=([0-9a-f]{64})/.exec(request.headers.authorization ?? '')![1]!;
+      echoed = signature;
+      const body = `<Error><Code>AccessDenied</Code><Message>Access Denied</Message><SignatureProvided>${signature}</SignatureProvided><Auth>${request.headers.authorization}</Auth></Error>`;
+      return Promise.resolve({ statusCode: 403, header: () => undefined, response: body, consume: async (scrub) => ({ text: body, response: scrub(body) }) });
+    };
+    const result = await run(signer(), send);
+    assert.match(echoed, /^[0-9a-f]{64}$/);
+    assert.ok(!result.response.includes(echoed), result.response);
+    assert.match(result.response, /<SignatureProvided>\[REDACTED\]/);
+  });
+
   it('an expired token is refreshed and the request re-signed once', async () => {
     let calls = 0;
     const provider = async () => ({ ...CREDS, accessKeyId: `AKIDEXCHANGE0000000${++calls}`, sessionToken: `token-${calls}` });

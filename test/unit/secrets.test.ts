@@ -182,6 +182,20 @@ describe('secrets never print', function () {
     }
   });
 
+  it("a provider's first error, before any value is known: credentials written under their names, in its message, name, code and stack, are scrubbed", async function () {
+    const token = 'IQoJb3JpZ2luFirstError=Token/with+breaks=inside';
+    const secret = 'first/Error+SecretKey0123456789abcdef';
+    const thrown = new Error(`profile [x]: aws_session_token=${token}\naws_secret_access_key = ${secret}\n{"SessionToken": "${token}", "SecretAccessKey":"${secret}"}`);
+    thrown.name = `ProviderError[aws_session_token=${token}]`;
+    (thrown as Error & { code?: string }).code = `BadToken:sessionToken=${token}`;
+    const cache = new CredentialCache(async () => { throw thrown; });
+    const error = await Promise.resolve(cache.get()).then(() => undefined, (e: unknown) => e as CredentialsError);
+    assert.ok(error instanceof CredentialsError);
+    const cause = error.cause as Error & { code?: string };
+    const shown = [inspect(error, { depth: Infinity, showHidden: true }), JSON.stringify(error), String(cause.stack), String(cause.code), cause.name].join('\n');
+    for (const value of [token, secret]) assert.ok(!shown.includes(value) && !shown.includes(value.slice(0, 16)), shown);
+  });
+
   it('provider error text scrubbed by value: the secret and token held now or before, in every encoding', async function () {
     const first = { accessKeyId: 'ASIAFIRSTKEY0001', secretAccessKey: 'shortSecret1', sessionToken: 'tok1', expiration: new Date(Date.now() + 10 * 60_000) };
     const second = { ...identity, expiration: new Date(Date.now() + 10 * 60_000) };
