@@ -40,6 +40,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
+import { withoutUserinfo } from '../sigv4/wire-url.js';
 import {
   bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
 } from './sigv4-verifier.js';
@@ -351,6 +352,11 @@ function originForm(target: string): string | undefined {
 }
 
 // Presigned URLs carry the token and the signature in the query.
+/**
+ * A request-target as the records keep it: the presigned token and signature masked under
+ * any spelling of their names (`X%2DAmz%2DSignature` is decoded by the verifier, so it is
+ * masked here too), and the userinfo of an absolute-form target dropped.
+ */
 function maskQuery(target: string): string {
-  return target.replace(/([?&]x-amz-(?:security-token|signature)=)[^&]*/gi, '$1***');
+  return withoutUserinfo(target).replace(/([?&;](?:x|%78|%58)(?:-|%2d)amz(?:-|%2d)(?:security(?:-|%2d)token|signature)=)[^&;]*/gi, '$1***');
 }

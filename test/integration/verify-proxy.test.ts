@@ -553,6 +553,14 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
       await expectRejected(p, req, 'incomplete-signature', 403, /Only one auth mechanism allowed/);
       assert.equal(p.records[0].path, '/?X-Amz-Signature=***');
     });
+
+    it('records keep no userinfo of an absolute-form target, nor a presigned token or signature under an encoded name', async () => {
+      const p = await proxy();
+      await send(p, { path: 'ws://user:hunter2@h/x?X%2DAmz%2DSecurity%2DToken=tok-secret&x-amz-signature=sig-secret;X-Amz-Signature=sig2' });
+      await send(p, { path: '/y?X%2damz%2dsignature=sig-secret' });
+      const recorded = p.records.map((r) => r.path).join(' ');
+      for (const secret of ['hunter2', 'tok-secret', 'sig-secret', 'sig2']) assert.ok(!recorded.includes(secret), recorded);
+    });
   });
 
   describe('OpenSearch Serverless (aoss)', () => {
