@@ -215,6 +215,14 @@ describe('signing proxy security (the spawned CLI)', function () {
       });
     }
 
+    it('a raw "#" in the request-target (/a#/../../_cluster/settings) is refused with 400 and never signed', async () => {
+      const before = stub.records.length;
+      const text = await raw(proxy.port, `GET /a#/../../_cluster/settings HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`, /\r\n\r\n[\s\S]*\}/);
+      assert.match(text, /^HTTP\/1\.1 400 /);
+      assert.match(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).message, /raw "#".*%23/);
+      assert.equal(stub.records.length, before);
+    });
+
     it('a path under the prefix goes through, prefixed', async () => {
       assert.equal((await call(proxy.port, { path: '/_search?q=a..b' })).status, 200);
       assert.equal(stub.records.at(-1)?.path, '/logs-app/_search?q=a..b');

@@ -82,6 +82,15 @@ describe('proxy guards', () => {
       assert.deepEqual(underPrefix('', '/../x'), { pathAndQuery: '/../x' });
     });
 
+    it('refuses a raw "#" anywhere in the request-target, prefix or not', () => {
+      for (const [prefix, path] of [['/logs-app', '/a#/../../_cluster'], ['/logs-app', '/_search?q=a#b'], ['', '/a#b'], ['', '/#']]) {
+        const refused = underPrefix(prefix!, path!);
+        assert.equal('status' in refused && refused.status, 400, path);
+        assert.match((refused as { message: string }).message, /%23/);
+      }
+      assert.deepEqual(underPrefix('/logs-app', '/a%23b'), { pathAndQuery: '/logs-app/a%23b' });
+    });
+
     it('cuts absolute-form to origin-form, userinfo with it', () => {
       assert.equal(originForm('http://u:p@host:1/a?b'), '/a?b');
       assert.equal(originForm('http://host'), '/');
