@@ -23,7 +23,7 @@ import { firstHeader, readRefusalText } from '../adapters/shared.js';
 import { ConfigurationError, CredentialsError, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, readBody } from '../exchange/body.js';
 import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
-import { connectionTokens, isEndToEnd, SIGNER_OWNED } from '../exchange/headers.js';
+import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { loggablePath, type SigningProxyLogEntry } from './access-log.js';
@@ -452,7 +452,7 @@ export class SigningProxy {
       const name = raw[i]!.toLowerCase();
       if (!isEndToEnd(name, tokens) || SIGNER_OWNED.has(name) || PROXY_OWNED.has(name) || this.strip.has(name)) continue;
       const value = raw[i + 1]!;
-      out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+      out[name] = out[name] === undefined ? value : `${out[name]}${repeatSeparator(name)}${value}`;
     }
     for (const [name, value] of Object.entries(this.options.addHeaders ?? {})) out[name.toLowerCase()] = value;
     return out;

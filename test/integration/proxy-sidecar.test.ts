@@ -2,13 +2,13 @@
  * The signing proxy as a sidecar, run as the CLI (spawned): liveness without AWS,
  * readiness, Prometheus metrics, a TLS listener, graceful SIGTERM, credentials from a
  * role (the local STS), a profile and the default chain, Dashboards'/Kibana's own headers
- * passing through, and header add/strip.
+ * passing through, repeated Cookie headers joined as cookies are, and header add/strip.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifyProxy } from '../../src/testing/index.js';
@@ -173,6 +173,26 @@ describe('signing proxy as a sidecar (the spawned CLI)', function () {
       assert.equal((await call(`${chain.url}/`)).status, 200);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('repeated Cookie headers go on as one, joined with "; " (RFC 6265), and signed', async () => {
+    const echo = await startEcho();
+    try {
+      const proxy = await start(['--target', echo.url]);
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(proxy.port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (d: Buffer) => { text += d.toString(); });
+        socket.on('error', reject);
+        socket.on('close', () => (/^HTTP\/1\.1 200 /.test(text) ? resolve() : reject(new Error(text))));
+        socket.write(`GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nCookie: sid=a1\r\nCookie: theme=dark\r\nConnection: close\r\n\r\n`);
+      });
+      const seen = echo.seen.at(-1)!;
+      assert.equal(seen.cookie, 'sid=a1; theme=dark');
+      assert.ok(/SignedHeaders=([^,]+)/.exec(String(seen.authorization))![1]!.split(';').includes('cookie'));
+    } finally {
+      await echo.close();
     }
   });
 
