@@ -51,7 +51,7 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .addOption(new Option('--upstream-timeout <duration>', 'no answer from the target for this long (30s, 500ms, 2m): 504').argParser(duration).default(120_000, '2m'))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM, let requests in flight finish for up to this long').argParser(duration).default(10_000, '10s'))
     .option('--health-path <path>', 'answer 200 on this path without calling AWS (liveness)')
-    .option('--ready-path <path>', 'answer 200 on this path when credentials resolve, else 503 (readiness)')
+    .option('--ready-path <path>', 'answer 200 on this path when credentials resolve, else 503 (readiness; why is in the log only)')
     .option('--metrics-path <path>', 'Prometheus text metrics on this path')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'and this PEM key')

@@ -63,7 +63,7 @@ export interface SigningProxyOptions {
   maxInflightBodyBytes?: number;
   /** Answers 200 without calling AWS (liveness). */
   healthPath?: string;
-  /** Answers 200 when credentials resolve, else 503 (readiness). */
+  /** Answers 200 when credentials resolve, else 503 with no details (readiness); why goes to the log (onRequest). */
   readyPath?: string;
   /** Prometheus text metrics. */
   metricsPath?: string;
@@ -430,16 +430,19 @@ export class SigningProxy {
     finish(200);
   }
 
-  /** Ready when credentials resolve (from the cache when fresh: no AWS call per probe). */
+  /**
+   * Ready when credentials resolve (from the cache when fresh: no AWS call per probe). It
+   * answers before the inbound credential, and a provider's error names accounts and roles:
+   * why it is not ready goes to the log only.
+   */
   private async readiness(res: ServerResponse, finish: (status: number, error?: string) => void): Promise<void> {
     try {
       await this.signer.credentials();
       this.answerJson(res, 200, { status: 'ready' });
       finish(200);
     } catch (error) {
-      const message = `no credentials: ${describe(error)}`;
-      this.answerJson(res, 503, { status: 'not ready', message });
-      finish(503, message);
+      this.answerJson(res, 503, { status: 'not ready' });
+      finish(503, `not ready: no credentials: ${describe(error)}`);
     }
   }
 

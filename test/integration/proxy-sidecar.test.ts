@@ -11,6 +11,7 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SigningProxy, type SigningProxyLogEntry } from '../../src/proxy/signing-proxy.js';
 import type { VerifyProxy } from '../../src/testing/index.js';
 import { startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
 import { LocalSts } from '../support/local-sts.js';
@@ -76,6 +77,25 @@ describe('signing proxy as a sidecar (the spawned CLI)', function () {
     const metrics = await call(`${proxy.url}/metrics`);
     // One provider call at start (env credentials), none for the probes.
     assert.match(metrics.body, /^aws_sigv4_proxy_credential_refreshes_total 1$/m);
+  });
+
+  it('--ready-path when credentials do not resolve: a bare 503, the provider\'s error (account, role) in the log only', async () => {
+    const entries: SigningProxyLogEntry[] = [];
+    const arn = 'arn:aws:iam::123456789012:role/search-reader';
+    const proxy = await SigningProxy.start({
+      target: stub.url, readyPath: '/readyz',
+      signing: { region: 'us-east-1', credentials: async () => { throw new Error(`User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: sts:AssumeRole on resource: ${arn}`); } },
+      onRequest: (entry) => entries.push(entry),
+    });
+    try {
+      const ready = await call(`${proxy.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(JSON.parse(ready.body), { status: 'not ready' });
+      assert.ok(!ready.body.includes('123456789012'));
+      assert.match(entries.at(-1)?.error ?? '', /not ready: no credentials: .*123456789012.*search-reader/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('--metrics-path: Prometheus text with requests by status, refusals by reason and kind, credentials, bytes, latency histogram', async () => {
