@@ -45,7 +45,7 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .option('--basic-auth <user:password>', 'require this HTTP basic auth from clients (or AWS_SIGV4_PROXY_BASIC_AUTH)')
     .option('--allow-unauthenticated-remote', 'listen beyond loopback without an inbound credential (anyone who reaches the port acts as your AWS identity)')
     .option('--allow-host <name>', 'accept requests whose Host is this name, besides the listen address and localhost (repeatable)', collect, [] as string[])
-    .option('--allow-origin <origin>', 'accept browser requests from this origin, e.g. https://grafana.example.com, or "*" (repeatable)', collect, [] as string[])
+    .option('--allow-origin <origin>', 'accept browser requests from this origin, e.g. https://grafana.example.com (repeatable; its CORS preflights are answered here); "*" allows every web page', collect, [] as string[])
     .option('--max-body-bytes <n>', 'bodies are buffered to be hashed up to this size; larger ones get 413 (default 104857600)', nonNegative)
     .option('--max-inflight-body-bytes <n>', 'total body bytes held at once; past it 503 with Retry-After (default 268435456)', nonNegative)
     .addOption(new Option('--upstream-timeout <duration>', 'no answer from the target for this long (30s, 500ms, 2m): 504').argParser(duration).default(120_000, '2m'))
@@ -102,7 +102,7 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     onRequest: flags.quiet ? undefined : (entry) => cio.err.write(formatLogLine(entry, flags.logFormat)),
     onRejection: (error) => cio.err.write(`${formatError(error)}\n`),
   });
-  if (server.exposureWarning !== undefined) cio.warn(server.exposureWarning);
+  for (const warning of server.warnings) cio.warn(warning);
   // Credentials now, so a machine without any learns it at start rather than at the first request.
   try {
     await server.signer.credentials();

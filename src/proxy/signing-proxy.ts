@@ -28,7 +28,7 @@ import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { loggablePath, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget } from './body-budget.js';
-import { HostGuard } from './host-guard.js';
+import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
 import { isStaleSocketError } from './stale-socket.js';
@@ -110,6 +110,8 @@ export class SigningProxy {
   readonly metrics = new ProxyMetrics();
   /** What to tell the user about the listen address (beyond loopback), if anything. */
   readonly exposureWarning: string | undefined;
+  /** Everything to tell the user at start: the exposure warning, and one for --allow-origin "*" or null. */
+  readonly warnings: readonly string[];
   private readonly target: URL;
   private readonly nodeUrl: URL;
   /** The target's path without its trailing slash: prepended to every request path. */
@@ -138,6 +140,7 @@ export class SigningProxy {
     this.signer.endpoint(this.nodeUrl);
     this.auth = new InboundAuth(inboundAuth ?? {});
     this.exposureWarning = checkExposure(options.listenHost ?? '127.0.0.1', this.auth, options.allowUnauthenticatedRemote);
+    this.warnings = [this.exposureWarning, originWarning(options.allowOrigins)].filter((w): w is string => w !== undefined);
     this.budget = new BodyBudget(options.maxInflightBodyBytes ?? DEFAULT_INFLIGHT);
     this.strip = new Set((options.stripHeaders ?? []).map((h) => h.toLowerCase()));
     // No servername needed for a tunnel (https://localhost:PORT): Node takes SNI and the
@@ -259,6 +262,19 @@ export class SigningProxy {
 
     const guarded = this.guard?.check(req.headers);
     if (guarded) return refuse(403, guarded.kind, guarded.message);
+    // Past the guard, a browser's origin is allowed: it may read every answer.
+    for (const [name, value] of Object.entries(corsHeaders(req.headers.origin))) res.setHeader(name, value);
+    // A preflight carries no credential (browsers never send one) and AWS answers none: answered here.
+    if (isPreflight(method, req.headers)) {
+      res.writeHead(204, preflightHeaders(req.headers));
+      res.end();
+      return finish(204);
+    }
+    // A target that reflects TRACE would echo the signed headers (the session token) in a 200.
+    // Node's parser refuses TRACK itself today; it is named here should one let it through.
+    if (method === 'TRACE' || method === 'TRACK') {
+      return refuse(405, 'method', `aws-sigv4-connection proxy: ${method} is not forwarded: the answer would echo the signed request, token included. Use ${FORWARDED_METHODS}.`, { allow: FORWARDED_METHODS });
+    }
     const route = received.split('?', 1)[0];
     if (route === this.options.healthPath) return this.health(res, finish);
     if (route === this.options.readyPath) return this.readiness(res, finish);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
-import { HostGuard } from '../../src/proxy/host-guard.js';
+import { HostGuard, isPreflight, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
 import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
 import { originForm, underPrefix } from '../../src/proxy/target-path.js';
 import { ConfigurationError } from '../../src/errors.js';
@@ -36,6 +36,26 @@ describe('proxy guards', () => {
         assert.match(refusal!.message, /--allow-origin/);
       }
       assert.equal(new HostGuard({ listenHost: '127.0.0.1', port: 1, allowOrigins: ['*'] }).check({ origin: 'http://any.example', 'sec-fetch-site': 'cross-site' }), undefined);
+    });
+
+    it('--allow-origin "*" and null get a warning saying what they allow; named origins none', () => {
+      assert.match(originWarning(['https://grafana.example.com', '*'])!, /any web page .* AWS identity/);
+      assert.match(originWarning(['NULL'])!, /sandboxed frames .* every page/);
+      assert.equal(originWarning(['https://grafana.example.com']), undefined);
+      assert.equal(originWarning(undefined), undefined);
+    });
+
+    it('a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered with the origin, methods forwarded, headers asked', () => {
+      assert.ok(isPreflight('OPTIONS', { origin: 'https://grafana.example.com', 'access-control-request-method': 'PUT' }));
+      assert.equal(isPreflight('OPTIONS', { origin: 'https://grafana.example.com' }), false);
+      assert.equal(isPreflight('GET', { origin: 'https://grafana.example.com', 'access-control-request-method': 'PUT' }), false);
+      const headers = preflightHeaders({ origin: 'https://grafana.example.com', 'access-control-request-headers': 'content-type, authorization' });
+      assert.equal(headers['access-control-allow-origin'], 'https://grafana.example.com');
+      assert.equal(headers['access-control-allow-headers'], 'content-type, authorization');
+      assert.match(headers['access-control-allow-methods']!, /PUT/);
+      assert.doesNotMatch(headers['access-control-allow-methods']!, /TRACE/);
+      assert.match(headers.vary!, /^Origin/);
+      assert.ok(Number(headers['access-control-max-age']) > 0);
     });
   });
 
