@@ -26,7 +26,7 @@ import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '.
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
-import { loggablePath, type SigningProxyLogEntry } from './access-log.js';
+import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget } from './body-budget.js';
 import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
@@ -71,7 +71,7 @@ export interface SigningProxyOptions {
   addHeaders?: Record<string, string>;
   /** Headers removed from every request before it is signed (names, any case). */
   stripHeaders?: string[];
-  /** Called once per request, after its answer started (or failed). Never carries a secret. */
+  /** Called once per request, after its answer started (or failed). Never carries a secret (nor the inbound credential, wherever a client put it). */
   onRequest?: (entry: SigningProxyLogEntry) => void;
   /** Called when AWS refused a signature (the typed error, with its hint); the refusal itself still goes back to the client. */
   onRejection?: (error: AwsSigV4Error, entry: SigningProxyLogEntry) => void;
@@ -119,6 +119,7 @@ export class SigningProxy {
   private readonly agent: http.Agent;
   private readonly server: http.Server;
   private readonly auth: InboundAuth;
+  private readonly redactor: LogRedactor;
   private readonly budget: BodyBudget;
   private readonly strip: Set<string>;
   private guard: HostGuard | undefined;
@@ -139,6 +140,7 @@ export class SigningProxy {
     // Resolved now, so a missing region fails at start, not on the first request.
     this.signer.endpoint(this.nodeUrl);
     this.auth = new InboundAuth(inboundAuth ?? {});
+    this.redactor = new LogRedactor(credentialForms(inboundAuth));
     this.exposureWarning = checkExposure(options.listenHost ?? '127.0.0.1', this.auth, options.allowUnauthenticatedRemote);
     this.warnings = [this.exposureWarning, originWarning(options.allowOrigins)].filter((w): w is string => w !== undefined);
     this.budget = new BodyBudget(options.maxInflightBodyBytes ?? DEFAULT_INFLIGHT);
@@ -244,11 +246,11 @@ export class SigningProxy {
     this.stats.requests++;
     const method = req.method ?? 'GET';
     const received = originForm(req.url ?? '/');
-    const entry: SigningProxyLogEntry = { method, path: loggablePath(received), status: 0, bodyBytes: 0, retries: 0, ms: 0 };
+    const entry: SigningProxyLogEntry = { method, path: this.redactor.path(received), status: 0, bodyBytes: 0, retries: 0, ms: 0 };
     const finish = (status: number, error?: string): void => {
       entry.status = status;
       entry.ms = Date.now() - started;
-      if (error !== undefined) entry.error = error;
+      if (error !== undefined) entry.error = this.redactor.text(error);
       this.metrics.request(status);
       this.options.onRequest?.(entry);
     };
@@ -530,6 +532,15 @@ function withoutEncoding(head: string[]): string[] {
     if (name !== 'content-length' && name !== 'content-encoding') kept.push(head[i]!, head[i + 1]!);
   }
   return kept;
+}
+
+/** The inbound credential as a client could write it in a URL: the token, the basic-auth password, the pair and its base64. */
+function credentialForms(auth: InboundAuthOptions | undefined): string[] {
+  const forms = [auth?.token];
+  if (auth?.basic !== undefined) {
+    forms.push(auth.basic, auth.basic.slice(auth.basic.indexOf(':') + 1), Buffer.from(auth.basic, 'utf8').toString('base64'));
+  }
+  return forms.filter((f): f is string => f !== undefined && f !== '');
 }
 
 function methodCarriesBody(method: string): boolean {

@@ -311,6 +311,27 @@ describe('signing proxy security (the spawned CLI)', function () {
     });
   });
 
+  it('the access log masks the inbound token and basic-auth password by value, and the values of credential-named query parameters', async () => {
+    const token = 'inbound-tok3n-in-a-query-0123456789';
+    const password = 'basic-pa55word-in-a-path';
+    const proxy = await start(['--basic-auth', `ops:${password}`], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+    const bearer = { authorization: `Bearer ${token}` };
+    const paths = [
+      `/_search?access_token=${token}`, `/_search?q=${encodeURIComponent(token)}`, `/${password}/_doc/1`, `/_search?x=${Buffer.from(`ops:${password}`).toString('base64')}`,
+      '/_search?password=hunter3&api_key=key-a1&APIKEY=key-a2&auth=key-a3&Authorization=key-a4&x-api-key=key-a5&token=key-a6&size=10',
+    ];
+    for (const path of paths) await call(proxy.port, { path, headers: bearer });
+    await call(proxy.port, { path: `/_search?access_token=${token}` });
+    await new Promise((r) => setTimeout(r, 200));
+    const log = proxy.stderr();
+    assert.equal(log.split('\n').filter((l) => / GET \//.test(l)).length, paths.length + 1, log);
+    for (const secret of [token, encodeURIComponent(token), password, 'hunter3', 'key-a1', 'key-a2', 'key-a3', 'key-a4', 'key-a5', 'key-a6', Buffer.from(`ops:${password}`).toString('base64')]) {
+      assert.ok(!log.includes(secret), `${secret} in the log:\n${log}`);
+    }
+    assert.match(log, /GET \/_search\?password=\[REDACTED\]&api_key=\[REDACTED\]&APIKEY=\[REDACTED\]&auth=\[REDACTED\]&Authorization=\[REDACTED\]&x-api-key=\[REDACTED\]&token=\[REDACTED\]&size=10 /);
+    assert.match(log, /GET \/\[REDACTED\]\/_doc\/1 /);
+  });
+
   it('the proxy object prints no inbound token and no static secret (inspect, JSON)', async () => {
     const token = 'inbound-token-never-printed-0123456789';
     const proxy = await SigningProxy.start({ target: stub.url, inboundAuth: { token, basic: 'ops:basic-pass-never-printed' }, signing: { region: 'us-east-1', credentials: { ...TEST_CREDENTIALS } } });

@@ -1,6 +1,7 @@
 /** The proxy's checks on their own: Host/Origin guard, inbound credential, path prefix, body budget, listen exposure. */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { LogRedactor, loggablePath } from '../../src/proxy/access-log.js';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
 import { HostGuard, isPreflight, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
 import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
@@ -142,5 +143,23 @@ describe('proxy guards', () => {
     hold.release();
     hold.release();
     assert.equal(budget.inFlight, 0);
+  });
+
+  describe('the access log', () => {
+    it('masks the values of query parameters that carry credentials by name, in any case', () => {
+      const path = loggablePath('/_search?q=1&access_token=a1&TOKEN=a2&password=a3&api_key=a4&ApiKey=a5&auth=a6&Authorization=a7&x-api-key=a8&X-Amz-Signature=a9&id_token=b1&size=10&tokens=keep');
+      for (const value of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'b1']) assert.ok(!path.includes(`=${value}`), `${value} in ${path}`);
+      assert.match(path, /^\/_search\?q=1&access_token=\[REDACTED\]&TOKEN=\[REDACTED\]/);
+      assert.match(path, /&size=10&tokens=keep$/);
+      assert.equal(loggablePath('/logs/_doc/1'), '/logs/_doc/1');
+    });
+
+    it('masks the inbound credential by value wherever it is, raw or percent-encoded, and prints none of it', () => {
+      const redactor = new LogRedactor(['tok/en+123', 'pass word', undefined, '']);
+      const path = redactor.path('/tok/en+123/_search?q=tok%2Fen%2B123&x=tok%2fen%2b123&p=pass%20word&f=pass+word');
+      for (const secret of ['tok/en+123', 'tok%2Fen%2B123', 'tok%2fen%2b123', 'pass word', 'pass%20word', 'pass+word']) assert.ok(!path.includes(secret), `${secret} in ${path}`);
+      assert.equal(redactor.text('Host "x" refused'), 'Host "x" refused');
+      for (const text of [inspect(redactor, { depth: 5, showHidden: true }), JSON.stringify(redactor)]) assert.ok(!text.includes('tok') && !text.includes('pass'), text);
+    });
   });
 });
