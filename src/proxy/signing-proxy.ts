@@ -432,11 +432,12 @@ export class SigningProxy {
       header: (name) => firstHeader(upstream.headers[name]),
       response: { upstream, head },
       consume: async (scrub) => {
-        const { body } = await readBody(upstream, this.signer.options.maxBufferedBodyBytes);
+        const limit = this.signer.options.maxBufferedBodyBytes;
+        const { body } = await readBody(upstream, limit);
         const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-        const text = readRefusalText(raw, upstream.headers['content-encoding']);
+        const { text, decoded } = readRefusalText(raw, upstream.headers['content-encoding'], limit);
         const shown = scrub(text);
-        if (shown === text) return { text, response: { upstream, head, payload: raw } };
+        if (decoded && shown === text) return { text, response: { upstream, head, payload: raw } };
         const payload = Buffer.from(shown);
         return { text, response: { upstream, head: [...withoutEncoding(head), 'content-length', String(payload.length)], payload } };
       },

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { SigningProxy, type SigningProxyLogEntry, type SigningProxyOptions } from '../../src/proxy/signing-proxy.js';
 import type { AwsSigV4Error } from '../../src/errors.js';
 import type { VerifyProxy, VerifyProxyCredentials } from '../../src/testing/index.js';
@@ -226,6 +227,29 @@ describe('the proxy and `request` on the one exchange', function () {
   });
 
   describe('the proxy: refusals', () => {
+    it('a compressed refusal that expands past maxBufferedBodyBytes (a zip bomb): replaced by a short note, its length and encoding consistent', async () => {
+      const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
+      const target = http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(403, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length), 'x-amzn-requestid': 'r-1' });
+        res.end(bomb);
+      });
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      try {
+        const proxy = await proxyTo(`http://127.0.0.1:${(target.address() as AddressInfo).port}`, {}, { maxBufferedBodyBytes: 1024 * 1024 });
+        const answer = await call(proxy.url, { path: '/_search' });
+        assert.equal(answer.status, 403);
+        assert.equal(answer.headers['content-encoding'], undefined);
+        assert.equal(answer.headers['content-length'], String(Buffer.byteLength(answer.body)));
+        assert.equal(answer.headers['x-amzn-requestid'], 'r-1');
+        assert.match(JSON.parse(answer.body).message, /refusal body \(content-encoding: gzip\) could not be decoded within 1048576 bytes/);
+      } finally {
+        target.closeAllConnections();
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+      }
+    });
+
+
     it('a refusal no retry can fix reaches the client once, token hidden, classified in the log and counted in metrics', async () => {
       const proxy = await proxyTo(stub.url, {}, { credentials: { ...TEMP, secretAccessKey: 'front/Wrong+Secret0123456789abcdefghijk' } });
       const before = stub.records.length;

@@ -1,6 +1,8 @@
 /** The proxy's checks on their own: Host/Origin guard, inbound credential, path prefix, body budget, listen exposure. */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { readRefusalText } from '../../src/adapters/shared.js';
 import { LogRedactor, loggablePath } from '../../src/proxy/access-log.js';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
 import { HostGuard, isPreflight, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
@@ -160,6 +162,28 @@ describe('proxy guards', () => {
       for (const secret of ['tok/en+123', 'tok%2Fen%2B123', 'tok%2fen%2b123', 'pass word', 'pass%20word', 'pass+word']) assert.ok(!path.includes(secret), `${secret} in ${path}`);
       assert.equal(redactor.text('Host "x" refused'), 'Host "x" refused');
       for (const text of [inspect(redactor, { depth: 5, showHidden: true }), JSON.stringify(redactor)]) assert.ok(!text.includes('tok') && !text.includes('pass'), text);
+    });
+  });
+
+  describe('refusal bodies (readRefusalText, shared with the Connections)', () => {
+    const refusal = '{"message":"The security token included in the request is invalid."}';
+
+    it('decodes gzip, deflate, br and none', () => {
+      for (const [encoding, bytes] of [['gzip', gzipSync(refusal)], ['deflate', deflateSync(refusal)], ['br', brotliCompressSync(refusal)], [undefined, Buffer.from(refusal)], ['identity', Buffer.from(refusal)]] as const) {
+        assert.deepEqual(readRefusalText(bytes, encoding), { text: refusal, decoded: true }, String(encoding));
+      }
+    });
+
+    it('a body that expands past the bound (a zip bomb), a corrupt one or an unknown encoding: a short note, flagged not decoded', () => {
+      const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
+      for (const [bytes, encoding] of [[bomb, 'gzip'], [Buffer.from('not gzip'), 'gzip'], [Buffer.from(refusal), 'zstd']] as const) {
+        const { text, decoded } = readRefusalText(bytes, encoding, 1024 * 1024);
+        assert.equal(decoded, false, encoding);
+        assert.ok(text.length < 400);
+        assert.match(JSON.parse(text).message, /could not be decoded within 1048576 bytes/);
+      }
+      // Within the bound it decodes.
+      assert.equal(readRefusalText(bomb, 'gzip', 8 * 1024 * 1024).decoded, true);
     });
   });
 });
