@@ -16,6 +16,7 @@ interface ProxyFlags extends SigningFlags, ListenFlags {
   maxBodyBytes?: number;
   maxInflightBodyBytes?: number;
   upstreamTimeout: number;
+  bodyIdleTimeout: number;
   shutdownTimeout: number;
   allowHost: string[];
   allowOrigin: string[];
@@ -49,6 +50,7 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .option('--max-body-bytes <n>', 'bodies are buffered to be hashed up to this size; larger ones get 413 (default 104857600)', nonNegative)
     .option('--max-inflight-body-bytes <n>', 'total body bytes held at once; past it 503 with Retry-After (default 268435456)', nonNegative)
     .addOption(new Option('--upstream-timeout <duration>', 'no answer from the target for this long (30s, 500ms, 2m): 504').argParser(duration).default(120_000, '2m'))
+    .addOption(new Option('--body-idle-timeout <duration>', 'no byte of a request body for this long while it is read: 408, connection closed').argParser(duration).default(30_000, '30s'))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM, let requests in flight finish for up to this long').argParser(duration).default(10_000, '10s'))
     .option('--health-path <path>', 'answer 200 on this path without calling AWS (liveness)')
     .option('--ready-path <path>', 'answer 200 on this path when credentials resolve, else 503 (readiness; why is in the log only)')
@@ -85,6 +87,7 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     inboundAuth: { token: flags.authToken ?? cio.env.AWS_SIGV4_PROXY_TOKEN, basic: flags.basicAuth ?? cio.env.AWS_SIGV4_PROXY_BASIC_AUTH },
     allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote,
     upstreamTimeoutMs: flags.upstreamTimeout,
+    bodyIdleTimeoutMs: flags.bodyIdleTimeout,
     maxInflightBodyBytes: flags.maxInflightBodyBytes,
     healthPath: flags.healthPath,
     readyPath: flags.readyPath,

@@ -5,9 +5,12 @@
  * retried exactly as in the Connections.
  *
  * It lends its AWS identity to whoever reaches it, so before signing anything it checks,
- * in this order: the Host and browser origin (./host-guard.ts), the inbound credential
- * (./inbound-auth.ts), the path prefix (./target-path.ts), and the body's size against
- * the per-request limit and the budget of all bodies held at once (./body-budget.ts).
+ * in this order: the Host and browser origin (./host-guard.ts; an allowed origin's CORS
+ * preflight is answered here), the method (TRACE would echo the signed headers back), the
+ * inbound credential (./inbound-auth.ts), the request-target and path prefix
+ * (./target-path.ts), and the body's size against the per-request limit and, as its bytes
+ * arrive, the budget of all bodies held at once (./body-budget.ts). A body it will not read
+ * whole (refused, over budget, stalled) is not read on: its connection closes after the answer.
  *
  * Each request then goes through the exchange (../exchange/exchange.ts), as in the
  * Connections: the body buffered by the one bounded reader (SigV4 signs a hash of the whole
@@ -59,6 +62,8 @@ export interface SigningProxyOptions {
   allowUnauthenticatedRemote?: boolean;
   /** No response head (or no byte while one streams) from the target for this long: 504. Default 120000. */
   upstreamTimeoutMs?: number;
+  /** No byte of a request body for this long while it is read: 408, and the connection is closed. Default 30000. */
+  bodyIdleTimeoutMs?: number;
   /** Total request body bytes held at once; a request past it gets 503 with Retry-After. Default 268435456 (256 MiB). */
   maxInflightBodyBytes?: number;
   /** Answers 200 without calling AWS (liveness). */
@@ -90,12 +95,16 @@ export interface SigningProxyStats {
 const PROXY_OWNED: ReadonlySet<string> = new Set(['expect', 'content-length']);
 const DEFAULT_INFLIGHT = 256 * 1024 * 1024;
 const DEFAULT_UPSTREAM_TIMEOUT = 120_000;
+// A client uploading sends without pauses; one silent this long holds a connection and a
+// part-read body for nothing (Node's own requestTimeout, 300 s, bounds only the whole request).
+const DEFAULT_BODY_IDLE_TIMEOUT = 30_000;
 const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it as its server URL (http://127.0.0.1:PORT), not as an HTTP(S) proxy.';
 
 // How an exchange ended, mapped to the proxy's answers: 504, 499 (nothing to answer), 503.
 class UpstreamTimeout extends Error {}
 class ClientClosed extends Error {}
 class OverBudget extends Error {}
+class BodyIdle extends Error {}
 
 /** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (a refusal) the bytes read. */
 interface Answer {
@@ -254,9 +263,11 @@ export class SigningProxy {
       this.metrics.request(status);
       this.options.onRequest?.(entry);
     };
-    // Answered by the proxy itself; `close` when the body was not read (it stays unsent).
+    // Answered by the proxy itself. A body not read whole (or, with Expect, never sent) is
+    // not read on: `close`, and Node ends the connection once the answer is out, where
+    // keep-alive would read a declared 1.5 GB to the end to find the next request.
     const refuse = (status: number, reason: ProxyRefusalReason, message: string, headers: Record<string, string> = {}): void => {
-      if (expectsContinue) headers.connection = 'close';
+      if (expectsContinue || bodyOutstanding(req)) headers.connection = 'close';
       this.answer(res, status, message, headers);
       this.metrics.refused(reason);
       finish(status, message);
@@ -297,25 +308,21 @@ export class SigningProxy {
     const declared = req.headers['content-length'] === undefined ? 0 : Number(req.headers['content-length']);
     const tooLarge = (size: string) => `aws-sigv4-connection proxy: the body (${size}) is larger than maxBufferedBodyBytes (${limit}); SigV4 signs a hash of the whole body, so it is buffered. Start the proxy with a larger --max-body-bytes.`;
     const overBudget = `aws-sigv4-connection proxy: bodies held for signing would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`;
-    // Refused before a byte is held; without Expect the upload is drained so the client reads the answer.
-    if (declared > limit) {
-      if (!expectsContinue) req.resume();
-      return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
-    }
-    const hold = this.budget.hold(declared);
-    if (hold === undefined) {
-      if (!expectsContinue) req.resume();
-      return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
-    }
+    // Refused before a byte is held. The budget is taken as bytes arrive, so only a body that
+    // could never fit it is refused for it now.
+    if (declared > limit) return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
+    if (declared > this.budget.limit) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+    const hold = this.budget.hold();
     res.once('close', () => hold.release());
     if (expectsContinue) res.writeContinue();
 
-    // Every wait (credentials, the body, the target) ends when the client goes away.
+    // Every wait (credentials, the body, the target) ends when the client goes away, or stalls its body.
     const gone = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    const guard: WaitGuard = { signal: gone.signal, aborted: () => new ClientClosed(), timedOut: () => new UpstreamTimeout() };
+    const idle = this.watchBodyIdle(req, res, gone);
+    const guard: WaitGuard = { signal: gone.signal, aborted: (reason) => (reason instanceof BodyIdle ? reason : new ClientClosed()), timedOut: () => new UpstreamTimeout() };
     let result: ExchangeResult<Answer>;
     try {
       result = await exchange<Answer>({
@@ -329,6 +336,7 @@ export class SigningProxy {
         reading: {
           drain: true,
           onChunk: (bytes) => {
+            idle();
             entry.bodyBytes += bytes;
             return hold.take(bytes) ? undefined : new OverBudget();
           },
@@ -344,6 +352,9 @@ export class SigningProxy {
         },
       });
     } catch (error) {
+      if (error instanceof BodyIdle && !res.destroyed) {
+        return refuse(408, 'body-idle', `aws-sigv4-connection proxy: no byte of the request body came for ${this.bodyIdleTimeout} ms; send it without pauses, or start the proxy with a longer --body-idle-timeout.`);
+      }
       if (res.destroyed || error instanceof ClientClosed) return finish(499, 'client closed the connection');
       if (error instanceof UpstreamTimeout) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} did not answer within ${this.upstreamTimeout} ms (--upstream-timeout).`);
@@ -377,6 +388,33 @@ export class SigningProxy {
 
   private get upstreamTimeout(): number {
     return this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT;
+  }
+
+  private get bodyIdleTimeout(): number {
+    return this.options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT;
+  }
+
+  /**
+   * Aborts `gone` with BodyIdle when the body stops coming for bodyIdleTimeoutMs. Armed when
+   * the reader starts taking it (`resume`: a wait for credentials before that is ours, not
+   * the client's); returns the re-arm to call per chunk; off once the body ended.
+   */
+  private watchBodyIdle(req: IncomingMessage, res: ServerResponse, gone: AbortController): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => gone.abort(new BodyIdle()), this.bodyIdleTimeout);
+      timer.unref();
+    };
+    const off = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      req.off('resume', arm);
+    };
+    req.once('resume', arm);
+    req.once('end', off);
+    res.once('close', off);
+    return () => { if (timer !== undefined) arm(); };
   }
 
   /**
@@ -542,6 +580,13 @@ function credentialForms(auth: InboundAuthOptions | undefined): string[] {
     forms.push(auth.basic, auth.basic.slice(auth.basic.indexOf(':') + 1), Buffer.from(auth.basic, 'utf8').toString('base64'));
   }
   return forms.filter((f): f is string => f !== undefined && f !== '');
+}
+
+/** A body is still to come: declared (or chunked) and not all received. */
+function bodyOutstanding(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function methodCarriesBody(method: string): boolean {

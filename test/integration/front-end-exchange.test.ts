@@ -210,7 +210,7 @@ describe('the proxy and `request` on the one exchange', function () {
       }
       assert.equal(stub.records.length, before, 'an oversize body reached the target');
       assert.equal(proxy.inFlightBodyBytes, 0);
-      // The connection still answers the next request (the upload was drained, not cut).
+      // The refused upload's connection was closed, not the proxy: the next request is answered.
       assert.equal((await call(proxy.url, { path: '/_cluster/health' })).status, 200);
     });
 
@@ -223,6 +223,38 @@ describe('the proxy and `request` on the one exchange', function () {
       assert.match(JSON.parse(answer.body).message, /--max-inflight-body-bytes/);
       assert.equal(stub.records.length, before);
       assert.equal(proxy.inFlightBodyBytes, 0);
+    });
+  });
+
+  describe('the proxy: a stalled body', () => {
+    it('a client that stops sending its body: 408 after bodyIdleTimeoutMs, connection closed, nothing sent upstream, its budget given back', async () => {
+      const proxy = await proxyTo(stub.url, { bodyIdleTimeoutMs: 300 });
+      const before = stub.records.length;
+      const from = entries.length;
+      const started = Date.now();
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(proxy.port, '127.0.0.1');
+        let answer = '';
+        const timer = setTimeout(() => { socket.destroy(); resolve(answer); }, 3000);
+        socket.on('data', (d: Buffer) => { answer += d.toString(); });
+        socket.on('error', reject);
+        socket.on('close', () => { clearTimeout(timer); resolve(answer); });
+        socket.write(`PUT /x/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":"${'z'.repeat(1000)}`);
+      });
+      assert.match(text, /^HTTP\/1\.1 408 /, text);
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      assert.ok(Date.now() - started < 2500, `${Date.now() - started} ms`);
+      assert.deepEqual([entries[from]?.status, entries[from]?.bodyBytes], [408, 1006]);
+      assert.equal(stub.records.length, before);
+      assert.equal(proxy.inFlightBodyBytes, 0);
+      assert.match((await call(proxy.url, { path: '/metrics' })).body, /^aws_sigv4_proxy_refusals_total\{reason="body-idle"\} 1$/m);
+    });
+
+    it('a slow provider is not the client stalling: a body sent at once waits for credentials past bodyIdleTimeoutMs and goes through', async () => {
+      const slow = () => new Promise<typeof TEMP>((resolve) => setTimeout(() => resolve({ ...TEMP }), 600).unref());
+      const proxy = await proxyTo(stub.url, { bodyIdleTimeoutMs: 300 }, { credentials: slow });
+      const answer = await call(proxy.url, { method: 'PUT', path: '/x/_doc/2', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+      assert.equal(answer.status, 200, answer.body);
     });
   });
 

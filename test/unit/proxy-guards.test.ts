@@ -1,4 +1,4 @@
-/** The proxy's checks on their own: Host/Origin guard, inbound credential, path prefix, body budget, listen exposure. */
+/** The proxy's checks on their own: Host/Origin guard and CORS, inbound credential, path prefix, body budget, listen exposure, the access log's masking, the bound on refusal bodies. */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
@@ -131,19 +131,23 @@ describe('proxy guards', () => {
     assert.ok(budget.reserve(10));
   });
 
-  it('BodyHold: the declared length up front, more as bytes past it arrive, all given back once', () => {
+  it('BodyHold: nothing up front, bytes taken as they arrive, all given back once', () => {
     const budget = new BodyBudget(10);
-    assert.equal(budget.hold(11), undefined);
-    const hold = budget.hold(4)!;
-    assert.equal(budget.inFlight, 4);
+    // Idle holds (a declared length, no byte yet) take nothing from the others.
+    const idle = [budget.hold(), budget.hold(), budget.hold()];
+    assert.equal(budget.inFlight, 0);
+    const hold = budget.hold();
     assert.ok(hold.take(3) && hold.take(1));
-    assert.equal(budget.inFlight, 4, 'bytes within the declared length took more');
+    assert.equal(budget.inFlight, 4);
     assert.ok(hold.take(5));
     assert.equal(budget.inFlight, 9);
     assert.equal(hold.take(2), false);
     assert.equal(budget.inFlight, 9, 'a refused take kept bytes');
     hold.release();
     hold.release();
+    assert.equal(budget.inFlight, 0);
+    assert.equal(hold.take(1), false, 'a released hold took more');
+    for (const h of idle) h.release();
     assert.equal(budget.inFlight, 0);
   });
 
