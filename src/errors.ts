@@ -51,8 +51,9 @@ export type SignatureRejectedErrorCode =
 export type AwsSigV4ErrorCode = ConfigurationErrorCode | CredentialsErrorCode | SignatureRejectedErrorCode;
 
 // Long runs that look like secret material (AWS secrets are 40 chars of base64, tokens
-// are hundreds, signatures 64 hex). Used only on text we did not write ourselves.
-const SECRET_SHAPED = /(?:[A-Za-z0-9+/]{40,}={0,2})|(?:\b[0-9a-f]{64}\b)/g;
+// are hundreds, signatures 64 hex), also with `/`, `+` and `=` JSON- or URL-escaped.
+// Used only on text we did not write ourselves.
+const SECRET_SHAPED = /(?:(?:[A-Za-z0-9+/=]|\\\/|%2[BbFf]|%3[Dd]){40,})|(?:\b[0-9a-f]{64}\b)/g;
 const AUTH_VALUE = /(Signature=)[0-9a-f]+/gi;
 // The whole value of a token header line or query parameter, in any letter case.
 // A value ends at white space, a query separator, a quote or a backslash (a JSON-escaped `\n`
@@ -140,14 +141,20 @@ export function redactValues(text: string, secrets: ReadonlyArray<string | undef
       out = form.length >= ANYWHERE_FROM ? out.split(form).join(REDACTED) : replaceStandalone(out, form);
     }
     // What is left of a long secret cut short (a message truncated, a value split over lines):
-    // its first characters, and the value characters that follow them.
-    const start = secret.trim().slice(0, PREFIX_CHARS);
-    if (secret.trim().length > PREFIX_CHARS + 8 && out.includes(start)) out = out.split(start).map((part, i) => (i === 0 ? part : part.replace(LEADING_VALUE, ''))).join(REDACTED);
+    // its first characters and the value characters after them, its last ones and those before.
+    const value = secret.trim();
+    if (value.length > PREFIX_CHARS + 8) {
+      const start = value.slice(0, PREFIX_CHARS);
+      if (out.includes(start)) out = out.split(start).map((part, i) => (i === 0 ? part : part.replace(LEADING_VALUE, ''))).join(REDACTED);
+      const end = value.slice(-PREFIX_CHARS);
+      if (out.includes(end)) out = out.split(end).map((part, i, parts) => (i === parts.length - 1 ? part : part.replace(TRAILING_VALUE, ''))).join(REDACTED);
+    }
   }
   return out;
 }
 
 const LEADING_VALUE = /^[A-Za-z0-9+/%_.~=-]*/;
+const TRAILING_VALUE = /[A-Za-z0-9+/%_.~=-]*$/;
 
 function replaceStandalone(text: string, form: string): string {
   let out = '';

@@ -193,9 +193,9 @@ function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
     response,
     consume: async (scrub) => {
       const raw = await readAll(response);
-      const text = readRefusalText(raw, response.headers['content-encoding']);
+      const { text, decoded } = readRefusalText(raw, response.headers['content-encoding']);
       const shown = scrub(text);
-      return { text, response: shown === text ? replay(response, raw, response.headers) : replay(response, Buffer.from(shown), plainHeaders(response.headers, shown)) };
+      return { text, response: decoded && shown === text ? replay(response, raw, response.headers) : replay(response, Buffer.from(shown), plainHeaders(response.headers, shown)) };
     },
   };
 }

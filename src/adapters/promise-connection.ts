@@ -121,9 +121,9 @@ function replyOf(response: PromiseResponse): Reply<PromiseResponse> {
       const original = response.body;
       // A refusal is small: the reader's default bound is far above any AWS error body.
       const raw = typeof original === 'string' ? Buffer.from(original, 'utf8') : Buffer.isBuffer(original) ? original : Buffer.from(((await readBody(original as BodyInput)).body ?? '') as Uint8Array);
-      const text = readRefusalText(raw, response.headers['content-encoding']);
+      const { text, decoded } = readRefusalText(raw, response.headers['content-encoding']);
       const shown = scrub(text);
-      if (shown !== text) {
+      if (!decoded || shown !== text) {
         const bytes = Buffer.from(shown);
         const body = isNodeStream(original) ? ReadableStream.from([bytes]) : typeof original === 'string' ? shown : bytes;
         return { text, response: { ...response, headers: plainHeaders(response.headers, shown), body } };

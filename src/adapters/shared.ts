@@ -1,6 +1,7 @@
 /** Small pieces every Connection adapter needs. */
-import { gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
+import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import { ConfigurationError } from '../errors.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES } from '../exchange/body.js';
 
 const SNIFF_PATH = /^\/?_nodes(?:\/_all)?\/http(?:[/?]|$)/;
 const warnedFor = new WeakSet<object>();
@@ -21,17 +22,47 @@ export function refuseSniffing(path: string, owner: object): ConfigurationError 
   return new ConfigurationError('ERR_SNIFFING_UNSUPPORTED', message);
 }
 
-/** A refusal body as text, decompressed when the server compressed it. */
-export function readRefusalText(raw: Buffer, encoding: string | string[] | undefined): string {
+/** A refusal body as text to classify and scrub. */
+export interface RefusalText {
+  text: string;
+  /**
+   * False when the body could not be decoded within the bound (a corrupt or unknown
+   * encoding, or more than `limit` bytes once expanded: a zip bomb): `text` is then a short
+   * note saying so, to be handed on in its place. Bytes that could not be checked for our
+   * secrets are never passed on as if they had been.
+   */
+  decoded: boolean;
+}
+
+type Decoder = (bytes: Buffer, options: { maxOutputLength: number }) => Buffer;
+// unzip for gzip and deflate, as the clients decode (it reads the gzip or zlib header, not the
+// label): a body labelled gzip but deflated is read by them, so it must be read, and scrubbed, here.
+const DECODERS: Readonly<Record<string, Decoder>> = { gzip: unzipSync, 'x-gzip': unzipSync, deflate: unzipSync, br: brotliDecompressSync };
+
+/**
+ * A refusal body as text, decompressed when the server compressed it, to at most `limit`
+ * bytes (the bound of the raw read): a small gzip can expand without end in memory.
+ */
+export function readRefusalText(raw: Buffer, encoding: string | string[] | undefined, limit = DEFAULT_MAX_BUFFERED_BODY_BYTES): RefusalText {
+  const codings = String(encoding ?? '').toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity');
+  let bytes = raw;
   try {
-    const enc = String(encoding ?? '').toLowerCase();
-    if (enc.includes('gzip')) return gunzipSync(raw).toString('utf8');
-    if (enc.includes('deflate')) return inflateSync(raw).toString('utf8');
-    if (enc.includes('br')) return brotliDecompressSync(raw).toString('utf8');
+    // Listed in the order applied: undone from the last.
+    for (const coding of codings.reverse()) {
+      const decode = DECODERS[coding];
+      if (decode === undefined) return undecodable(encoding, limit);
+      bytes = decode(bytes, { maxOutputLength: Math.max(1, limit) });
+    }
   } catch {
-    return '';
+    return undecodable(encoding, limit);
   }
-  return raw.toString('utf8');
+  return { text: bytes.toString('utf8'), decoded: true };
+}
+
+function undecodable(encoding: string | string[] | undefined, limit: number): RefusalText {
+  const message = `aws-sigv4-connection: the target's refusal body (content-encoding: ${String(encoding).slice(0, 40)}) could not be decoded within ${limit} bytes, ` +
+    'so it was not checked for signing secrets and is replaced by this note; its status and headers are the target\'s.';
+  return { text: JSON.stringify({ message }), decoded: false };
 }
 
 /** The headers the connection will send, with a content-length when the client left none: it is signed. */

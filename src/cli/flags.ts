@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './io.js';
 import { UsageError } from './exit-codes.js';
+import { repeatSeparator } from '../exchange/headers.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
 
 export interface SigningFlags {
@@ -115,7 +116,7 @@ export function parseHeaderLines(lines: readonly string[], flag: string): Record
     if (!HEADER_NAME.test(name)) throw new UsageError(`bad header starting "${line.split(/[\s:]/, 1)[0]!.slice(0, 40)}": use ${flag} 'Name: value', e.g. ${flag} 'content-type: application/x-ndjson'.`);
     if (name === 'authorization') throw new UsageError('an authorization header cannot go with SigV4: the signature is the authorization.');
     const value = line.slice(colon + 1).trim();
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}${repeatSeparator(name)}${value}`;
   }
   return headers;
 }

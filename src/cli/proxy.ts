@@ -16,6 +16,7 @@ interface ProxyFlags extends SigningFlags, ListenFlags {
   maxBodyBytes?: number;
   maxInflightBodyBytes?: number;
   upstreamTimeout: number;
+  bodyIdleTimeout: number;
   shutdownTimeout: number;
   allowHost: string[];
   allowOrigin: string[];
@@ -45,13 +46,14 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .option('--basic-auth <user:password>', 'require this HTTP basic auth from clients (or AWS_SIGV4_PROXY_BASIC_AUTH)')
     .option('--allow-unauthenticated-remote', 'listen beyond loopback without an inbound credential (anyone who reaches the port acts as your AWS identity)')
     .option('--allow-host <name>', 'accept requests whose Host is this name, besides the listen address and localhost (repeatable)', collect, [] as string[])
-    .option('--allow-origin <origin>', 'accept browser requests from this origin, e.g. https://grafana.example.com, or "*" (repeatable)', collect, [] as string[])
+    .option('--allow-origin <origin>', 'accept browser requests from this origin, e.g. https://grafana.example.com (repeatable; its CORS preflights are answered here); "*" allows every web page', collect, [] as string[])
     .option('--max-body-bytes <n>', 'bodies are buffered to be hashed up to this size; larger ones get 413 (default 104857600)', nonNegative)
     .option('--max-inflight-body-bytes <n>', 'total body bytes held at once; past it 503 with Retry-After (default 268435456)', nonNegative)
     .addOption(new Option('--upstream-timeout <duration>', 'no answer from the target for this long (30s, 500ms, 2m): 504').argParser(duration).default(120_000, '2m'))
+    .addOption(new Option('--body-idle-timeout <duration>', 'no byte of a request body for this long while it is read: 408, connection closed').argParser(duration).default(30_000, '30s'))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM, let requests in flight finish for up to this long').argParser(duration).default(10_000, '10s'))
     .option('--health-path <path>', 'answer 200 on this path without calling AWS (liveness)')
-    .option('--ready-path <path>', 'answer 200 on this path when credentials resolve, else 503 (readiness)')
+    .option('--ready-path <path>', 'answer 200 on this path when credentials resolve, else 503 (readiness; why is in the log only)')
     .option('--metrics-path <path>', 'Prometheus text metrics on this path')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'and this PEM key')
@@ -85,6 +87,7 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     inboundAuth: { token: flags.authToken ?? cio.env.AWS_SIGV4_PROXY_TOKEN, basic: flags.basicAuth ?? cio.env.AWS_SIGV4_PROXY_BASIC_AUTH },
     allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote,
     upstreamTimeoutMs: flags.upstreamTimeout,
+    bodyIdleTimeoutMs: flags.bodyIdleTimeout,
     maxInflightBodyBytes: flags.maxInflightBodyBytes,
     healthPath: flags.healthPath,
     readyPath: flags.readyPath,
@@ -102,7 +105,7 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     onRequest: flags.quiet ? undefined : (entry) => cio.err.write(formatLogLine(entry, flags.logFormat)),
     onRejection: (error) => cio.err.write(`${formatError(error)}\n`),
   });
-  if (server.exposureWarning !== undefined) cio.warn(server.exposureWarning);
+  for (const warning of server.warnings) cio.warn(warning);
   // Credentials now, so a machine without any learns it at start rather than at the first request.
   try {
     await server.signer.credentials();

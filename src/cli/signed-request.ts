@@ -72,7 +72,7 @@ function sendOnce(url: URL, method: string, pathAndQuery: string, attempt: Signe
       response: { response },
       consume: async (scrub) => {
         const { body } = await readBody(response, limit);
-        const text = readRefusalText(body === undefined ? Buffer.alloc(0) : Buffer.from(body), response.headers['content-encoding']);
+        const { text } = readRefusalText(body === undefined ? Buffer.alloc(0) : Buffer.from(body), response.headers['content-encoding'], limit);
         return { text, response: { response, text: scrub(text) } };
       },
     }));

@@ -20,6 +20,14 @@ export function connectionTokens(connection: string | string[] | undefined): Set
   return new Set(value.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
 }
 
+/**
+ * What separates repeats of one field folded into one line: "," (RFC 9110 5.3), except
+ * Cookie, whose pairs a server splits on "; " (RFC 6265 5.4).
+ */
+export function repeatSeparator(name: string): string {
+  return name === 'cookie' ? '; ' : ',';
+}
+
 /** True when a header may be forwarded to the next hop (a proxy's rule, both directions). */
 export function isEndToEnd(name: string, tokens: ReadonlySet<string>): boolean {
   return !HOP_BY_HOP.has(name) && !tokens.has(name);
@@ -55,7 +63,7 @@ export function clientHeaders(...sources: Array<Record<string, unknown> | null |
         continue;
       }
       if (unset !== undefined) deleteName(unset, lower);
-      headers[lower] = Array.isArray(value) ? value.join(',') : String(value);
+      headers[lower] = Array.isArray(value) ? value.join(repeatSeparator(lower)) : String(value);
     }
   }
   return { headers, unset };

@@ -3,6 +3,10 @@
  * a hash of the whole body, so each is buffered before it goes upstream; without a cap,
  * ten concurrent 90 MiB uploads hold 900 MiB. A request whose body would pass the budget
  * is answered 503 with Retry-After instead.
+ *
+ * Bytes are counted as they arrive, not as declared: the budget is about memory held, and
+ * a declared Content-Length costs a client nothing to send, so three idle clients declaring
+ * 100 MiB each would otherwise lock every other body out.
  */
 export class BodyBudget {
   private held = 0;
@@ -24,28 +28,22 @@ export class BodyBudget {
     this.held = Math.max(0, this.held - bytes);
   }
 
-  /**
-   * One request's share: its declared Content-Length taken up front (undefined when that
-   * does not fit), more as bytes past it arrive (`take`, the body reader's per-chunk hook).
-   */
-  hold(declared: number): BodyHold | undefined {
-    return this.reserve(declared) ? new BodyHold(this, declared) : undefined;
+  /** One request's share, taken chunk by chunk (`take`, the body reader's per-chunk hook). */
+  hold(): BodyHold {
+    return new BodyHold(this);
   }
 }
 
 export class BodyHold {
-  private seen = 0;
+  private held = 0;
   private released = false;
 
-  constructor(private readonly budget: BodyBudget, private held: number) {}
+  constructor(private readonly budget: BodyBudget) {}
 
-  /** Counts `bytes` more of the body; false when they pass what is held and the budget has no more. */
+  /** Counts `bytes` more of the body; false when the budget has no room for them. */
   take(bytes: number): boolean {
-    this.seen += bytes;
-    if (this.seen <= this.held) return true;
-    const more = this.seen - this.held;
-    if (this.released || !this.budget.reserve(more)) return false;
-    this.held += more;
+    if (this.released || !this.budget.reserve(bytes)) return false;
+    this.held += bytes;
     return true;
   }
 

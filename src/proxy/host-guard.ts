@@ -4,6 +4,10 @@
  * a name of its own: the proxy would sign both with the user's identity. So a request
  * must name the proxy by a name it is reached by (Host), and a browser request must come
  * from the proxy's own origin or one the user allows. Tools send no Origin and pass.
+ *
+ * A browser reads an allowed origin's answers only with CORS headers, and sends a preflight
+ * (OPTIONS) before most of its requests. AWS domains answer neither, so the proxy answers
+ * the preflight itself and adds Access-Control-Allow-Origin to what goes back.
  */
 import { networkInterfaces, hostname } from 'node:os';
 
@@ -20,6 +24,10 @@ export interface HostGuardOptions {
 export type GuardRefusal = { kind: 'host' | 'origin'; message: string };
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+// What the proxy forwards (TRACE, TRACK and CONNECT it refuses).
+export const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+// Browsers cap it themselves (Chromium at 2 h); 10 min spares a preflight per request without pinning a policy for long.
+const PREFLIGHT_MAX_AGE_S = 600;
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
 export class HostGuard {
@@ -79,6 +87,44 @@ export class HostGuard {
       return false; // `Origin: null` (sandboxed frames, file:) is a browser, from nowhere we know.
     }
   }
+}
+
+/** A preflight: an OPTIONS a browser sends before a cross-origin request, to ask whether it may. */
+export function isPreflight(method: string, headers: { origin?: string; 'access-control-request-method'?: string }): boolean {
+  return method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined;
+}
+
+/** The CORS headers on every answer to a browser request that passed check(): its origin may read it. */
+export function corsHeaders(origin: string | undefined): Record<string, string> {
+  return origin === undefined ? {} : { 'access-control-allow-origin': origin, vary: 'Origin' };
+}
+
+/** The answer (204) to a preflight from an origin check() passed: the methods forwarded, the headers it asked for. */
+export function preflightHeaders(headers: { origin?: string; 'access-control-request-headers'?: string }): Record<string, string> {
+  const out: Record<string, string> = {
+    ...corsHeaders(headers.origin),
+    'access-control-allow-methods': FORWARDED_METHODS,
+    'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+  };
+  const asked = headers['access-control-request-headers'];
+  if (asked !== undefined && asked.trim() !== '') out['access-control-allow-headers'] = asked;
+  return out;
+}
+
+/**
+ * What to tell the user about the origins allowed, if anything: "*" and "null" let any web
+ * page the user visits act with the proxy's AWS identity.
+ */
+export function originWarning(allowOrigins: readonly string[] | undefined): string | undefined {
+  const origins = new Set((allowOrigins ?? []).map((o) => o.trim().toLowerCase()));
+  if (origins.has('*')) {
+    return '--allow-origin "*": any web page open in a browser that reaches this proxy can send it requests and read the answers, acting with its AWS identity. Name the origins instead (--allow-origin https://grafana.example.com).';
+  }
+  if (origins.has('null')) {
+    return '--allow-origin null: browsers send Origin: null from sandboxed frames and file: pages, and any web page can open a sandboxed frame, so this lets every page act with this proxy\'s AWS identity, as "*" does. Name the origins instead.';
+  }
+  return undefined;
 }
 
 /** A Host header or host name, lower case, without port or IPv6 brackets. */

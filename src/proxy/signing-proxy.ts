@@ -5,9 +5,12 @@
  * retried exactly as in the Connections.
  *
  * It lends its AWS identity to whoever reaches it, so before signing anything it checks,
- * in this order: the Host and browser origin (./host-guard.ts), the inbound credential
- * (./inbound-auth.ts), the path prefix (./target-path.ts), and the body's size against
- * the per-request limit and the budget of all bodies held at once (./body-budget.ts).
+ * in this order: the Host and browser origin (./host-guard.ts; an allowed origin's CORS
+ * preflight is answered here), the method (TRACE would echo the signed headers back), the
+ * inbound credential (./inbound-auth.ts), the request-target and path prefix
+ * (./target-path.ts), and the body's size against the per-request limit and, as its bytes
+ * arrive, the budget of all bodies held at once (./body-budget.ts). A body it will not read
+ * whole (refused, over budget, stalled) is not read on: its connection closes after the answer.
  *
  * Each request then goes through the exchange (../exchange/exchange.ts), as in the
  * Connections: the body buffered by the one bounded reader (SigV4 signs a hash of the whole
@@ -23,12 +26,12 @@ import { firstHeader, readRefusalText } from '../adapters/shared.js';
 import { ConfigurationError, CredentialsError, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, readBody } from '../exchange/body.js';
 import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
-import { connectionTokens, isEndToEnd, SIGNER_OWNED } from '../exchange/headers.js';
+import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
-import { loggablePath, type SigningProxyLogEntry } from './access-log.js';
+import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget } from './body-budget.js';
-import { HostGuard } from './host-guard.js';
+import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
 import { isStaleSocketError } from './stale-socket.js';
@@ -59,11 +62,13 @@ export interface SigningProxyOptions {
   allowUnauthenticatedRemote?: boolean;
   /** No response head (or no byte while one streams) from the target for this long: 504. Default 120000. */
   upstreamTimeoutMs?: number;
+  /** No byte of a request body for this long while it is read: 408, and the connection is closed. Default 30000. */
+  bodyIdleTimeoutMs?: number;
   /** Total request body bytes held at once; a request past it gets 503 with Retry-After. Default 268435456 (256 MiB). */
   maxInflightBodyBytes?: number;
   /** Answers 200 without calling AWS (liveness). */
   healthPath?: string;
-  /** Answers 200 when credentials resolve, else 503 (readiness). */
+  /** Answers 200 when credentials resolve, else 503 with no details (readiness); why goes to the log (onRequest). */
   readyPath?: string;
   /** Prometheus text metrics. */
   metricsPath?: string;
@@ -71,7 +76,7 @@ export interface SigningProxyOptions {
   addHeaders?: Record<string, string>;
   /** Headers removed from every request before it is signed (names, any case). */
   stripHeaders?: string[];
-  /** Called once per request, after its answer started (or failed). Never carries a secret. */
+  /** Called once per request, after its answer started (or failed). Never carries a secret (nor the inbound credential, wherever a client put it). */
   onRequest?: (entry: SigningProxyLogEntry) => void;
   /** Called when AWS refused a signature (the typed error, with its hint); the refusal itself still goes back to the client. */
   onRejection?: (error: AwsSigV4Error, entry: SigningProxyLogEntry) => void;
@@ -90,12 +95,16 @@ export interface SigningProxyStats {
 const PROXY_OWNED: ReadonlySet<string> = new Set(['expect', 'content-length']);
 const DEFAULT_INFLIGHT = 256 * 1024 * 1024;
 const DEFAULT_UPSTREAM_TIMEOUT = 120_000;
+// A client uploading sends without pauses; one silent this long holds a connection and a
+// part-read body for nothing (Node's own requestTimeout, 300 s, bounds only the whole request).
+const DEFAULT_BODY_IDLE_TIMEOUT = 30_000;
 const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it as its server URL (http://127.0.0.1:PORT), not as an HTTP(S) proxy.';
 
 // How an exchange ended, mapped to the proxy's answers: 504, 499 (nothing to answer), 503.
 class UpstreamTimeout extends Error {}
 class ClientClosed extends Error {}
 class OverBudget extends Error {}
+class BodyIdle extends Error {}
 
 /** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (a refusal) the bytes read. */
 interface Answer {
@@ -110,6 +119,8 @@ export class SigningProxy {
   readonly metrics = new ProxyMetrics();
   /** What to tell the user about the listen address (beyond loopback), if anything. */
   readonly exposureWarning: string | undefined;
+  /** Everything to tell the user at start: the exposure warning, and one for --allow-origin "*" or null. */
+  readonly warnings: readonly string[];
   private readonly target: URL;
   private readonly nodeUrl: URL;
   /** The target's path without its trailing slash: prepended to every request path. */
@@ -117,6 +128,7 @@ export class SigningProxy {
   private readonly agent: http.Agent;
   private readonly server: http.Server;
   private readonly auth: InboundAuth;
+  private readonly redactor: LogRedactor;
   private readonly budget: BodyBudget;
   private readonly strip: Set<string>;
   private guard: HostGuard | undefined;
@@ -137,7 +149,9 @@ export class SigningProxy {
     // Resolved now, so a missing region fails at start, not on the first request.
     this.signer.endpoint(this.nodeUrl);
     this.auth = new InboundAuth(inboundAuth ?? {});
+    this.redactor = new LogRedactor(credentialForms(inboundAuth));
     this.exposureWarning = checkExposure(options.listenHost ?? '127.0.0.1', this.auth, options.allowUnauthenticatedRemote);
+    this.warnings = [this.exposureWarning, originWarning(options.allowOrigins)].filter((w): w is string => w !== undefined);
     this.budget = new BodyBudget(options.maxInflightBodyBytes ?? DEFAULT_INFLIGHT);
     this.strip = new Set((options.stripHeaders ?? []).map((h) => h.toLowerCase()));
     // No servername needed for a tunnel (https://localhost:PORT): Node takes SNI and the
@@ -241,17 +255,19 @@ export class SigningProxy {
     this.stats.requests++;
     const method = req.method ?? 'GET';
     const received = originForm(req.url ?? '/');
-    const entry: SigningProxyLogEntry = { method, path: loggablePath(received), status: 0, bodyBytes: 0, retries: 0, ms: 0 };
+    const entry: SigningProxyLogEntry = { method, path: this.redactor.path(received), status: 0, bodyBytes: 0, retries: 0, ms: 0 };
     const finish = (status: number, error?: string): void => {
       entry.status = status;
       entry.ms = Date.now() - started;
-      if (error !== undefined) entry.error = error;
+      if (error !== undefined) entry.error = this.redactor.text(error);
       this.metrics.request(status);
       this.options.onRequest?.(entry);
     };
-    // Answered by the proxy itself; `close` when the body was not read (it stays unsent).
+    // Answered by the proxy itself. A body not read whole (or, with Expect, never sent) is
+    // not read on: `close`, and Node ends the connection once the answer is out, where
+    // keep-alive would read a declared 1.5 GB to the end to find the next request.
     const refuse = (status: number, reason: ProxyRefusalReason, message: string, headers: Record<string, string> = {}): void => {
-      if (expectsContinue) headers.connection = 'close';
+      if (expectsContinue || bodyOutstanding(req)) headers.connection = 'close';
       this.answer(res, status, message, headers);
       this.metrics.refused(reason);
       finish(status, message);
@@ -259,6 +275,19 @@ export class SigningProxy {
 
     const guarded = this.guard?.check(req.headers);
     if (guarded) return refuse(403, guarded.kind, guarded.message);
+    // Past the guard, a browser's origin is allowed: it may read every answer.
+    for (const [name, value] of Object.entries(corsHeaders(req.headers.origin))) res.setHeader(name, value);
+    // A preflight carries no credential (browsers never send one) and AWS answers none: answered here.
+    if (isPreflight(method, req.headers)) {
+      res.writeHead(204, preflightHeaders(req.headers));
+      res.end();
+      return finish(204);
+    }
+    // A target that reflects TRACE would echo the signed headers (the session token) in a 200.
+    // Node's parser refuses TRACK itself today; it is named here should one let it through.
+    if (method === 'TRACE' || method === 'TRACK') {
+      return refuse(405, 'method', `aws-sigv4-connection proxy: ${method} is not forwarded: the answer would echo the signed request, token included. Use ${FORWARDED_METHODS}.`, { allow: FORWARDED_METHODS });
+    }
     const route = received.split('?', 1)[0];
     if (route === this.options.healthPath) return this.health(res, finish);
     if (route === this.options.readyPath) return this.readiness(res, finish);
@@ -279,25 +308,21 @@ export class SigningProxy {
     const declared = req.headers['content-length'] === undefined ? 0 : Number(req.headers['content-length']);
     const tooLarge = (size: string) => `aws-sigv4-connection proxy: the body (${size}) is larger than maxBufferedBodyBytes (${limit}); SigV4 signs a hash of the whole body, so it is buffered. Start the proxy with a larger --max-body-bytes.`;
     const overBudget = `aws-sigv4-connection proxy: bodies held for signing would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`;
-    // Refused before a byte is held; without Expect the upload is drained so the client reads the answer.
-    if (declared > limit) {
-      if (!expectsContinue) req.resume();
-      return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
-    }
-    const hold = this.budget.hold(declared);
-    if (hold === undefined) {
-      if (!expectsContinue) req.resume();
-      return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
-    }
+    // Refused before a byte is held. The budget is taken as bytes arrive, so only a body that
+    // could never fit it is refused for it now.
+    if (declared > limit) return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
+    if (declared > this.budget.limit) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+    const hold = this.budget.hold();
     res.once('close', () => hold.release());
     if (expectsContinue) res.writeContinue();
 
-    // Every wait (credentials, the body, the target) ends when the client goes away.
+    // Every wait (credentials, the body, the target) ends when the client goes away, or stalls its body.
     const gone = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    const guard: WaitGuard = { signal: gone.signal, aborted: () => new ClientClosed(), timedOut: () => new UpstreamTimeout() };
+    const idle = this.watchBodyIdle(req, res, gone);
+    const guard: WaitGuard = { signal: gone.signal, aborted: (reason) => (reason instanceof BodyIdle ? reason : new ClientClosed()), timedOut: () => new UpstreamTimeout() };
     let result: ExchangeResult<Answer>;
     try {
       result = await exchange<Answer>({
@@ -311,6 +336,7 @@ export class SigningProxy {
         reading: {
           drain: true,
           onChunk: (bytes) => {
+            idle();
             entry.bodyBytes += bytes;
             return hold.take(bytes) ? undefined : new OverBudget();
           },
@@ -326,6 +352,9 @@ export class SigningProxy {
         },
       });
     } catch (error) {
+      if (error instanceof BodyIdle && !res.destroyed) {
+        return refuse(408, 'body-idle', `aws-sigv4-connection proxy: no byte of the request body came for ${this.bodyIdleTimeout} ms; send it without pauses, or start the proxy with a longer --body-idle-timeout.`);
+      }
       if (res.destroyed || error instanceof ClientClosed) return finish(499, 'client closed the connection');
       if (error instanceof UpstreamTimeout) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} did not answer within ${this.upstreamTimeout} ms (--upstream-timeout).`);
@@ -359,6 +388,33 @@ export class SigningProxy {
 
   private get upstreamTimeout(): number {
     return this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT;
+  }
+
+  private get bodyIdleTimeout(): number {
+    return this.options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT;
+  }
+
+  /**
+   * Aborts `gone` with BodyIdle when the body stops coming for bodyIdleTimeoutMs. Armed when
+   * the reader starts taking it (`resume`: a wait for credentials before that is ours, not
+   * the client's); returns the re-arm to call per chunk; off once the body ended.
+   */
+  private watchBodyIdle(req: IncomingMessage, res: ServerResponse, gone: AbortController): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => gone.abort(new BodyIdle()), this.bodyIdleTimeout);
+      timer.unref();
+    };
+    const off = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      req.off('resume', arm);
+    };
+    req.once('resume', arm);
+    req.once('end', off);
+    res.once('close', off);
+    return () => { if (timer !== undefined) arm(); };
   }
 
   /**
@@ -414,11 +470,12 @@ export class SigningProxy {
       header: (name) => firstHeader(upstream.headers[name]),
       response: { upstream, head },
       consume: async (scrub) => {
-        const { body } = await readBody(upstream, this.signer.options.maxBufferedBodyBytes);
+        const limit = this.signer.options.maxBufferedBodyBytes;
+        const { body } = await readBody(upstream, limit);
         const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-        const text = readRefusalText(raw, upstream.headers['content-encoding']);
+        const { text, decoded } = readRefusalText(raw, upstream.headers['content-encoding'], limit);
         const shown = scrub(text);
-        if (shown === text) return { text, response: { upstream, head, payload: raw } };
+        if (decoded && shown === text) return { text, response: { upstream, head, payload: raw } };
         const payload = Buffer.from(shown);
         return { text, response: { upstream, head: [...withoutEncoding(head), 'content-length', String(payload.length)], payload } };
       },
@@ -430,16 +487,19 @@ export class SigningProxy {
     finish(200);
   }
 
-  /** Ready when credentials resolve (from the cache when fresh: no AWS call per probe). */
+  /**
+   * Ready when credentials resolve (from the cache when fresh: no AWS call per probe). It
+   * answers before the inbound credential, and a provider's error names accounts and roles:
+   * why it is not ready goes to the log only.
+   */
   private async readiness(res: ServerResponse, finish: (status: number, error?: string) => void): Promise<void> {
     try {
       await this.signer.credentials();
       this.answerJson(res, 200, { status: 'ready' });
       finish(200);
     } catch (error) {
-      const message = `no credentials: ${describe(error)}`;
-      this.answerJson(res, 503, { status: 'not ready', message });
-      finish(503, message);
+      this.answerJson(res, 503, { status: 'not ready' });
+      finish(503, `not ready: no credentials: ${describe(error)}`);
     }
   }
 
@@ -452,7 +512,7 @@ export class SigningProxy {
       const name = raw[i]!.toLowerCase();
       if (!isEndToEnd(name, tokens) || SIGNER_OWNED.has(name) || PROXY_OWNED.has(name) || this.strip.has(name)) continue;
       const value = raw[i + 1]!;
-      out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+      out[name] = out[name] === undefined ? value : `${out[name]}${repeatSeparator(name)}${value}`;
     }
     for (const [name, value] of Object.entries(this.options.addHeaders ?? {})) out[name.toLowerCase()] = value;
     return out;
@@ -511,6 +571,22 @@ function withoutEncoding(head: string[]): string[] {
     if (name !== 'content-length' && name !== 'content-encoding') kept.push(head[i]!, head[i + 1]!);
   }
   return kept;
+}
+
+/** The inbound credential as a client could write it in a URL: the token, the basic-auth password, the pair and its base64. */
+function credentialForms(auth: InboundAuthOptions | undefined): string[] {
+  const forms = [auth?.token];
+  if (auth?.basic !== undefined) {
+    forms.push(auth.basic, auth.basic.slice(auth.basic.indexOf(':') + 1), Buffer.from(auth.basic, 'utf8').toString('base64'));
+  }
+  return forms.filter((f): f is string => f !== undefined && f !== '');
+}
+
+/** A body is still to come: declared (or chunked) and not all received. */
+function bodyOutstanding(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function methodCarriesBody(method: string): boolean {

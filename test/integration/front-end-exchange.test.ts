@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { SigningProxy, type SigningProxyLogEntry, type SigningProxyOptions } from '../../src/proxy/signing-proxy.js';
 import type { AwsSigV4Error } from '../../src/errors.js';
 import type { VerifyProxy, VerifyProxyCredentials } from '../../src/testing/index.js';
@@ -209,7 +210,7 @@ describe('the proxy and `request` on the one exchange', function () {
       }
       assert.equal(stub.records.length, before, 'an oversize body reached the target');
       assert.equal(proxy.inFlightBodyBytes, 0);
-      // The connection still answers the next request (the upload was drained, not cut).
+      // The refused upload's connection was closed, not the proxy: the next request is answered.
       assert.equal((await call(proxy.url, { path: '/_cluster/health' })).status, 200);
     });
 
@@ -225,7 +226,62 @@ describe('the proxy and `request` on the one exchange', function () {
     });
   });
 
+  describe('the proxy: a stalled body', () => {
+    it('a client that stops sending its body: 408 after bodyIdleTimeoutMs, connection closed, nothing sent upstream, its budget given back', async () => {
+      const proxy = await proxyTo(stub.url, { bodyIdleTimeoutMs: 300 });
+      const before = stub.records.length;
+      const from = entries.length;
+      const started = Date.now();
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(proxy.port, '127.0.0.1');
+        let answer = '';
+        const timer = setTimeout(() => { socket.destroy(); resolve(answer); }, 3000);
+        socket.on('data', (d: Buffer) => { answer += d.toString(); });
+        socket.on('error', reject);
+        socket.on('close', () => { clearTimeout(timer); resolve(answer); });
+        socket.write(`PUT /x/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":"${'z'.repeat(1000)}`);
+      });
+      assert.match(text, /^HTTP\/1\.1 408 /, text);
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      assert.ok(Date.now() - started < 2500, `${Date.now() - started} ms`);
+      assert.deepEqual([entries[from]?.status, entries[from]?.bodyBytes], [408, 1006]);
+      assert.equal(stub.records.length, before);
+      assert.equal(proxy.inFlightBodyBytes, 0);
+      assert.match((await call(proxy.url, { path: '/metrics' })).body, /^aws_sigv4_proxy_refusals_total\{reason="body-idle"\} 1$/m);
+    });
+
+    it('a slow provider is not the client stalling: a body sent at once waits for credentials past bodyIdleTimeoutMs and goes through', async () => {
+      const slow = () => new Promise<typeof TEMP>((resolve) => setTimeout(() => resolve({ ...TEMP }), 600).unref());
+      const proxy = await proxyTo(stub.url, { bodyIdleTimeoutMs: 300 }, { credentials: slow });
+      const answer = await call(proxy.url, { method: 'PUT', path: '/x/_doc/2', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+      assert.equal(answer.status, 200, answer.body);
+    });
+  });
+
   describe('the proxy: refusals', () => {
+    it('a compressed refusal that expands past maxBufferedBodyBytes (a zip bomb): replaced by a short note, its length and encoding consistent', async () => {
+      const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
+      const target = http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(403, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length), 'x-amzn-requestid': 'r-1' });
+        res.end(bomb);
+      });
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      try {
+        const proxy = await proxyTo(`http://127.0.0.1:${(target.address() as AddressInfo).port}`, {}, { maxBufferedBodyBytes: 1024 * 1024 });
+        const answer = await call(proxy.url, { path: '/_search' });
+        assert.equal(answer.status, 403);
+        assert.equal(answer.headers['content-encoding'], undefined);
+        assert.equal(answer.headers['content-length'], String(Buffer.byteLength(answer.body)));
+        assert.equal(answer.headers['x-amzn-requestid'], 'r-1');
+        assert.match(JSON.parse(answer.body).message, /refusal body \(content-encoding: gzip\) could not be decoded within 1048576 bytes/);
+      } finally {
+        target.closeAllConnections();
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+      }
+    });
+
+
     it('a refusal no retry can fix reaches the client once, token hidden, classified in the log and counted in metrics', async () => {
       const proxy = await proxyTo(stub.url, {}, { credentials: { ...TEMP, secretAccessKey: 'front/Wrong+Secret0123456789abcdefghijk' } });
       const before = stub.records.length;

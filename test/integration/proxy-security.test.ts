@@ -3,7 +3,8 @@
  * process (the CLI, spawned), with the verifying stub as its target so that what reached
  * "AWS" is known: cross-site form POST, DNS-rebinding Host, non-loopback bind without a
  * credential, a hanging target, over-budget uploads, an oversize Expect, a `..` escape of
- * the path prefix, and the access log.
+ * the path prefix, a raw `#`, TRACE, CORS preflights, bodies left unread after a refusal,
+ * idle uploads, and the access log.
  */
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -30,8 +31,49 @@ function call(port: number, options: { method?: string; path?: string; headers?:
       res.on('data', (d: Buffer) => { body += d.toString(); });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
-    req.on('error', reject);
+    // The proxy may answer (503) and close before the whole upload is written.
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
     req.end(options.body);
+  });
+}
+
+interface Upload { answer: string; closed: boolean; sentAfterAnswer: number }
+
+/**
+ * Sends `head` and then body bytes (raw, or as chunks when `chunked`) as fast as the proxy
+ * takes them, until it closes the connection or `timeoutMs` passes; counts what it took
+ * after its answer arrived.
+ */
+function upload(port: number, head: string, options: { chunked?: boolean; timeoutMs?: number } = {}): Promise<Upload> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    const chunk = options.chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
+    let answer = '';
+    let answered = false;
+    let sentAfterAnswer = 0;
+    let done = false;
+    const end = (closed: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ answer, closed, sentAfterAnswer });
+    };
+    const timer = setTimeout(() => end(false), options.timeoutMs ?? 3000);
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+      answered ||= /\r\n\r\n[\s\S]*\}/.test(answer);
+    });
+    socket.on('error', () => end(true));
+    socket.on('close', () => end(true));
+    const pump = (): void => {
+      while (!done && !socket.destroyed) {
+        if (answered) sentAfterAnswer += chunk.length;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+    };
+    socket.write(head, pump);
   });
 }
 
@@ -88,6 +130,51 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.equal(stub.records.at(-1)?.verdict, 'accepted');
     });
 
+    it('an allowed origin\'s CORS preflight is answered here (204, its origin, methods, headers, max-age, Vary), never forwarded', async () => {
+      const before = stub.records.length;
+      const answer = await call(proxy.port, {
+        method: 'OPTIONS', path: '/logs/_search',
+        headers: { origin: 'https://grafana.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      });
+      assert.equal(answer.status, 204);
+      assert.equal(answer.headers['access-control-allow-origin'], 'https://grafana.example.com');
+      assert.match(String(answer.headers['access-control-allow-methods']), /\bPOST\b/);
+      assert.equal(answer.headers['access-control-allow-headers'], 'content-type, authorization');
+      assert.ok(Number(answer.headers['access-control-max-age']) > 0);
+      assert.match(String(answer.headers.vary), /^Origin\b/);
+      assert.equal(stub.records.length, before, 'the preflight reached the target');
+    });
+
+    it('a preflight from an origin not allowed gets 403 and is never forwarded; an OPTIONS without Access-Control-Request-Method is forwarded', async () => {
+      const before = stub.records.length;
+      const refused = await call(proxy.port, { method: 'OPTIONS', path: '/logs/_search', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.headers['access-control-allow-origin'], undefined);
+      assert.equal(stub.records.length, before);
+      assert.equal((await call(proxy.port, { method: 'OPTIONS', path: '/', headers: { origin: 'https://grafana.example.com' } })).status, 200);
+      assert.equal(stub.records.length, before + 1);
+    });
+
+    it('an allowed origin\'s answers carry Access-Control-Allow-Origin (its own) and Vary: Origin; a tool\'s carry none', async () => {
+      const allowed = await call(proxy.port, { path: '/_cluster/health', headers: { origin: 'https://grafana.example.com' } });
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://grafana.example.com');
+      assert.match(String(allowed.headers.vary), /Origin/);
+      // The proxy's own answers too, so the page can read why.
+      const own = await call(proxy.port, { path: '/../x', headers: { origin: 'https://grafana.example.com' } });
+      assert.equal(own.headers['access-control-allow-origin'], 'https://grafana.example.com');
+      assert.equal((await call(proxy.port, { path: '/_cluster/health' })).headers['access-control-allow-origin'], undefined);
+    });
+
+    it('--allow-origin "*" and --allow-origin null start with a warning saying what they allow', async () => {
+      const any = await start(['--allow-origin', '*']);
+      assert.match(any.stderr(), /warning: --allow-origin "\*": any web page .* AWS identity/);
+      const sandboxed = await start(['--allow-origin', 'null']);
+      assert.match(sandboxed.stderr(), /warning: --allow-origin null: .*sandboxed frames/);
+      const named = await start(['--allow-origin', 'https://grafana.example.com']);
+      assert.doesNotMatch(named.stderr(), /warning/);
+    });
+
     it('a rebinding Host (a foreign name) is refused with 403 naming --allow-host', async () => {
       const answer = await call(proxy.port, { path: '/logs', method: 'DELETE', headers: { host: `attacker.example:${proxy.port}` } });
       assert.equal(answer.status, 403);
@@ -98,6 +185,21 @@ describe('signing proxy security (the spawned CLI)', function () {
       for (const host of [`127.0.0.1:${proxy.port}`, `localhost:${proxy.port}`, 'localhost', `[::1]:${proxy.port}`, `search.internal:${proxy.port}`]) {
         assert.equal((await call(proxy.port, { headers: { host } })).status, 200, host);
       }
+    });
+  });
+
+  describe('methods', () => {
+    it('TRACE (a reflecting target would echo the signed headers): 405 with Allow, never forwarded; TRACK never forwarded either', async () => {
+      const proxy = await start([]);
+      const before = stub.records.length;
+      const text = await raw(proxy.port, `TRACE /_search HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`, /\r\n\r\n[\s\S]*\}/);
+      assert.match(text, /^HTTP\/1\.1 405 /);
+      assert.match(text, /\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i);
+      assert.match(text, /TRACE is not forwarded/);
+      // Node's parser refuses TRACK itself (400) today; either way it must not reach the target.
+      const track = await raw(proxy.port, `TRACK /_search HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`, /\r\n\r\n/);
+      assert.match(track, /^HTTP\/1\.1 40[05] /);
+      assert.equal(stub.records.length, before, 'a TRACE or TRACK reached the target');
     });
   });
 
@@ -164,22 +266,59 @@ describe('signing proxy security (the spawned CLI)', function () {
 
     it('uploads past --max-inflight-body-bytes get 503 with Retry-After while another is held', async () => {
       const proxy = await start(['--max-inflight-body-bytes', '1000000']);
-      // The first upload declares 600 kB and sends only part of it: its budget stays held.
+      // The first upload declares 600 kB and sends 500 kB of it: what arrived stays held.
       const slow = http.request({ host: '127.0.0.1', port: proxy.port, method: 'PUT', path: '/big/_doc/1', agent: false, headers: { 'content-type': 'application/json', 'content-length': '600000' } });
       const slowAnswer = new Promise<number>((resolve, reject) => {
         slow.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
         slow.on('error', reject);
       });
-      slow.write('{"a":"');
+      slow.write(`{"a":"${'y'.repeat(500_000 - 6)}`);
       await new Promise((r) => setTimeout(r, 300));
       const second = await call(proxy.port, { method: 'PUT', path: '/big/_doc/2', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(599_990)}"}` });
       assert.equal(second.status, 503);
       assert.equal(second.headers['retry-after'], '1');
       assert.match(JSON.parse(second.body).message, /--max-inflight-body-bytes/);
-      slow.end(`${'y'.repeat(600_000 - 8)}"}`);
+      slow.end(`${'y'.repeat(100_000 - 2)}"}`);
       assert.equal(await slowAnswer, 200);
       // Released: the next one fits again.
       assert.equal((await call(proxy.port, { method: 'PUT', path: '/big/_doc/3', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(599_990)}"}` })).status, 200);
+    });
+
+    it('idle clients that declared large bodies hold no budget: another body goes through at once; they get 408 after --body-idle-timeout, closed', async () => {
+      const proxy = await start(['--max-inflight-body-bytes', '1000000', '--body-idle-timeout', '1s']);
+      // Three clients declare 333 kB each (999 kB of the 1 MB budget) and send 6 bytes.
+      const idle = [1, 2, 3].map((n) => raw(proxy.port,
+        `PUT /big/_doc/${n} HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 333000\r\n\r\n{"a":"`, /\r\n\r\n[\s\S]*\}/, 5000));
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      const other = await call(proxy.port, { method: 'PUT', path: '/big/_doc/4', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(10_000)}"}` });
+      assert.equal(other.status, 200, other.body);
+      assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+      for (const text of await Promise.all(idle)) {
+        assert.match(text, /^HTTP\/1\.1 408 /);
+        assert.match(text, /\r\nconnection: close\r\n/i);
+        assert.match(text, /no byte of the request body came for 1000 ms.*--body-idle-timeout/);
+      }
+    });
+
+    it('after a 413 (declared over --max-body-bytes) the connection closes: the rest of the body is not read', async () => {
+      const proxy = await start(['--max-body-bytes', '1000']);
+      const sent = await upload(proxy.port, `PUT /logs/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: 1500000000\r\n\r\n`);
+      assert.match(sent.answer, /^HTTP\/1\.1 413 /);
+      assert.match(sent.answer, /\r\nconnection: close\r\n/i);
+      assert.ok(sent.closed, `still reading ${sent.sentAfterAnswer} bytes after the 413`);
+      assert.ok(sent.sentAfterAnswer < 64 * 1024 * 1024, `${sent.sentAfterAnswer} bytes taken after the 413`);
+    });
+
+    it('after an in-flight-budget 503 (a chunked body passing it mid-read) the connection closes too', async () => {
+      const before = stub.records.length;
+      const proxy = await start(['--max-inflight-body-bytes', '1000000']);
+      const sent = await upload(proxy.port, `PUT /logs/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, { chunked: true });
+      assert.match(sent.answer, /^HTTP\/1\.1 503 /);
+      assert.match(sent.answer, /\r\nretry-after: 1\r\n/i);
+      assert.match(sent.answer, /\r\nconnection: close\r\n/i);
+      assert.ok(sent.closed, `still reading ${sent.sentAfterAnswer} bytes after the 503`);
+      assert.equal(stub.records.length, before);
     });
 
     it('Expect: 100-continue with a Content-Length over the limit: 413 at once, no 100 Continue', async () => {
@@ -215,6 +354,14 @@ describe('signing proxy security (the spawned CLI)', function () {
       });
     }
 
+    it('a raw "#" in the request-target (/a#/../../_cluster/settings) is refused with 400 and never signed', async () => {
+      const before = stub.records.length;
+      const text = await raw(proxy.port, `GET /a#/../../_cluster/settings HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`, /\r\n\r\n[\s\S]*\}/);
+      assert.match(text, /^HTTP\/1\.1 400 /);
+      assert.match(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).message, /raw "#".*%23/);
+      assert.equal(stub.records.length, before);
+    });
+
     it('a path under the prefix goes through, prefixed', async () => {
       assert.equal((await call(proxy.port, { path: '/_search?q=a..b' })).status, 200);
       assert.equal(stub.records.at(-1)?.path, '/logs-app/_search?q=a..b');
@@ -241,6 +388,27 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.match(entries[0]!.path, /^\/_search\?X-Amz-Signature=\[REDACTED\]&X-Amz-Security-Token=\[REDACTED\]$/);
       assert.ok(entries.every((e) => typeof e.time === 'string' && typeof e.method === 'string'));
     });
+  });
+
+  it('the access log masks the inbound token and basic-auth password by value, and the values of credential-named query parameters', async () => {
+    const token = 'inbound-tok3n-in-a-query-0123456789';
+    const password = 'basic-pa55word-in-a-path';
+    const proxy = await start(['--basic-auth', `ops:${password}`], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+    const bearer = { authorization: `Bearer ${token}` };
+    const paths = [
+      `/_search?access_token=${token}`, `/_search?q=${encodeURIComponent(token)}`, `/${password}/_doc/1`, `/_search?x=${Buffer.from(`ops:${password}`).toString('base64')}`,
+      '/_search?password=hunter3&api_key=key-a1&APIKEY=key-a2&auth=key-a3&Authorization=key-a4&x-api-key=key-a5&token=key-a6&size=10',
+    ];
+    for (const path of paths) await call(proxy.port, { path, headers: bearer });
+    await call(proxy.port, { path: `/_search?access_token=${token}` });
+    await new Promise((r) => setTimeout(r, 200));
+    const log = proxy.stderr();
+    assert.equal(log.split('\n').filter((l) => / GET \//.test(l)).length, paths.length + 1, log);
+    for (const secret of [token, encodeURIComponent(token), password, 'hunter3', 'key-a1', 'key-a2', 'key-a3', 'key-a4', 'key-a5', 'key-a6', Buffer.from(`ops:${password}`).toString('base64')]) {
+      assert.ok(!log.includes(secret), `${secret} in the log:\n${log}`);
+    }
+    assert.match(log, /GET \/_search\?password=\[REDACTED\]&api_key=\[REDACTED\]&APIKEY=\[REDACTED\]&auth=\[REDACTED\]&Authorization=\[REDACTED\]&x-api-key=\[REDACTED\]&token=\[REDACTED\]&size=10 /);
+    assert.match(log, /GET \/\[REDACTED\]\/_doc\/1 /);
   });
 
   it('the proxy object prints no inbound token and no static secret (inspect, JSON)', async () => {

@@ -2,15 +2,16 @@
  * The signing proxy as a sidecar, run as the CLI (spawned): liveness without AWS,
  * readiness, Prometheus metrics, a TLS listener, graceful SIGTERM, credentials from a
  * role (the local STS), a profile and the default chain, Dashboards'/Kibana's own headers
- * passing through, and header add/strip.
+ * passing through, repeated Cookie headers joined as cookies are, and header add/strip.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SigningProxy, type SigningProxyLogEntry } from '../../src/proxy/signing-proxy.js';
 import type { VerifyProxy } from '../../src/testing/index.js';
 import { startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
 import { LocalSts } from '../support/local-sts.js';
@@ -76,6 +77,25 @@ describe('signing proxy as a sidecar (the spawned CLI)', function () {
     const metrics = await call(`${proxy.url}/metrics`);
     // One provider call at start (env credentials), none for the probes.
     assert.match(metrics.body, /^aws_sigv4_proxy_credential_refreshes_total 1$/m);
+  });
+
+  it('--ready-path when credentials do not resolve: a bare 503, the provider\'s error (account, role) in the log only', async () => {
+    const entries: SigningProxyLogEntry[] = [];
+    const arn = 'arn:aws:iam::123456789012:role/search-reader';
+    const proxy = await SigningProxy.start({
+      target: stub.url, readyPath: '/readyz',
+      signing: { region: 'us-east-1', credentials: async () => { throw new Error(`User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: sts:AssumeRole on resource: ${arn}`); } },
+      onRequest: (entry) => entries.push(entry),
+    });
+    try {
+      const ready = await call(`${proxy.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(JSON.parse(ready.body), { status: 'not ready' });
+      assert.ok(!ready.body.includes('123456789012'));
+      assert.match(entries.at(-1)?.error ?? '', /not ready: no credentials: .*123456789012.*search-reader/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('--metrics-path: Prometheus text with requests by status, refusals by reason and kind, credentials, bytes, latency histogram', async () => {
@@ -173,6 +193,26 @@ describe('signing proxy as a sidecar (the spawned CLI)', function () {
       assert.equal((await call(`${chain.url}/`)).status, 200);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('repeated Cookie headers go on as one, joined with "; " (RFC 6265), and signed', async () => {
+    const echo = await startEcho();
+    try {
+      const proxy = await start(['--target', echo.url]);
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(proxy.port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (d: Buffer) => { text += d.toString(); });
+        socket.on('error', reject);
+        socket.on('close', () => (/^HTTP\/1\.1 200 /.test(text) ? resolve() : reject(new Error(text))));
+        socket.write(`GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nCookie: sid=a1\r\nCookie: theme=dark\r\nConnection: close\r\n\r\n`);
+      });
+      const seen = echo.seen.at(-1)!;
+      assert.equal(seen.cookie, 'sid=a1; theme=dark');
+      assert.ok(/SignedHeaders=([^,]+)/.exec(String(seen.authorization))![1]!.split(';').includes('cookie'));
+    } finally {
+      await echo.close();
     }
   });
 

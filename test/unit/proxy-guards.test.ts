@@ -1,8 +1,11 @@
-/** The proxy's checks on their own: Host/Origin guard, inbound credential, path prefix, body budget, listen exposure. */
+/** The proxy's checks on their own: Host/Origin guard and CORS, inbound credential, path prefix, body budget, listen exposure, the access log's masking, the bound on refusal bodies. */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { readRefusalText } from '../../src/adapters/shared.js';
+import { LogRedactor, loggablePath } from '../../src/proxy/access-log.js';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
-import { HostGuard } from '../../src/proxy/host-guard.js';
+import { HostGuard, isPreflight, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
 import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
 import { originForm, underPrefix } from '../../src/proxy/target-path.js';
 import { ConfigurationError } from '../../src/errors.js';
@@ -36,6 +39,26 @@ describe('proxy guards', () => {
         assert.match(refusal!.message, /--allow-origin/);
       }
       assert.equal(new HostGuard({ listenHost: '127.0.0.1', port: 1, allowOrigins: ['*'] }).check({ origin: 'http://any.example', 'sec-fetch-site': 'cross-site' }), undefined);
+    });
+
+    it('--allow-origin "*" and null get a warning saying what they allow; named origins none', () => {
+      assert.match(originWarning(['https://grafana.example.com', '*'])!, /any web page .* AWS identity/);
+      assert.match(originWarning(['NULL'])!, /sandboxed frames .* every page/);
+      assert.equal(originWarning(['https://grafana.example.com']), undefined);
+      assert.equal(originWarning(undefined), undefined);
+    });
+
+    it('a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered with the origin, methods forwarded, headers asked', () => {
+      assert.ok(isPreflight('OPTIONS', { origin: 'https://grafana.example.com', 'access-control-request-method': 'PUT' }));
+      assert.equal(isPreflight('OPTIONS', { origin: 'https://grafana.example.com' }), false);
+      assert.equal(isPreflight('GET', { origin: 'https://grafana.example.com', 'access-control-request-method': 'PUT' }), false);
+      const headers = preflightHeaders({ origin: 'https://grafana.example.com', 'access-control-request-headers': 'content-type, authorization' });
+      assert.equal(headers['access-control-allow-origin'], 'https://grafana.example.com');
+      assert.equal(headers['access-control-allow-headers'], 'content-type, authorization');
+      assert.match(headers['access-control-allow-methods']!, /PUT/);
+      assert.doesNotMatch(headers['access-control-allow-methods']!, /TRACE/);
+      assert.match(headers.vary!, /^Origin/);
+      assert.ok(Number(headers['access-control-max-age']) > 0);
     });
   });
 
@@ -82,6 +105,15 @@ describe('proxy guards', () => {
       assert.deepEqual(underPrefix('', '/../x'), { pathAndQuery: '/../x' });
     });
 
+    it('refuses a raw "#" anywhere in the request-target, prefix or not', () => {
+      for (const [prefix, path] of [['/logs-app', '/a#/../../_cluster'], ['/logs-app', '/_search?q=a#b'], ['', '/a#b'], ['', '/#']]) {
+        const refused = underPrefix(prefix!, path!);
+        assert.equal('status' in refused && refused.status, 400, path);
+        assert.match((refused as { message: string }).message, /%23/);
+      }
+      assert.deepEqual(underPrefix('/logs-app', '/a%23b'), { pathAndQuery: '/logs-app/a%23b' });
+    });
+
     it('cuts absolute-form to origin-form, userinfo with it', () => {
       assert.equal(originForm('http://u:p@host:1/a?b'), '/a?b');
       assert.equal(originForm('http://host'), '/');
@@ -99,13 +131,14 @@ describe('proxy guards', () => {
     assert.ok(budget.reserve(10));
   });
 
-  it('BodyHold: the declared length up front, more as bytes past it arrive, all given back once', () => {
+  it('BodyHold: nothing up front, bytes taken as they arrive, all given back once', () => {
     const budget = new BodyBudget(10);
-    assert.equal(budget.hold(11), undefined);
-    const hold = budget.hold(4)!;
-    assert.equal(budget.inFlight, 4);
+    // Idle holds (a declared length, no byte yet) take nothing from the others.
+    const idle = [budget.hold(), budget.hold(), budget.hold()];
+    assert.equal(budget.inFlight, 0);
+    const hold = budget.hold();
     assert.ok(hold.take(3) && hold.take(1));
-    assert.equal(budget.inFlight, 4, 'bytes within the declared length took more');
+    assert.equal(budget.inFlight, 4);
     assert.ok(hold.take(5));
     assert.equal(budget.inFlight, 9);
     assert.equal(hold.take(2), false);
@@ -113,5 +146,54 @@ describe('proxy guards', () => {
     hold.release();
     hold.release();
     assert.equal(budget.inFlight, 0);
+    assert.equal(hold.take(1), false, 'a released hold took more');
+    for (const h of idle) h.release();
+    assert.equal(budget.inFlight, 0);
+  });
+
+  describe('the access log', () => {
+    it('masks the values of query parameters that carry credentials by name, in any case', () => {
+      const path = loggablePath('/_search?q=1&access_token=a1&TOKEN=a2&password=a3&api_key=a4&ApiKey=a5&auth=a6&Authorization=a7&x-api-key=a8&X-Amz-Signature=a9&id_token=b1&size=10&tokens=keep');
+      for (const value of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'b1']) assert.ok(!path.includes(`=${value}`), `${value} in ${path}`);
+      assert.match(path, /^\/_search\?q=1&access_token=\[REDACTED\]&TOKEN=\[REDACTED\]/);
+      assert.match(path, /&size=10&tokens=keep$/);
+      assert.equal(loggablePath('/logs/_doc/1'), '/logs/_doc/1');
+    });
+
+    it('masks under percent-encoded names and ;-separated pairs, and a //user:pass@ path', () => {
+      const path = loggablePath('//user:hunter2@evil/x?x%2Damz%2Dsecurity%2Dtoken=t1;X-Amz-Security-Token=t2&a=1;b=2');
+      for (const value of ['hunter2', 't1', 't2']) assert.ok(!path.includes(value), `${value} in ${path}`);
+      assert.match(path, /&a=1;b=2$/);
+    });
+
+    it('masks the inbound credential by value wherever it is, raw or percent-encoded, and prints none of it', () => {
+      const redactor = new LogRedactor(['tok/en+123', 'pass word', undefined, '']);
+      const path = redactor.path('/tok/en+123/_search?q=tok%2Fen%2B123&x=tok%2fen%2b123&p=pass%20word&f=pass+word');
+      for (const secret of ['tok/en+123', 'tok%2Fen%2B123', 'tok%2fen%2b123', 'pass word', 'pass%20word', 'pass+word']) assert.ok(!path.includes(secret), `${secret} in ${path}`);
+      assert.equal(redactor.text('Host "x" refused'), 'Host "x" refused');
+      for (const text of [inspect(redactor, { depth: 5, showHidden: true }), JSON.stringify(redactor)]) assert.ok(!text.includes('tok') && !text.includes('pass'), text);
+    });
+  });
+
+  describe('refusal bodies (readRefusalText, shared with the Connections)', () => {
+    const refusal = '{"message":"The security token included in the request is invalid."}';
+
+    it('decodes gzip, deflate, br and none', () => {
+      for (const [encoding, bytes] of [['gzip', gzipSync(refusal)], ['deflate', deflateSync(refusal)], ['br', brotliCompressSync(refusal)], [undefined, Buffer.from(refusal)], ['identity', Buffer.from(refusal)]] as const) {
+        assert.deepEqual(readRefusalText(bytes, encoding), { text: refusal, decoded: true }, String(encoding));
+      }
+    });
+
+    it('a body that expands past the bound (a zip bomb), a corrupt one or an unknown encoding: a short note, flagged not decoded', () => {
+      const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
+      for (const [bytes, encoding] of [[bomb, 'gzip'], [Buffer.from('not gzip'), 'gzip'], [Buffer.from(refusal), 'zstd']] as const) {
+        const { text, decoded } = readRefusalText(bytes, encoding, 1024 * 1024);
+        assert.equal(decoded, false, encoding);
+        assert.ok(text.length < 400);
+        assert.match(JSON.parse(text).message, /could not be decoded within 1048576 bytes/);
+      }
+      // Within the bound it decodes.
+      assert.equal(readRefusalText(bomb, 'gzip', 8 * 1024 * 1024).decoded, true);
+    });
   });
 });

@@ -196,6 +196,17 @@ describe('secrets never print', function () {
     for (const value of [token, secret]) assert.ok(!shown.includes(value) && !shown.includes(value.slice(0, 16)), shown);
   });
 
+  it('secret-shaped runs with "/", "+" and "=" escaped (JSON \\/, %2f) are scrubbed unknown; a known one split over lines loses both halves', function () {
+    const secret = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYUNKNOWNKEY';
+    for (const text of [JSON.stringify({ s: secret }).replace(/\//g, '\\/'), `q=${encodeURIComponent(secret).toLowerCase()}`]) {
+      assert.ok(!redact(text).includes(secret.slice(0, 13)), redact(text));
+    }
+    const known = 'IQoJb3JpZ2luSplitAcrossLines/with+and=0123456789abcdef';
+    const split = `token: ${known.slice(0, 25)}\n${known.slice(25)} (cut by a log line)`;
+    const shown = redact(split, [known]);
+    assert.ok(!shown.includes(known.slice(0, 16)) && !shown.includes(known.slice(-16)), shown);
+  });
+
   it('provider error text scrubbed by value: the secret and token held now or before, in every encoding', async function () {
     const first = { accessKeyId: 'ASIAFIRSTKEY0001', secretAccessKey: 'shortSecret1', sessionToken: 'tok1', expiration: new Date(Date.now() + 10 * 60_000) };
     const second = { ...identity, expiration: new Date(Date.now() + 10 * 60_000) };
