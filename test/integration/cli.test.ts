@@ -170,7 +170,7 @@ describe('CLI aws-sigv4-connection', function () {
       ['a bad URL', ['request', 'GET', 'not a url'], env, /bad URL "not a url"/],
       ['a non-http URL', ['request', 'GET', 'ftp://example.com/'], env, /only http and https/],
       ['a bad method', ['request', 'GET/', 'http://127.0.0.1:9/'], env, /"GET\/" is not an HTTP method/],
-      ['a bad header', ['request', 'GET', 'http://127.0.0.1:9/', '-H', 'no colon here'], env, /bad header "no colon here"/],
+      ['a bad header', ['request', 'GET', 'http://127.0.0.1:9/', '-H', 'no colon here'], env, /bad header starting "no": use -H .Name: value./],
       ['an authorization header', ['request', 'GET', 'http://127.0.0.1:9/', '-H', 'Authorization: Basic eDp5'], env, /signature is the authorization/],
       ['a missing --data file', ['request', 'POST', 'http://127.0.0.1:9/', '--data', '@/nonexistent/body.json'], env, /cannot read --data file "\/nonexistent\/body.json": ENOENT/],
       ['no region for a host that names none', ['request', 'GET', 'http://127.0.0.1:9/'], noRegion, /Cannot tell the AWS region for host "127\.0\.0\.1".*\[ERR_MISSING_REGION\]/],
