@@ -175,9 +175,10 @@ function replyOf(response: Response): Reply<Response> {
     header: (name) => response.headers.get(name) ?? undefined,
     response,
     consume: async (scrub) => {
-      const text = await response.text();
+      const text = await response.clone().text();
       const shown = scrub(text);
-      // Read once (text() decoded it); handed on as a body of that text, scrubbed where it held ours.
+      // Nothing of ours in it: the answer as fetch gave it. Else a body of the scrubbed text (text() decoded it).
+      if (shown === text) return { text, response };
       const headers = new Headers(response.headers);
       for (const name of ['content-encoding', 'content-length']) headers.delete(name);
       const replayed = new Response(shown, { status: response.status, statusText: response.statusText, headers });
