@@ -54,7 +54,8 @@ export type AwsSigV4ErrorCode = ConfigurationErrorCode | CredentialsErrorCode | 
 // are hundreds, signatures 64 hex), also with `/`, `+` and `=` JSON- or URL-escaped.
 // Used only on text we did not write ourselves.
 const SECRET_SHAPED = /(?:(?:[A-Za-z0-9+/=]|\\\/|%2[BbFf]|%3[Dd]){40,})|(?:\b[0-9a-f]{64}\b)/g;
-const AUTH_VALUE = /(Signature=)[0-9a-f]+/gi;
+// A signature quoted back: in an Authorization echo, or S3's <SignatureProvided>.
+const AUTH_VALUE = /(Signature=|<SignatureProvided>)[0-9a-f]+/gi;
 // The whole value of a token header line or query parameter, in any letter case.
 // A value ends at white space, a query separator, a quote or a backslash (a JSON-escaped `\n`
 // in an echoed canonical request), but runs on through the escapes of its own characters
@@ -171,13 +172,19 @@ function replaceStandalone(text: string, form: string): string {
 
 /** Removes known secret values and anything secret-shaped from a text we did not write. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-  return redactValues(text, secrets)
-    .replace(AUTH_VALUE, '$1[REDACTED]')
-    .replace(TOKEN_LINE, '$1[REDACTED]')
-    .replace(TOKEN_HEADER, '$1[REDACTED]')
+  return redactEchoedToken(redactSignatures(redactValues(text, secrets)))
     .replace(NAMED_CREDENTIAL, '$1[REDACTED]')
-    .replace(CANONICAL_BYTES, '$1[REDACTED]$2')
     .replace(SECRET_SHAPED, REDACTED);
+}
+
+/** Any signature a text quotes back, its value replaced. */
+export function redactSignatures(text: string): string {
+  return text.replace(AUTH_VALUE, '$1[REDACTED]');
+}
+
+/** The token's value where an echoed canonical request or query carries it, whatever its form. */
+function redactEchoedToken(text: string): string {
+  return text.replace(TOKEN_LINE, '$1[REDACTED]').replace(TOKEN_HEADER, '$1[REDACTED]').replace(CANONICAL_BYTES, '$1[REDACTED]$2');
 }
 
 /**
@@ -186,7 +193,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined> 
  * and the token by value wherever else it stands. Header names are never touched.
  */
 export function redactCanonicalRequest(text: string, token: string | undefined): string {
-  return redactValues(text.replace(TOKEN_LINE, '$1[REDACTED]').replace(TOKEN_HEADER, '$1[REDACTED]').replace(CANONICAL_BYTES, '$1[REDACTED]$2'), [token]);
+  return redactValues(redactEchoedToken(text), [token]);
 }
 
 /** A copy of a foreign error with its message and stack scrubbed, keeping name and code. */

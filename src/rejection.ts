@@ -3,7 +3,7 @@
  * For `es`, whose body carries the canonical request AWS computed, it also names the
  * first part where ours differs.
  */
-import { redact, redactCanonicalRequest, redactValues, SignatureRejectedError, type SignatureRejectionKind } from './errors.js';
+import { redact, redactCanonicalRequest, redactSignatures, redactValues, SignatureRejectedError, type SignatureRejectionKind } from './errors.js';
 
 const HINTS: Record<SignatureRejectionKind, string> = {
   'signature-mismatch':
@@ -164,8 +164,5 @@ export function firstDifference(expected: string, ours: string): string | undefi
  * for the client to debug with.
  */
 export function redactRefusalBody(text: string, credentials: { secretAccessKey?: string; sessionToken?: string }, signature?: string): string {
-  return redactValues(redactCanonicalRequest(text, credentials.sessionToken), [credentials.secretAccessKey, signature])
-    .replace(ECHOED_SIGNATURE, '$1[REDACTED]');
+  return redactSignatures(redactValues(redactCanonicalRequest(text, credentials.sessionToken), [credentials.secretAccessKey, signature]));
 }
-
-const ECHOED_SIGNATURE = /(Signature=|<SignatureProvided>)[0-9a-fA-F]{16,}/g;

@@ -5,6 +5,8 @@
  * masked, and so is the proxy's own inbound credential wherever a client put it; no header
  * value is ever logged.
  */
+import { secretForms } from '../errors.js';
+
 export interface SigningProxyLogEntry {
   method: string;
   /** Path and query as received, origin-form, secret values masked. */
@@ -49,12 +51,8 @@ export class LogRedactor {
 
   constructor(secrets: ReadonlyArray<string | undefined>) {
     const forms = new Set<string>();
-    for (const secret of secrets) {
-      if (secret === undefined || secret === '') continue;
-      // As sent in a URL: raw, percent-encoded (either hex case), and as a form encodes a space.
-      const encoded = encodeURIComponent(secret);
-      for (const form of [secret, encoded, encoded.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()), encoded.replace(/%20/g, '+')]) forms.add(form);
-    }
+    // Every form a secret takes (raw, percent-encoded in either hex case, a form's `+`, ...).
+    for (const secret of secrets) if (secret) for (const form of secretForms(secret)) forms.add(form);
     // Longest first, so a value is not half masked by a shorter one inside it.
     this.#forms = [...forms].sort((a, b) => b.length - a.length);
   }
