@@ -16,7 +16,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { firstHeader, plainHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { firstHeader, hideWireHandles, plainHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -111,6 +111,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
       // `authorization` in it: keep a private lower-cased copy without it.
       const { headers, unset } = clientHeaders(this.headers);
       this.headers = unset === undefined ? headers : { ...headers, ...unset };
+      hideWireHandles(this);
     }
 
     override request(params: CallbackRequestParams, callback: Callback): ClientRequest {

@@ -12,7 +12,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import { isNodeStream, readBody, type BodyInput } from '../exchange/body.js';
-import { firstHeader, plainHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { firstHeader, hideWireHandles, plainHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
 import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -71,6 +71,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
       // Basic/ApiKey auth) to every connection: keep a private lower-cased copy without auth.
       const { headers, unset } = clientHeaders(this.headers);
       this.headers = unset === undefined ? headers : { ...headers, ...unset };
+      hideWireHandles(this);
     }
 
     override async request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {

@@ -22,6 +22,22 @@ export function refuseSniffing(path: string, owner: object): ConfigurationError 
   return new ConfigurationError('ERR_SNIFFING_UNSUPPORTED', message);
 }
 
+/**
+ * The base class's handles to the wire, node:http's `agent` and undici's `pool`, reach each
+ * socket's last request head as sent: our `authorization` and `x-amz-security-token` in it.
+ * @elastic/transport's error redaction (`'replace'`, its default) copies the connection into
+ * `err.meta` with Object.entries at every depth, and so do loggers that walk an object's own
+ * enumerable properties; a stock Connection leaks its Basic credentials the same way. Made
+ * non-enumerable, the handles stay the base class's by name and drop out of every such copy
+ * and of util.inspect (which shows the connection through its own inspect hook anyway).
+ */
+export function hideWireHandles(connection: object): void {
+  for (const name of ['agent', 'pool']) {
+    const own = Object.getOwnPropertyDescriptor(connection, name);
+    if (own?.enumerable === true) Object.defineProperty(connection, name, { ...own, enumerable: false });
+  }
+}
+
 /** A refusal body as text to classify and scrub. */
 export interface RefusalText {
   text: string;
