@@ -85,7 +85,7 @@ async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags
   const { response, text, rejection } = await sendSigned({ signer, url, method, pathAndQuery, headers, body });
   if (flags.include) cio.out.write(statusAndHeaders(response));
   if (text !== undefined) {
-    // A refusal, read to be classified; `es` echoes the canonical request, scrubbed by the exchange.
+    // An error answer, read whole and scrubbed by the exchange (`es` echoes the canonical request in a refusal).
     cio.out.write(text);
     if (rejection !== undefined) cio.err.write(`\n${formatError(rejection)}\n`);
     return EXIT_FAILED;

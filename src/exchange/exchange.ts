@@ -20,9 +20,9 @@
  *     (content-length, a form's content-type);
  *   - `send(signed)`: puts one signed attempt on the wire and resolves with a `Reply`:
  *     its status, a response header reader, and `consume(scrub)`, which reads the body (only
- *     ever called for a refusal status) and gives back the response to hand on, with the
- *     same bytes, or with `scrub`'s text (redactRefusalBody: our secret and token removed)
- *     when it changed any.
+ *     ever called for an error status, 400 and up) and gives back the response to hand on,
+ *     with the same bytes, or with `scrub`'s text (redactRefusalBody: our secret, token and
+ *     signature removed) when it changed any.
  * What it gets back (`ExchangeResult`): the response to hand on, and `rejection`, our typed
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
@@ -63,7 +63,7 @@ export interface Reply<R> {
    * scrubbed text, since it ends up in the client's error.
    */
   consume(scrub: (text: string) => string): Promise<{ text: string; response: R }>;
-  /** The response as is, handed on when it is not a refusal. */
+  /** The response as is, handed on when it is not an error (below 400). */
   response: R;
 }
 
@@ -134,8 +134,13 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
     const signing = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
     const signed = signing instanceof Promise ? await deadline.race(signing) : signing;
     const reply = await request.send({ headers: signed.headers, body: body.body, attempt });
-    if (!isRefusalStatus(reply.statusCode)) return { response: reply.response };
-    const verdict = await judge(signer, reply, signed, { method, path: pathAndQuery, attempt });
+    if (reply.statusCode < 400) return { response: reply.response };
+    const scrub = (text: string) => redactRefusalBody(text, signed.credentials, signed.signed.signature);
+    // Any error answer ends up in the client's error (its message, meta.body), and a server
+    // that echoes its request in one (a 500 with the headers it got) echoes our token: read
+    // and scrubbed as a refusal is, but not classified.
+    if (!isRefusalStatus(reply.statusCode)) return { response: (await reply.consume(scrub)).response };
+    const verdict = await judge(signer, reply, signed, scrub, { method, path: pathAndQuery, attempt });
     if (verdict.retry) {
       deadline.check();
       const fresh = signer.credentials();
@@ -149,8 +154,8 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
 type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
-async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
-  const { text, response } = await reply.consume((text) => redactRefusalBody(text, signed.credentials, signed.signed.signature));
+async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, scrub: (text: string) => string, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
+  const { text, response } = await reply.consume(scrub);
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date'), errorType: reply.header('x-amzn-errortype') }, signed, context);
   if (verdict === 'retry') return { retry: true };
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };

@@ -10,6 +10,39 @@ import type { VerifyProxy } from '../../src/testing/index.js';
 
 export const WRONG_SECRET = 'wrong/Secret+Value0000000000000000000000';
 
+/** What a logger that copies own enumerable properties at every depth writes (pino, winston's errors format, @elastic/transport's redactObject). */
+function enumerableStrings(root: unknown): string[] {
+  const out: string[] = [];
+  const seen = new Set<object>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') out.push(value);
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    for (const key of Object.keys(value)) {
+      let inner: unknown;
+      try { inner = (value as Record<string, unknown>)[key]; } catch { continue; }
+      walk(inner);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Every way a value is printed or copied, at any depth: inspect (with and without hidden properties), JSON, a logger's walk. */
+export function printedForms(value: unknown): string {
+  let json = '';
+  try { json = JSON.stringify(value) ?? ''; } catch { /* circular: JSON prints nothing */ }
+  return [inspect(value, { depth: Infinity }), inspect(value, { depth: Infinity, showHidden: true }), json, ...enumerableStrings(value)].join('\n');
+}
+
+const SIGNATURE = /Signature=[0-9a-f]{64}/;
+
+/** Neither value (secret key, session token) nor a signature is in `text`. */
+export function assertNothingOfOurs(where: string, text: string, ...values: string[]): void {
+  for (const value of values) assert.ok(!text.includes(value), `${where}: a credential value is printed`);
+  assert.ok(!SIGNATURE.test(text), `${where}: a signature is printed`);
+}
+
 /** Every way an error is shown: message, stack, inspect, JSON. */
 export function assertNoSecret(error: Error, ...secrets: string[]): void {
   for (const text of [error.message, String(error.stack), inspect(error, { depth: 5 }), JSON.stringify(error)]) {

@@ -8,10 +8,10 @@
  * run with a kept-alive socket and a second request in flight when the error is read.
  */
 import assert from 'node:assert/strict';
-import { inspect } from 'node:util';
 import { FAMILIES, type Outcome } from './families.js';
 import { LoopbackServer } from './loopback-server.js';
 import type { AwsSigV4Options } from '../../../src/index.js';
+import { assertNothingOfOurs, printedForms } from '../../support/assertions.js';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDDEPTH00000000001',
@@ -19,41 +19,9 @@ const CREDENTIALS = {
   sessionToken: 'DepthSessionToken/0123456789+abcdefghijklmnopqrstuvwxyzABCDEFGH==',
 };
 const SIGNING: AwsSigV4Options = { region: 'us-east-1', service: 'es', credentials: CREDENTIALS };
-const SIGNATURE = /Signature=[0-9a-f]{64}/;
-
-/** What a logger that copies own enumerable properties at every depth writes (pino, winston's errors format, transport's redactObject). */
-function enumerableStrings(root: unknown): string[] {
-  const out: string[] = [];
-  const seen = new Set<object>();
-  const walk = (value: unknown): void => {
-    if (typeof value === 'string') out.push(value);
-    if (value === null || typeof value !== 'object' || seen.has(value)) return;
-    seen.add(value);
-    for (const key of Object.keys(value)) {
-      let inner: unknown;
-      try { inner = (value as Record<string, unknown>)[key]; } catch { continue; }
-      walk(inner);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-function printedForms(error: unknown): string {
-  let json = '';
-  try { json = JSON.stringify(error) ?? ''; } catch { /* circular: nothing printed */ }
-  return [
-    inspect(error, { depth: Infinity }),
-    inspect(error, { depth: Infinity, showHidden: true }),
-    json,
-    ...enumerableStrings(error),
-  ].join('\n');
-}
 
 function assertClean(where: string, text: string): void {
-  assert.ok(!text.includes(CREDENTIALS.sessionToken), `${where}: the session token is printed`);
-  assert.ok(!text.includes(CREDENTIALS.secretAccessKey), `${where}: the secret key is printed`);
-  assert.ok(!SIGNATURE.test(text), `${where}: a signature is printed`);
+  assertNothingOfOurs(where, text, CREDENTIALS.sessionToken, CREDENTIALS.secretAccessKey);
 }
 
 describe('parity: a client error printed at any depth holds no token or signature', function () {
