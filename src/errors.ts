@@ -16,6 +16,7 @@ export type ConfigurationErrorCode =
   | 'ERR_INVALID_PAYLOAD_HASH'
   | 'ERR_UNSUPPORTED_BODY'
   | 'ERR_BODY_TOO_LARGE'
+  | 'ERR_RESPONSE_TOO_LARGE'
   | 'ERR_MISSING_PEER_DEPENDENCY'
   | 'ERR_SNIFFING_UNSUPPORTED';
 
@@ -251,7 +252,7 @@ export class AwsSigV4Error extends Error {
   }
 }
 
-/** Bad options, no region, a URL, method, header or body the signer cannot take. */
+/** Bad options, no region, a URL, method, header or body the signer cannot take, a refusal past the buffering limit (maxBufferedBodyBytes). */
 export class ConfigurationError extends AwsSigV4Error {
   static override readonly brand: string = 'ConfigurationError';
   declare readonly code: ConfigurationErrorCode;

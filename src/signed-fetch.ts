@@ -174,10 +174,18 @@ function replyOf(response: Response): Reply<Response> {
     statusCode: response.status,
     header: (name) => response.headers.get(name) ?? undefined,
     response,
-    consume: async (scrub) => {
-      const text = await response.clone().text();
+    consume: async (scrub, bound) => {
+      let text: string;
+      try {
+        // fetch has undone any content-encoding: the bound holds what it expanded to.
+        text = new TextDecoder().decode(await bound.read(response.clone().body));
+      } catch (error) {
+        // The clone's branch is cancelled; until this one is too, the tee holds the connection.
+        await response.body?.cancel().catch(() => undefined);
+        throw error;
+      }
       const shown = scrub(text);
-      // Nothing of ours in it: the answer as fetch gave it. Else a body of the scrubbed text (text() decoded it).
+      // Nothing of ours in it: the answer as fetch gave it. Else a body of the scrubbed text (fetch decoded it).
       if (shown === text) return { text, response };
       const headers = new Headers(response.headers);
       for (const name of ['content-encoding', 'content-length']) headers.delete(name);

@@ -16,7 +16,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { firstHeader, hideWireHandles, plainHeaders, readAll, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { firstHeader, hideWireHandles, plainHeaders, readRefusal, refuseSniffing, withContentLength } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -192,9 +192,8 @@ function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
     statusCode: response.statusCode ?? 0,
     header: (name) => firstHeader(response.headers[name]),
     response,
-    consume: async (scrub) => {
-      const raw = await readAll(response);
-      const { text, decoded } = readRefusalText(raw, response.headers['content-encoding']);
+    consume: async (scrub, bound) => {
+      const { raw, text, decoded } = await readRefusal(response, response.headers['content-encoding'], bound);
       const shown = scrub(text);
       return { text, response: decoded && shown === text ? replay(response, raw, response.headers) : replay(response, Buffer.from(shown), plainHeaders(response.headers, shown)) };
     },

@@ -11,8 +11,8 @@ import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
-import { isNodeStream, readBody, type BodyInput } from '../exchange/body.js';
-import { firstHeader, hideWireHandles, plainHeaders, readRefusalText, refuseSniffing, withContentLength } from './shared.js';
+import { isNodeStream, type BodyInput } from '../exchange/body.js';
+import { firstHeader, hideWireHandles, plainHeaders, readRefusal, refuseSniffing, withContentLength } from './shared.js';
 import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -118,11 +118,9 @@ function replyOf(response: PromiseResponse): Reply<PromiseResponse> {
     statusCode: response.statusCode,
     header: (name) => firstHeader(response.headers[name]),
     response,
-    consume: async (scrub) => {
+    consume: async (scrub, bound) => {
       const original = response.body;
-      // A refusal is small: the reader's default bound is far above any AWS error body.
-      const raw = typeof original === 'string' ? Buffer.from(original, 'utf8') : Buffer.isBuffer(original) ? original : Buffer.from(((await readBody(original as BodyInput)).body ?? '') as Uint8Array);
-      const { text, decoded } = readRefusalText(raw, response.headers['content-encoding']);
+      const { raw, text, decoded } = await readRefusal(original as BodyInput, response.headers['content-encoding'], bound);
       const shown = scrub(text);
       if (!decoded || shown !== text) {
         const bytes = Buffer.from(shown);

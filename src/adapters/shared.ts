@@ -1,7 +1,8 @@
 /** Small pieces every Connection adapter needs. */
 import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import { ConfigurationError } from '../errors.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES } from '../exchange/body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, type BodyInput } from '../exchange/body.js';
+import type { RefusalBound } from '../exchange/exchange.js';
 
 const SNIFF_PATH = /^\/?_nodes(?:\/_all)?\/http(?:[/?]|$)/;
 const warnedFor = new WeakSet<object>();
@@ -75,6 +76,21 @@ export function readRefusalText(raw: Buffer, encoding: string | string[] | undef
   return { text: bytes.toString('utf8'), decoded: true };
 }
 
+/** A refusal's bytes as read, and its text. */
+export interface RefusalRead extends RefusalText {
+  raw: Buffer;
+}
+
+/**
+ * A refusal read with the exchange's bound: its bytes at most `bound.limit` (compressed or
+ * not), and decoded to at most as many. The one way every Node front end reads a refusal.
+ */
+export async function readRefusal(body: BodyInput, encoding: string | string[] | undefined, bound: RefusalBound): Promise<RefusalRead> {
+  const bytes = await bound.read(body);
+  const raw = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { raw, ...readRefusalText(raw, encoding, bound.limit) };
+}
+
 function undecodable(encoding: string | string[] | undefined, limit: number): RefusalText {
   const message = `aws-sigv4-connection: the target's refusal body (content-encoding: ${String(encoding).slice(0, 40)}) could not be decoded within ${limit} bytes, ` +
     'so it was not checked for signing secrets and is replaced by this note; its status and headers are the target\'s.';
@@ -92,16 +108,6 @@ export function withContentLength(headers: Record<string, string>, body: string 
 /** The first value of a response header node may have folded into an array. */
 export function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** A whole stream's bytes (a refusal to classify, stdin): small by nature, so held at once. */
-export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 /** Response headers for a body replaced by `text`, sent uncompressed. */

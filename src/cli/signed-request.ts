@@ -5,9 +5,9 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { firstHeader, readRefusalText } from '../adapters/shared.js';
+import { firstHeader, readRefusal } from '../adapters/shared.js';
 import type { SignatureRejectedError } from '../errors.js';
-import { readBody, type BodyInput } from '../exchange/body.js';
+import type { BodyInput } from '../exchange/body.js';
 import { exchange, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import type { RequestSigner } from '../request-signer.js';
 
@@ -38,14 +38,13 @@ export function withBodyLength(headers: Record<string, string>, body: string | U
 export async function sendSigned(request: SignedRequest): Promise<SignedResponse> {
   const { signer, url, method, pathAndQuery } = request;
   const agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
-  const limit = signer.options.maxBufferedBodyBytes;
   try {
     const { response, rejection } = await exchange<SignedResponse>({
       signer, method, nodeUrl: new URL(url.origin), pathAndQuery, headers: request.headers, body: request.body,
       // Nothing aborts a CLI request but the process ending, and it has no timeout option.
       guard: { aborted: () => new Error('request aborted'), timedOut: () => new Error('request timed out') },
       prepare: (headers, read) => { withBodyLength(headers, read.body); },
-      send: (attempt) => sendOnce(url, method, pathAndQuery, attempt, agent, limit),
+      send: (attempt) => sendOnce(url, method, pathAndQuery, attempt, agent),
     });
     return rejection === undefined ? response : { ...response, rejection };
   } finally {
@@ -53,7 +52,7 @@ export async function sendSigned(request: SignedRequest): Promise<SignedResponse
   }
 }
 
-function sendOnce(url: URL, method: string, pathAndQuery: string, attempt: SignedAttempt, agent: http.Agent, limit: number | undefined): Promise<Reply<SignedResponse>> {
+function sendOnce(url: URL, method: string, pathAndQuery: string, attempt: SignedAttempt, agent: http.Agent): Promise<Reply<SignedResponse>> {
   return new Promise((resolve, reject) => {
     const outgoing = (url.protocol === 'https:' ? https.request : http.request)({
       protocol: url.protocol,
@@ -70,9 +69,8 @@ function sendOnce(url: URL, method: string, pathAndQuery: string, attempt: Signe
       statusCode: response.statusCode ?? 0,
       header: (name) => firstHeader(response.headers[name]),
       response: { response },
-      consume: async (scrub) => {
-        const { body } = await readBody(response, limit);
-        const { text } = readRefusalText(body === undefined ? Buffer.alloc(0) : Buffer.from(body), response.headers['content-encoding'], limit);
+      consume: async (scrub, bound) => {
+        const { text } = await readRefusal(response, response.headers['content-encoding'], bound);
         return { text, response: { response, text: scrub(text) } };
       },
     }));

@@ -1,7 +1,9 @@
 /**
  * The one bounded body reader. SigV4 signs a hash of the whole body, so a body that is
  * not already bytes in memory is read in full before the first byte is sent; every kind a
- * front end accepts comes here, with one limit and one error past it.
+ * front end accepts comes here, with one limit and one error past it. A refusal the
+ * exchange reads to classify comes here too (readRefusalBody), with the same limit and an
+ * error of its own: past it, it is the target's answer that is too large, not the request.
  *
  * Kinds: string and bytes (returned as they are, no copy), Node streams of every age
  * (read through `data`/`end` events, which node's own `Stream`, readable-stream@2 and
@@ -51,6 +53,8 @@ export interface ReadHooks {
   drain?: boolean;
   /** Hashes the body while it is read (saves the signer a second pass); without it, `payloadHash` stays unset. */
   hash?: () => IncrementalSha256 | undefined;
+  /** The error past the limit; without it ERR_BODY_TOO_LARGE, which speaks of the request's body. */
+  tooLarge?: () => Error;
 }
 
 export function isNodeStream(body: unknown): body is LegacyStream {
@@ -66,10 +70,20 @@ export function isInMemory(body: unknown): body is string | Uint8Array | null | 
   return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
 }
 
-function tooLarge(limit: number): ConfigurationError {
+function bodyTooLarge(limit: number): ConfigurationError {
   return new ConfigurationError('ERR_BODY_TOO_LARGE',
     `A streamed body is read in full to be signed (SigV4 signs a hash of the whole body) and this one is larger than maxBufferedBodyBytes (${limit} bytes). ` +
       'Raise maxBufferedBodyBytes, or send smaller requests (e.g. a smaller flushBytes in the bulk helper).');
+}
+
+/**
+ * A refusal past the limit. Not ERR_BODY_TOO_LARGE: the request was signed and sent, and what
+ * cannot be read is the target's answer, which the user's request size does not change.
+ */
+function responseTooLarge(statusCode: number, limit: number): ConfigurationError {
+  return new ConfigurationError('ERR_RESPONSE_TOO_LARGE',
+    `The target's error answer (HTTP ${statusCode}) was too large to read: it is larger than maxBufferedBodyBytes (${limit} bytes). ` +
+      'An error answer is read whole, to be classified and cleaned of signing secrets before it is handed on: this one was not read on. Raise maxBufferedBodyBytes if the target\'s error answers are this large.');
 }
 
 const encoder = new TextEncoder();
@@ -78,18 +92,21 @@ const encoder = new TextEncoder();
 class Collector {
   private readonly hash: IncrementalSha256 | undefined;
   private readonly onChunk: ReadHooks['onChunk'];
+  /** The error past the limit (the hook's, else the request body's). */
+  readonly overLimit: () => Error;
   private readonly chunks: Uint8Array[] = [];
   private size = 0;
   constructor(private readonly limit: number, hooks: ReadHooks) {
     this.onChunk = hooks.onChunk;
     this.hash = hooks.hash?.();
+    this.overLimit = hooks.tooLarge ?? (() => bodyTooLarge(limit));
   }
 
   /** The error that ends the read when the chunk may not be kept (past the limit, or refused by the hook). */
   add(chunk: unknown): Error | undefined {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk instanceof Uint8Array ? chunk : new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength);
     this.size += bytes.byteLength;
-    if (this.size > this.limit) return tooLarge(this.limit);
+    if (this.size > this.limit) return this.overLimit();
     const refused = this.onChunk?.(bytes.byteLength);
     if (refused !== undefined) return refused;
     this.hash?.update(bytes);
@@ -129,9 +146,10 @@ export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFF
   if (isNodeStream(body)) return readNodeStream(body, collector(), signal, hooks.drain === true);
   if (isWebStream(body)) return readWebStream(body, collector(), signal);
   if (typeof Blob !== 'undefined' && body instanceof Blob) {
+    const reading = collector();
     // Its size is known: refuse before reading a byte.
-    if (body.size > limit) throw tooLarge(limit);
-    return readWebStream(body.stream() as ReadableStream<Uint8Array>, collector(), signal, body.type || undefined);
+    if (body.size > limit) throw reading.overLimit();
+    return readWebStream(body.stream() as ReadableStream<Uint8Array>, reading, signal, body.type || undefined);
   }
   // URLSearchParams, FormData: the platform serializes it (and names its content-type, with the multipart boundary).
   const serialized = new Response(body as BodyInit);
@@ -139,6 +157,20 @@ export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFF
   const contentType = serialized.headers.get('content-type') ?? undefined;
   if (stream === null) return { body: undefined, contentType };
   return readWebStream(stream, collector(), signal, contentType);
+}
+
+/**
+ * A refusal's bytes, read whole to be classified and scrubbed: at most `limit` whatever its
+ * kind (a transport may hand it over read already), past it ERR_RESPONSE_TOO_LARGE, a stream
+ * stopped as readBody stops one. Compressed, these are the compressed bytes: what they expand
+ * to is the decoder's to bound, with the same limit.
+ */
+export async function readRefusalBody(body: BodyInput, statusCode: number, limit: number): Promise<Uint8Array> {
+  const overLimit = () => responseTooLarge(statusCode, limit);
+  const { body: read } = await readBody(body, limit, undefined, { tooLarge: overLimit });
+  const bytes = read === undefined ? new Uint8Array(0) : typeof read === 'string' ? encoder.encode(read) : read;
+  if (bytes.byteLength > limit) throw overLimit();
+  return bytes;
 }
 
 function readNodeStream(stream: LegacyStream, collector: Collector, signal: AbortSignal | undefined, drain: boolean): Promise<ReadBody> {
@@ -192,7 +224,9 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Coll
       if (done) return collector.result(contentType);
       const stop = collector.add(value);
       if (stop !== undefined) {
-        await reader.cancel().catch(() => undefined);
+        // Not awaited, as on an abort: a tee's branch (a fetch Response's clone) settles its
+        // cancel only once the other branch is cancelled too, which is for whoever hears `stop`.
+        reader.cancel().catch(() => undefined);
         throw stop;
       }
     }

@@ -19,15 +19,16 @@
  *   - `prepare(headers, read)` (optional): called with the body once read, before signing
  *     (content-length, a form's content-type);
  *   - `send(signed)`: puts one signed attempt on the wire and resolves with a `Reply`:
- *     its status, a response header reader, and `consume(scrub)`, which reads the body (only
- *     ever called for an error status, 400 and up) and gives back the response to hand on,
- *     with the same bytes, or with `scrub`'s text (redactRefusalBody: our secret, token and
- *     signature removed) when it changed any.
+ *     its status, a response header reader, and `consume(scrub, bound)`, which reads the body
+ *     with `bound` (only ever called for an error status, 400 and up) and gives back the
+ *     response to hand on, with the same bytes, or with `scrub`'s text (redactRefusalBody: our
+ *     secret, token and signature removed) when it changed any.
  * What it gets back (`ExchangeResult`): the response to hand on, and `rejection`, our typed
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
  * fix (expired token, clock skew) is retried here, once. Errors thrown: the guard's abort and
- * timeout errors, ERR_BODY_TOO_LARGE, credential errors, and whatever `send` rejects with.
+ * timeout errors, ERR_BODY_TOO_LARGE (the request's body), ERR_RESPONSE_TOO_LARGE (a refusal
+ * past the same limit: the target's answer), credential errors, and whatever `send` rejects with.
  *
  * No `await` comes before the first `send` when the credentials are cached, the body is
  * already bytes and the signer is synchronous: a callback Connection relies on that to send
@@ -48,7 +49,7 @@ import { isRefusalStatus, type SigningContext, type Signed } from '../signing-co
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
 import { redactRefusalBody } from '../rejection.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
 import { Deadline, type WaitGuard } from './race.js';
 
 /** One attempt's answer as the exchange needs it. */
@@ -60,11 +61,20 @@ export interface Reply<R> {
    * The body as text for classification (decompressed), and the response to hand on
    * afterwards. `scrub` removes our secrets from the text (`es` echoes the canonical request,
    * session token included): when it changed anything, the response handed on carries the
-   * scrubbed text, since it ends up in the client's error.
+   * scrubbed text, since it ends up in the client's error. The body is read with `bound`, so
+   * every front end stops at the same size with the same error.
    */
-  consume(scrub: (text: string) => string): Promise<{ text: string; response: R }>;
+  consume(scrub: (text: string) => string, bound: RefusalBound): Promise<{ text: string; response: R }>;
   /** The response as is, handed on when it is not an error (below 400). */
   response: R;
+}
+
+/** How a refusal is read: one limit for its bytes and for what they expand to. */
+export interface RefusalBound {
+  /** maxBufferedBodyBytes: also the most a compressed refusal may expand to. */
+  limit: number;
+  /** The refusal's bytes, at most `limit`; past it ERR_RESPONSE_TOO_LARGE, the source stopped. */
+  read(body: BodyInput): Promise<Uint8Array>;
 }
 
 /** One signed attempt, ready for the wire. */
@@ -115,7 +125,7 @@ export function exchange<R>(request: ExchangeRequest<R>): Promise<ExchangeResult
 
 async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, credentials: AwsCredentialIdentity | Promise<AwsCredentialIdentity>): Promise<ExchangeResult<R>> {
   const creds = credentials instanceof Promise ? await deadline.race(credentials) : credentials;
-  const limit = request.signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
+  const limit = bufferLimit(request.signer);
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
   const hooks: ReadHooks = { hash: () => request.signer.bodyHash(), ...request.reading };
@@ -135,12 +145,11 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
     const signed = signing instanceof Promise ? await deadline.race(signing) : signing;
     const reply = await request.send({ headers: signed.headers, body: body.body, attempt });
     if (reply.statusCode < 400) return { response: reply.response };
-    const scrub = (text: string) => redactRefusalBody(text, signed.credentials, signed.signed.signature);
     // Any error answer ends up in the client's error (its message, meta.body), and a server
     // that echoes its request in one (a 500 with the headers it got) echoes our token: read
     // and scrubbed as a refusal is, but not classified.
-    if (!isRefusalStatus(reply.statusCode)) return { response: (await reply.consume(scrub)).response };
-    const verdict = await judge(signer, reply, signed, scrub, { method, path: pathAndQuery, attempt });
+    if (!isRefusalStatus(reply.statusCode)) return { response: (await consumeError(signer, reply, signed)).response };
+    const verdict = await judge(signer, reply, signed, { method, path: pathAndQuery, attempt });
     if (verdict.retry) {
       deadline.check();
       const fresh = signer.credentials();
@@ -151,12 +160,24 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
   }
 }
 
+/** An error answer read whole within the buffering bound, and scrubbed of what this attempt was signed with. */
+function consumeError<R>(signer: SigningContext, reply: Reply<R>, signed: Signed): Promise<{ text: string; response: R }> {
+  const limit = bufferLimit(signer);
+  const bound: RefusalBound = { limit, read: (body) => readRefusalBody(body, reply.statusCode, limit) };
+  return reply.consume((text) => redactRefusalBody(text, signed.credentials, signed.signed.signature), bound);
+}
+
 type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
-async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, scrub: (text: string) => string, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
-  const { text, response } = await reply.consume(scrub);
+async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
+  const { text, response } = await consumeError(signer, reply, signed);
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date'), errorType: reply.header('x-amzn-errortype') }, signed, context);
   if (verdict === 'retry') return { retry: true };
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };
+}
+
+/** The one buffering limit: of a request body read to be hashed, and of a refusal read to be classified. */
+function bufferLimit(signer: SigningContext): number {
+  return signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
 }

@@ -9,6 +9,7 @@
  * (OPTIONS) before most of its requests. AWS domains answer neither, so the proxy answers
  * the preflight itself and adds Access-Control-Allow-Origin to what goes back.
  */
+import { isIPv6 } from 'node:net';
 import { networkInterfaces, hostname } from 'node:os';
 
 export interface HostGuardOptions {
@@ -29,6 +30,9 @@ export const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 // Browsers cap it themselves (Chromium at 2 h); 10 min spares a preflight per request without pinning a policy for long.
 const PREFLIGHT_MAX_AGE_S = 600;
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+// `[IPv6]` (its form checked by isIPv6), or dot-separated labels, none empty (a name or an
+// IPv4 address); then an optional port. Zone IDs and IPvFuture literals are no Host we answer to.
+const HOST_HEADER = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9_-]+(?:\.[a-z0-9_-]+)*))(?::(\d{1,5}))?$/;
 
 export class HostGuard {
   private readonly hosts: Set<string>;
@@ -48,13 +52,8 @@ export class HostGuard {
   /** undefined when the request may go on, else why not (a 403). */
   check(headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] }): GuardRefusal | undefined {
     const host = headers.host;
-    if (host !== undefined && !this.hosts.has(bareHost(host))) {
-      return {
-        kind: 'host',
-        message: `aws-sigv4-connection proxy: Host "${host.slice(0, 100)}" is not a name this proxy is reached by (a DNS rebinding page would send one). ` +
-          `If it is yours, start the proxy with --allow-host ${bareHost(host).slice(0, 100)}.`,
-      };
-    }
+    const refusedHost = host === undefined ? undefined : this.checkHost(host);
+    if (refusedHost !== undefined) return refusedHost;
     const origin = headers.origin;
     if (origin !== undefined) {
       if (this.allowsOrigin(origin, host)) return undefined;
@@ -74,6 +73,22 @@ export class HostGuard {
       };
     }
     return undefined;
+  }
+
+  private checkHost(host: string): GuardRefusal | undefined {
+    const name = hostName(host);
+    if (name === undefined) {
+      return {
+        kind: 'host',
+        message: `aws-sigv4-connection proxy: Host "${host.slice(0, 100)}" is not a host name, IPv4 address or [IPv6] address with an optional :port, so it names no host this proxy is reached by.`,
+      };
+    }
+    if (this.hosts.has(name)) return undefined;
+    return {
+      kind: 'host',
+      message: `aws-sigv4-connection proxy: Host "${host.slice(0, 100)}" is not a name this proxy is reached by (a DNS rebinding page would send one). ` +
+        `If it is yours, start the proxy with --allow-host ${name.slice(0, 100)}.`,
+    };
   }
 
   private allowsOrigin(origin: string, host: string | undefined): boolean {
@@ -97,6 +112,39 @@ export function isPreflight(method: string, headers: { origin?: string; 'access-
 /** The CORS headers on every answer to a browser request that passed check(): its origin may read it. */
 export function corsHeaders(origin: string | undefined): Record<string, string> {
   return origin === undefined ? {} : { 'access-control-allow-origin': origin, vary: 'Origin' };
+}
+
+/**
+ * The target's raw response headers with our `vary` (corsHeaders) merged into theirs, for an
+ * answer forwarded to a browser. Theirs alone would let a cache hand one origin's answer, its
+ * Allow-Origin with it, to another; ours alone would drop what the target varies by (a cache
+ * serving a gzip body to a client that asked for none). One Vary line where theirs stood, each
+ * name once in any case, `*` alone when they vary by everything.
+ */
+export function mergeVary(head: readonly string[], ours: string): string[] {
+  const out: string[] = [];
+  const names = new Map<string, string>();
+  let at = -1;
+  let spelling = 'vary';
+  const add = (list: string): void => {
+    for (const name of list.split(',').map((n) => n.trim())) {
+      if (name !== '' && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+    }
+  };
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i]!.toLowerCase() !== 'vary') {
+      out.push(head[i]!, head[i + 1]!);
+      continue;
+    }
+    if (at < 0) {
+      at = out.length;
+      spelling = head[i]!;
+    }
+    add(head[i + 1]!);
+  }
+  add(ours);
+  out.splice(at < 0 ? out.length : at, 0, spelling, names.has('*') ? '*' : [...names.values()].join(', '));
+  return out;
 }
 
 /** The answer (204) to a preflight from an origin check() passed: the methods forwarded, the headers it asked for. */
@@ -127,7 +175,21 @@ export function originWarning(allowOrigins: readonly string[] | undefined): stri
   return undefined;
 }
 
-/** A Host header or host name, lower case, without port or IPv6 brackets. */
+/**
+ * A Host header's host, lower case, without port or IPv6 brackets; undefined unless the value
+ * is exactly `host[:port]` (RFC 9110 7.2). Read leniently, `[::1].evil.example` would be
+ * `::1`, a loopback name: what a name is made of is checked here, before it is looked up.
+ */
+function hostName(header: string): string | undefined {
+  const match = HOST_HEADER.exec(header.trim().toLowerCase());
+  if (match === null) return undefined;
+  const [, ipv6, name, port] = match;
+  if (port !== undefined && Number(port) > 65_535) return undefined;
+  if (ipv6 !== undefined) return isIPv6(ipv6) ? ipv6 : undefined;
+  return name;
+}
+
+/** A configured host name or address (the listen address, --allow-host, the machine's own), lower case, without port or IPv6 brackets. */
 function bareHost(host: string): string {
   const h = host.trim().toLowerCase();
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']') < 0 ? undefined : h.indexOf(']'));

@@ -22,16 +22,16 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerRespon
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { firstHeader, readRefusalText } from '../adapters/shared.js';
+import { firstHeader, readRefusal } from '../adapters/shared.js';
 import { ConfigurationError, CredentialsError, type AwsSigV4Error } from '../errors.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, readBody } from '../exchange/body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES } from '../exchange/body.js';
 import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget } from './body-budget.js';
-import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, originWarning, preflightHeaders } from './host-guard.js';
+import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
 import { isStaleSocketError } from './stale-socket.js';
@@ -106,7 +106,7 @@ class ClientClosed extends Error {}
 class OverBudget extends Error {}
 class BodyIdle extends Error {}
 
-/** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (a refusal) the bytes read. */
+/** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (an error answer) the bytes read. */
 interface Answer {
   upstream: IncomingMessage;
   head: string[];
@@ -276,7 +276,8 @@ export class SigningProxy {
     const guarded = this.guard?.check(req.headers);
     if (guarded) return refuse(403, guarded.kind, guarded.message);
     // Past the guard, a browser's origin is allowed: it may read every answer.
-    for (const [name, value] of Object.entries(corsHeaders(req.headers.origin))) res.setHeader(name, value);
+    const cors = corsHeaders(req.headers.origin);
+    for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
     // A preflight carries no credential (browsers never send one) and AWS answers none: answered here.
     if (isPreflight(method, req.headers)) {
       res.writeHead(204, preflightHeaders(req.headers));
@@ -361,6 +362,10 @@ export class SigningProxy {
       }
       if (error instanceof OverBudget) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
+      // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
+      if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
+        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: the response of ${this.target.origin} was too large to read: a refusal is read whole, to be classified and cleaned of signing secrets, up to ${limit} bytes (--max-body-bytes), and this one is larger.`);
+      }
       if (error instanceof CredentialsError || error instanceof ConfigurationError) {
         return refuse(500, 'no-credentials', `aws-sigv4-connection proxy: no credentials: ${describe(error)}`);
       }
@@ -373,7 +378,8 @@ export class SigningProxy {
       this.metrics.signatureRefused(rejection.kind);
       this.options.onRejection?.(rejection, entry);
     }
-    res.writeHead(status, upstream.statusMessage, head);
+    // A raw header list replaces what setHeader put by the same name: our Vary is merged in, not lost.
+    res.writeHead(status, upstream.statusMessage, cors.vary === undefined ? head : mergeVary(head, cors.vary));
     if (payload !== undefined) {
       // A refusal, read to be classified: its bytes as read (or scrubbed).
       res.end(payload);
@@ -462,18 +468,15 @@ export class SigningProxy {
     });
   }
 
-  /** The target's answer as the exchange reads it: streamed on, or (a refusal) read whole, bounded, and scrubbed. */
+  /** The target's answer as the exchange reads it: streamed on, or (an error answer, 400 and up) read whole, bounded, and scrubbed. */
   private replyOf(upstream: IncomingMessage): Reply<Answer> {
     const head = responseHeaders(upstream);
     return {
       statusCode: upstream.statusCode ?? 502,
       header: (name) => firstHeader(upstream.headers[name]),
       response: { upstream, head },
-      consume: async (scrub) => {
-        const limit = this.signer.options.maxBufferedBodyBytes;
-        const { body } = await readBody(upstream, limit);
-        const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-        const { text, decoded } = readRefusalText(raw, upstream.headers['content-encoding'], limit);
+      consume: async (scrub, bound) => {
+        const { raw, text, decoded } = await readRefusal(upstream, upstream.headers['content-encoding'], bound);
         const shown = scrub(text);
         if (decoded && shown === text) return { text, response: { upstream, head, payload: raw } };
         const payload = Buffer.from(shown);

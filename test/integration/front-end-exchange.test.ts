@@ -281,6 +281,36 @@ describe('the proxy and `request` on the one exchange', function () {
       }
     });
 
+    it('a refusal larger than maxBufferedBodyBytes: 502 saying the target\'s response was too large to read, no word of the request body; sent once', async () => {
+      let requests = 0;
+      const target = http.createServer((req, res) => {
+        req.resume();
+        requests++;
+        if (req.url === '/ok') return void res.end('{}');
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(`{"message":"${'x'.repeat(64 * 1024)}"}`);
+      });
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      const origin = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+      try {
+        const proxy = await proxyTo(origin, {}, { maxBufferedBodyBytes: 16 * 1024 });
+        const from = entries.length;
+        const answer = await call(proxy.url, { method: 'PUT', path: '/x/_doc/1', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+        assert.equal(answer.status, 502, answer.body);
+        const message = JSON.parse(answer.body).message as string;
+        assert.match(message, new RegExp(`the response of ${origin.replace(/\./g, '\\.')} was too large to read: .*up to 16384 bytes \\(--max-body-bytes\\)`));
+        assert.doesNotMatch(message, /request|the body \(|signs a hash|413/i);
+        assert.equal(requests, 1, 'sent more than once');
+        assert.deepEqual([entries[from]?.status, entries[from]?.bodyBytes], [502, 7]);
+        assert.match((await call(proxy.url, { path: '/metrics' })).body, /^aws_sigv4_proxy_refusals_total\{reason="upstream-failed"\} 1$/m);
+        assert.doesNotMatch((await call(proxy.url, { path: '/metrics' })).body, /reason="body-too-large"/);
+        // The proxy and its upstream connections are fine: the next request goes through.
+        assert.equal((await call(proxy.url, { path: '/ok' })).status, 200);
+      } finally {
+        target.closeAllConnections();
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+      }
+    });
 
     it('a refusal no retry can fix reaches the client once, token hidden, classified in the log and counted in metrics', async () => {
       const proxy = await proxyTo(stub.url, {}, { credentials: { ...TEMP, secretAccessKey: 'front/Wrong+Secret0123456789abcdefghijk' } });

@@ -166,6 +166,32 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.equal((await call(proxy.port, { path: '/_cluster/health' })).headers['access-control-allow-origin'], undefined);
     });
 
+    it('an allowed origin\'s forwarded answers keep the target\'s Vary and add Origin once (200 streamed, 403 read), a tool\'s keep the target\'s alone', async () => {
+      // /both: two Vary lines, one naming origin already; /denied: a refusal, read and replayed; /ok: Vary: Accept-Encoding.
+      const target = http.createServer((req, res) => {
+        req.resume();
+        const body = req.url === '/denied' ? '{"message":"no permissions for [indices:data/read/search]"}' : '{}';
+        const vary = req.url === '/both' ? ['Vary', 'Accept-Encoding', 'Vary', 'origin, Accept-Language'] : ['Vary', 'Accept-Encoding'];
+        res.writeHead(req.url === '/denied' ? 403 : 200, ['Content-Type', 'application/json', ...vary, 'Content-Length', String(body.length)]);
+        res.end(body);
+      });
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      try {
+        const own = await processes.start(['--target', `http://127.0.0.1:${(target.address() as AddressInfo).port}`, '--allow-origin', 'https://grafana.example.com']);
+        const browser = { origin: 'https://grafana.example.com' };
+        for (const [path, status, vary] of [['/ok', 200, 'Accept-Encoding, Origin'], ['/denied', 403, 'Accept-Encoding, Origin'], ['/both', 200, 'Accept-Encoding, origin, Accept-Language']] as const) {
+          const answer = await call(own.port, { path, headers: browser });
+          assert.equal(answer.status, status, path);
+          assert.equal(answer.headers['access-control-allow-origin'], 'https://grafana.example.com', path);
+          assert.equal(answer.headers.vary, vary, path);
+        }
+        assert.equal((await call(own.port, { path: '/ok' })).headers.vary, 'Accept-Encoding');
+      } finally {
+        target.closeAllConnections();
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+      }
+    });
+
     it('--allow-origin "*" and --allow-origin null start with a warning saying what they allow', async () => {
       const any = await start(['--allow-origin', '*']);
       assert.match(any.stderr(), /warning: --allow-origin "\*": any web page .* AWS identity/);

@@ -5,7 +5,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { readRefusalText } from '../../src/adapters/shared.js';
 import { LogRedactor, loggablePath } from '../../src/proxy/access-log.js';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
-import { HostGuard, isPreflight, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
+import { HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
 import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
 import { originForm, underPrefix } from '../../src/proxy/target-path.js';
 import { ConfigurationError } from '../../src/errors.js';
@@ -26,6 +26,23 @@ describe('proxy guards', () => {
         assert.equal(refusal?.kind, 'host', host);
         assert.match(refusal!.message, /--allow-host/);
       }
+    });
+
+    it('refuses a Host that is not host[:port] (bracketed IPv6 followed by anything but :port, empty labels, trailing junk), without offering --allow-host', () => {
+      const odd = [
+        '[::1].evil.com', '[::1]evil.com', '[::1]:9200.evil.com', '[::1]:', '[::1]:9200:80', '[::1]:port', '[::1', '::1]', '[[::1]]', '[::1]]', '[]', '[evil.com]', '[127.0.0.1]', '[fe80::1%25eth0]', '[v1.fe]',
+        '', ' ', '.', 'localhost.', '.localhost', 'local..host', 'localhost..', '127.0.0.1.', '127..0.0.1',
+        'localhost:', 'localhost:9200:', 'localhost::9200', 'localhost:9200x', 'localhost:-1', 'localhost:99999', 'localhost:123456',
+        'localhost/x', 'localhost?x', 'localhost#x', 'user@localhost', 'localhost 9200', 'local%68ost', 'localhost\\evil', '::1', '::1:9200',
+      ];
+      for (const host of odd) {
+        const refusal = guard.check({ host });
+        assert.equal(refusal?.kind, 'host', JSON.stringify(host));
+        assert.match(refusal!.message, /is not a host name, IPv4 address or \[IPv6\] address with an optional :port/, JSON.stringify(host));
+        assert.doesNotMatch(refusal!.message, /--allow-host/, JSON.stringify(host));
+      }
+      // An allowed name in the same places is still itself: only the form was refused.
+      for (const host of ['search.internal', 'search.internal:9200', '[::1]:65535', 'LOCALHOST:1']) assert.equal(guard.check({ host }), undefined, host);
     });
 
     it('browser origins: its own and allowed ones pass; others, null and cross-site fetches are refused naming --allow-origin', () => {
@@ -59,6 +76,21 @@ describe('proxy guards', () => {
       assert.doesNotMatch(headers['access-control-allow-methods']!, /TRACE/);
       assert.match(headers.vary!, /^Origin/);
       assert.ok(Number(headers['access-control-max-age']) > 0);
+    });
+  });
+
+  describe('mergeVary: the proxy\'s Vary: Origin added to the target\'s, not in place of it', () => {
+    it('keeps the target\'s names (its spelling and place), adds Origin once in any case, one line', () => {
+      assert.deepEqual(mergeVary(['Content-Type', 'application/json', 'Vary', 'Accept-Encoding', 'X-A', '1'], 'Origin'), ['Content-Type', 'application/json', 'Vary', 'Accept-Encoding, Origin', 'X-A', '1']);
+      assert.deepEqual(mergeVary(['vary', 'accept-encoding, ORIGIN'], 'Origin'), ['vary', 'accept-encoding, ORIGIN']);
+      assert.deepEqual(mergeVary(['Vary', 'Accept-Encoding', 'X-A', '1', 'Vary', ' accept-encoding ,, Accept-Language'], 'Origin'), ['Vary', 'Accept-Encoding, Accept-Language, Origin', 'X-A', '1']);
+      assert.deepEqual(mergeVary(['X-A', '1'], 'Origin'), ['X-A', '1', 'vary', 'Origin']);
+      assert.deepEqual(mergeVary([], 'Origin'), ['vary', 'Origin']);
+    });
+
+    it('a target that varies by everything (*) stays *', () => {
+      assert.deepEqual(mergeVary(['Vary', '*'], 'Origin'), ['Vary', '*']);
+      assert.deepEqual(mergeVary(['Vary', 'Accept-Encoding, *'], 'Origin'), ['Vary', '*']);
     });
   });
 

@@ -1,0 +1,149 @@
+// A refusal is read whole to be classified: every front end reads it through the exchange's
+// one bound (maxBufferedBodyBytes), compressed bytes included, and past it ends with the one
+// error that names the target's response, never the request's body. No network: fake base
+// Connections and a fake fetch hand over the refusal.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { withSigV4Callback, type CallbackRequestParams } from '../../src/adapters/callback-connection.js';
+import { withSigV4Promise, type PromiseRequestParams } from '../../src/adapters/promise-connection.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { createSignedFetch } from '../../src/fetch.js';
+import { createSignedFetch as createWebSignedFetch } from '../../src/web.js';
+
+const LIMIT = 16 * 1024;
+const OPTIONS = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDREFUSALBOUND0001', secretAccessKey: 'refusal/Bound+Secret0123456789abcdefghij' }, maxBufferedBodyBytes: LIMIT };
+const NODE = new URL('https://search-logs.eu-west-1.es.amazonaws.com');
+
+class Aborted extends Error { override name = 'RequestAbortedError'; }
+
+/** A refusal body handed over in 1 KiB chunks, counting what was pulled from it. */
+function refusalStream(bytes: Buffer): { stream: Readable; pulled(): number } {
+  let at = 0;
+  const stream = new Readable({
+    read() {
+      if (at >= bytes.length) return void this.push(null);
+      const chunk = bytes.subarray(at, at + 1024);
+      at += chunk.length;
+      this.push(chunk);
+    },
+  });
+  return { stream, pulled: () => at };
+}
+
+function incoming(stream: Readable, headers: Record<string, string>): IncomingMessage {
+  return Object.assign(stream, { statusCode: 403, statusMessage: 'Forbidden', headers, rawHeaders: Object.entries(headers).flat(), httpVersion: '1.1' }) as unknown as IncomingMessage;
+}
+
+/** The callback clients' Connection, as far as the mixin uses it: answers every request with `answer()`. */
+function callbackConnection(answer: () => IncomingMessage) {
+  class FakeConnection {
+    url = NODE;
+    headers: Record<string, unknown> = {};
+    buildRequestObject(params: CallbackRequestParams): { path: string } { return { path: params.path }; }
+    request(_params: CallbackRequestParams, callback: (error: Error | null, response: IncomingMessage | null) => void): ClientRequest {
+      process.nextTick(callback, null, answer());
+      return { abort: () => undefined } as unknown as ClientRequest;
+    }
+  }
+  const Connection = withSigV4Callback(FakeConnection, Aborted, OPTIONS);
+  return new (Connection as unknown as new () => { request(params: CallbackRequestParams, callback: (error: Error | null, response: IncomingMessage | null) => void): ClientRequest })();
+}
+
+function callbackRequest(answer: () => IncomingMessage): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    callbackConnection(answer).request({ method: 'GET', path: '/_search' }, (error, response) => (error !== null ? reject(error) : resolve(response!)));
+  });
+}
+
+/** @elastic/transport's Connection, as far as the mixin uses it: answers every request with `answer()`. */
+function promiseRequest(answer: () => { statusCode: number; headers: Record<string, string>; body: unknown }): Promise<unknown> {
+  class FakeConnection {
+    url = NODE;
+    headers: Record<string, unknown> = {};
+    async request(_params: PromiseRequestParams, _options: object) { return answer(); }
+  }
+  const Connection = withSigV4Promise(FakeConnection, Aborted, OPTIONS);
+  const connection = new (Connection as unknown as new () => { request(params: PromiseRequestParams, options: object): Promise<unknown> })();
+  return connection.request({ method: 'GET', path: '/_search' }, {});
+}
+
+/** The one error past the bound: about the target's response, with no word of the request's body. */
+function responseTooLarge(error: unknown): boolean {
+  assert.ok(error instanceof ConfigurationError, String(error));
+  assert.equal(error.code, 'ERR_RESPONSE_TOO_LARGE');
+  assert.match(error.message, /^The target's error answer \(HTTP 403\) was too large to read: it is larger than maxBufferedBodyBytes \(16384 bytes\)/);
+  assert.doesNotMatch(error.message, /streamed body|signs a hash|flushBytes|request/i);
+  return true;
+}
+
+describe('a refusal past maxBufferedBodyBytes: one bound and one error in every front end', () => {
+  const large = Buffer.from(`{"message":"${'x'.repeat(4 * LIMIT)}"}`);
+
+  it('the callback Connection: ERR_RESPONSE_TOO_LARGE, the stream read no further than the bound', async () => {
+    const { stream, pulled } = refusalStream(large);
+    await assert.rejects(callbackRequest(() => incoming(stream, { 'content-type': 'application/json' })), responseTooLarge);
+    assert.ok(pulled() < 3 * LIMIT, `${pulled()} bytes pulled`);
+    assert.equal(stream.destroyed, true);
+  });
+
+  it('the promise Connection: ERR_RESPONSE_TOO_LARGE for a streamed body and for one the transport read already', async () => {
+    const { stream, pulled } = refusalStream(large);
+    await assert.rejects(promiseRequest(() => ({ statusCode: 403, headers: {}, body: stream })), responseTooLarge);
+    assert.ok(pulled() < 3 * LIMIT, `${pulled()} bytes pulled`);
+    for (const body of [large.toString(), large]) {
+      await assert.rejects(promiseRequest(() => ({ statusCode: 403, headers: {}, body })), responseTooLarge);
+    }
+  });
+
+  it('createSignedFetch, both entries: ERR_RESPONSE_TOO_LARGE, the body read no further than the bound and cancelled', async () => {
+    for (const create of [createSignedFetch, createWebSignedFetch]) {
+      let pulled = 0;
+      let cancelled = false;
+      const fetch = (async () => new Response(new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulled >= large.length) return controller.close();
+          controller.enqueue(new Uint8Array(large.subarray(pulled, pulled + 1024)));
+          pulled += 1024;
+        },
+        cancel() { cancelled = true; },
+      }), { status: 403 })) as unknown as typeof globalThis.fetch;
+      await assert.rejects(create({ ...OPTIONS, fetch })(`${NODE.origin}/_search`), responseTooLarge);
+      assert.ok(pulled < 3 * LIMIT, `${pulled} bytes pulled`);
+      assert.equal(cancelled, true, 'the refusal was left open');
+    }
+  });
+
+  it('within the bound a refusal is still handed on as before (the callback Connection, 403, its bytes)', async () => {
+    const small = '{"message":"no permissions for [indices:data/read/search]"}';
+    const response = await callbackRequest(() => incoming(Readable.from([Buffer.from(small)]), { 'content-type': 'application/json' }));
+    assert.equal(response.statusCode, 403);
+    let text = '';
+    for await (const chunk of response) text += String(chunk);
+    assert.equal(text, small);
+  });
+});
+
+describe('the callback Connection reads a compressed refusal within the bound, compressed bytes too', () => {
+  it('compressed bytes past maxBufferedBodyBytes: ERR_RESPONSE_TOO_LARGE, no further read than the bound, though they would expand within the default', async () => {
+    // Random bytes do not compress: 16 times the bound on the wire, and as much expanded.
+    const compressed = gzipSync(randomBytes(16 * LIMIT));
+    const { stream, pulled } = refusalStream(compressed);
+    await assert.rejects(callbackRequest(() => incoming(stream, { 'content-type': 'application/json', 'content-encoding': 'gzip' })), responseTooLarge);
+    assert.ok(pulled() < 3 * LIMIT, `${pulled()} of ${compressed.length} compressed bytes pulled`);
+    assert.equal(stream.destroyed, true);
+  });
+
+  it('compressed bytes within the bound that expand past it (a zip bomb): the short note, as in the proxy', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * LIMIT, 0x20));
+    assert.ok(bomb.length < LIMIT);
+    const response = await callbackRequest(() => incoming(Readable.from([bomb]), { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
+    assert.equal(response.statusCode, 403);
+    assert.equal(response.headers['content-encoding'], undefined);
+    let text = '';
+    for await (const chunk of response) text += String(chunk);
+    assert.match(JSON.parse(text).message, /could not be decoded within 16384 bytes/);
+  });
+});
