@@ -11,7 +11,8 @@ export function defaultCredentialProvider(): AwsCredentialIdentityProvider {
   let chain: AwsCredentialIdentityProvider | undefined;
   return async (options) => {
     // The cache turns a throw here into the call's rejection, and tries again next call.
-    chain ??= requirePeer<typeof CredentialProviders>('@aws-sdk/credential-providers',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require, for bundlers (see requirePeer)
+    chain ??= requirePeer<typeof CredentialProviders>('@aws-sdk/credential-providers', () => require('@aws-sdk/credential-providers'),
       'With no { credentials } given to configure(), the default credential chain').fromNodeProviderChain();
     return chain(options);
   };

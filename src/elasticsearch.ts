@@ -11,7 +11,8 @@ import { withSigV4Promise } from './adapters/promise-connection.js';
 import { ConfigurationError } from './errors.js';
 import { requirePeer } from './peer.js';
 
-const client = requirePeer<typeof Elasticsearch>('@elastic/elasticsearch', 'aws-sigv4-connection/elasticsearch');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require, for bundlers (see requirePeer)
+const client = requirePeer<typeof Elasticsearch>('@elastic/elasticsearch', () => require('@elastic/elasticsearch'), 'aws-sigv4-connection/elasticsearch');
 
 // 7.x exports `Connection` instead: without this check the import would fail with
 // "Class extends value undefined", which names neither the package nor the fix.

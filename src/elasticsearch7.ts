@@ -9,7 +9,8 @@ import { withSigV4Callback } from './adapters/callback-connection.js';
 import { ConfigurationError } from './errors.js';
 import { requirePeer } from './peer.js';
 
-const client = requirePeer<typeof Elasticsearch>('@elastic/elasticsearch', 'aws-sigv4-connection/elasticsearch7');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require, for bundlers (see requirePeer)
+const client = requirePeer<typeof Elasticsearch>('@elastic/elasticsearch', () => require('@elastic/elasticsearch'), 'aws-sigv4-connection/elasticsearch7');
 
 // 8.x and 9.x have no `Connection`: without this check the import would fail with
 // "Class extends value undefined", which names neither the package nor the fix.

@@ -9,7 +9,8 @@ import type * as OpenSearch from '@opensearch-project/opensearch';
 import { withSigV4Callback } from './adapters/callback-connection.js';
 import { requirePeer } from './peer.js';
 
-const { Connection, errors } = requirePeer<typeof OpenSearch>('@opensearch-project/opensearch', 'aws-sigv4-connection/opensearch');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require, for bundlers (see requirePeer)
+const { Connection, errors } = requirePeer<typeof OpenSearch>('@opensearch-project/opensearch', () => require('@opensearch-project/opensearch'), 'aws-sigv4-connection/opensearch');
 
 export const AwsSigV4Connection = withSigV4Callback(Connection, errors);
 

@@ -5,7 +5,7 @@
  *
  * Loaded with `require` (the package's ESM entries are a thin layer over this CommonJS
  * build, so one loader serves both), resolved from this package's own location, exactly
- * where a static import would look.
+ * where a static import would look, and written out literally where it is used.
  */
 import { ConfigurationError } from './errors.js';
 
@@ -27,14 +27,17 @@ export function isMissingModule(error: unknown, name: string): boolean {
 }
 
 /**
- * Loads the optional peer `name` for `neededBy` (an entry point or feature, as the user
- * knows it), or throws ConfigurationError ERR_MISSING_PEER_DEPENDENCY naming the fix.
- * `alsoInstall` lists the peers needed together, so one command fixes them all.
+ * Loads the optional peer `name` with `load` for `neededBy` (an entry point or feature, as
+ * the user knows it), or throws ConfigurationError ERR_MISSING_PEER_DEPENDENCY naming the fix.
+ * `load` is the caller's own `() => require('<name>')` with the name written out: a bundler
+ * (esbuild, webpack, for a Lambda zip) follows only a literal require, and then puts the one
+ * copy of the client the app imports into the bundle; a require of a variable it leaves for
+ * run time, where the bundle has no node_modules. `alsoInstall` lists the peers needed
+ * together, so one command fixes them all.
  */
-export function requirePeer<T>(name: string, neededBy: string, alsoInstall: readonly string[] = []): T {
+export function requirePeer<T>(name: string, load: () => unknown, neededBy: string, alsoInstall: readonly string[] = []): T {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the one place optional peers are loaded
-    return require(name) as T;
+    return load() as T;
   } catch (error) {
     if (!isMissingModule(error, name)) throw error;
     throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',

@@ -8,4 +8,8 @@ import { requirePeer } from '../peer.js';
 
 export const VERIFIER_PEERS = ['@smithy/signature-v4', '@smithy/hash-node'] as const;
 
-for (const name of VERIFIER_PEERS) requirePeer(name, 'aws-sigv4-connection/testing (the verifying stub)', VERIFIER_PEERS);
+const NEEDED_BY = 'aws-sigv4-connection/testing (the verifying stub)';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- literal requires, for bundlers (see requirePeer)
+requirePeer('@smithy/signature-v4', () => require('@smithy/signature-v4'), NEEDED_BY, VERIFIER_PEERS);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+requirePeer('@smithy/hash-node', () => require('@smithy/hash-node'), NEEDED_BY, VERIFIER_PEERS);

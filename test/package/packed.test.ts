@@ -241,6 +241,46 @@ describe(`the packed package (Node ${process.version})`, function () {
       });
     });
 
+    for (const format of ['cjs', 'esm'] as const) {
+      it(`bundled for Node (esbuild, ${format}, as for a Lambda zip) and run from a folder with no node_modules: the client signs with our Connection, one copy of it`, async () => {
+        const out = await build({
+          stdin: {
+            contents: `
+              import { Client, Connection } from '@opensearch-project/opensearch';
+              import { AwsSigV4Connection } from 'aws-sigv4-connection/opensearch';
+              async function main() {
+                const client = new Client({ node: process.env.STUB_URL, Connection: AwsSigV4Connection.configure({ region: 'us-east-1', service: 'es', credentials: { accessKeyId: process.env.KEY_ID, secretAccessKey: process.env.SECRET } }) });
+                const info = await client.info();
+                console.log(JSON.stringify({ status: info.statusCode, sameClient: Object.getPrototypeOf(AwsSigV4Connection) === Connection }));
+                await client.close();
+              }
+              main().catch((error) => { console.error(error); process.exit(1); });
+            `,
+            resolveDir: project,
+          },
+          bundle: true, format, platform: 'node', target: 'node20', write: false, logLevel: 'silent',
+          // The usual ESM Lambda set-up (as AWS CDK's NodejsFunction documents it): the CommonJS
+          // packages inside an ESM bundle require Node built-ins through a real require.
+          ...(format === 'esm' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {}),
+        });
+        const alone = mkdtempSync(join(tmpdir(), 'sigv4-bundle-'));
+        try {
+          const file = join(alone, format === 'cjs' ? 'handler.cjs' : 'handler.mjs');
+          writeFileSync(file, out.outputFiles[0]!.contents);
+          const before = stack().proxy.records.length;
+          // Not spawnSync: the stub answering it runs in this process.
+          const { stdout } = await promisify(execFile)(process.execPath, [file], {
+            cwd: alone, encoding: 'utf8', timeout: 60_000,
+            env: { PATH: process.env.PATH, STUB_URL: stack().stubUrl, KEY_ID: TEST_CREDENTIALS.accessKeyId, SECRET: TEST_CREDENTIALS.secretAccessKey },
+          });
+          assert.deepEqual(JSON.parse(stdout), { status: 200, sameClient: true });
+          assert.deepEqual(stack().proxy.records.slice(before).map((r) => r.verdict), ['accepted']);
+        } finally {
+          rmSync(alone, { recursive: true, force: true });
+        }
+      });
+    }
+
     describe('tsc --noEmit over a consumer of Connection, configure(), createSignedFetch, signRequest and the error classes', () => {
       for (const check of TYPE_CHECKS) {
         it(check.name, () => {

@@ -21,7 +21,7 @@ function thrown(f: () => unknown): unknown {
 
 describe('optional peers', () => {
   it('a missing peer is ConfigurationError ERR_MISSING_PEER_DEPENDENCY naming who needs it and the install line', () => {
-    const error = thrown(() => requirePeer(ABSENT, 'aws-sigv4-connection/somewhere'));
+    const error = thrown(() => requirePeer(ABSENT, () => require(ABSENT), 'aws-sigv4-connection/somewhere'));
     assert.ok(error instanceof ConfigurationError);
     assert.equal(error.code, 'ERR_MISSING_PEER_DEPENDENCY');
     assert.match(error.message, /^aws-sigv4-connection\/somewhere needs the optional peer dependency aws-sigv4-connection-absent-peer/);
@@ -30,14 +30,14 @@ describe('optional peers', () => {
   });
 
   it('peers needed together are named together, in their order, whichever is missing', () => {
-    const error = thrown(() => requirePeer(ABSENT, 'the stub', ['first-peer', ABSENT]));
+    const error = thrown(() => requirePeer(ABSENT, () => require(ABSENT), 'the stub', ['first-peer', ABSENT]));
     assert.ok(error instanceof ConfigurationError);
     assert.ok(error.message.includes(`\`npm install first-peer ${ABSENT}\``), error.message);
   });
 
   it('a present peer is the module require gives', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    assert.equal(requirePeer('commander', 'the CLI'), require('commander'));
+    assert.equal(requirePeer('commander', () => require('commander'), 'the CLI'), require('commander'));
   });
 
   it('"not found" means the peer itself, by require and by import; a broken peer\'s missing dependency is not it', async () => {
