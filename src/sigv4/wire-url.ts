@@ -131,7 +131,14 @@ function assertSameHostAsWhatwg(prefix: string, host: string): void {
   }
 }
 
-/** A URL as an error message may quote it: any user name and password dropped. */
+/**
+ * A URL as an error message or a record may quote it: everything from `://` to its last `@`
+ * dropped. The last `@`, not the end of the authority: a password may hold `/`, `?` or `#`
+ * unencoded, and then no parser can say where the userinfo ends. A path or query with an `@`
+ * in it loses more than it needs to, which is the side to err on.
+ */
 export function withoutUserinfo(url: string): string {
-  return url.replace(/^([^:/?#]*:\/\/)[^/?#]*@/, '$1');
+  const start = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  return start === -1 || at < start ? url : url.slice(0, start + 3) + url.slice(at + 1);
 }

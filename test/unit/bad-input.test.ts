@@ -76,6 +76,9 @@ const ROWS: Row[] = [
   { input: 'host option with a port out of range', code: 'ERR_INVALID_OPTIONS', options: { host: 'good.example:70000' } },
   { input: 'URL https://evil.example\\@good.example/ (readings disagree)', code: 'ERR_INVALID_URL', request: { url: 'https://evil.example\\@good.example/' } },
   { input: 'userinfo in the URL', code: 'ERR_INVALID_URL', request: { url: 'https://user:hunter2@h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'http://user:hunter2@127.0.0.1:{port}/' }, cli: ['{userinfo}'] },
+  { input: 'a URL password holding "/" (no parser finds the userinfo\'s end)', code: 'ERR_INVALID_URL', request: { url: 'https://user:hunter2/x@h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'http://user:hunter2/x@127.0.0.1:{port}/' }, cli: ['{userinfo-slash}'] },
+  { input: 'a URL password holding "?" (no parser finds the userinfo\'s end)', code: 'ERR_INVALID_URL', request: { url: 'https://user:hunter2?x@h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'http://user:hunter2?x@127.0.0.1:{port}/' }, cli: ['{userinfo-query}'] },
+  { input: 'a URL password holding "#" (no parser finds the userinfo\'s end)', code: 'ERR_INVALID_URL', request: { url: 'https://user:hunter2#x@h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'http://user:hunter2#x@127.0.0.1:{port}/' }, cli: ['{userinfo-hash}'] },
   { input: 'scheme other than http/https', code: 'ERR_INVALID_URL', request: { url: 'ftp://h.eu-west-1.es.amazonaws.com/' }, fetch: { url: 'ftp://127.0.0.1:{port}/' }, cli: ['{ftp}'] },
   { input: 'port out of range', code: 'ERR_INVALID_URL', request: { url: 'https://h.example:65536/' }, fetch: { url: 'http://127.0.0.1:65536/' }, cli: ['{port-out-of-range}'] },
 ];
@@ -158,7 +161,8 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
       if (row.cli !== undefined) {
         it('the CLI exits 2', async function () {
           const special: Record<string, string> = {
-            '{userinfo}': `http://user:hunter2@127.0.0.1:${port}/`, '{ftp}': `ftp://127.0.0.1:${port}/`, '{port-out-of-range}': 'http://127.0.0.1:65536/',
+            '{userinfo}': `http://user:hunter2@127.0.0.1:${port}/`, '{userinfo-slash}': `http://user:hunter2/x@127.0.0.1:${port}/`,
+            '{userinfo-query}': `http://user:hunter2?x@127.0.0.1:${port}/`, '{userinfo-hash}': `http://user:hunter2#x@127.0.0.1:${port}/`, '{ftp}': `ftp://127.0.0.1:${port}/`, '{port-out-of-range}': 'http://127.0.0.1:65536/',
           };
           const url = special[row.cli![0]!] ?? local('/_search');
           const args = special[row.cli![0]!] ? [] : row.cli!;
@@ -211,7 +215,9 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
     }
     assert.deepEqual(resolveEndpoint(url, { region: '', service: '' }), { region: 'eu-west-1', service: 'es', hostname: 'search-x.eu-west-1.es.amazonaws.com', source: 'host' });
     assert.throws(() => regionAndServiceFromHost(5 as never), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS');
-    assert.throws(() => resolveEndpoint('https://user:hunter2@host:99999/'), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_URL' && !e.message.includes('hunter2'));
+    for (const url of ['https://user:hunter2@host:99999/', 'https://user:hunter2/x@host/', 'https://user:hunter2?x@host/', 'https://user:hunter2#x@host/', 'https://:hunter2/x@host/']) {
+      assert.throws(() => resolveEndpoint(url), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_URL' && !e.message.includes('hunter2'), url);
+    }
   });
 
   it('the CLI never quotes a secret given in the wrong place: a mistyped --flag=value, a header line without its colon, arguments out of order, a bad URL with userinfo', async function () {
