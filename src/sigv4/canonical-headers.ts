@@ -3,7 +3,7 @@
  * inner white space folded (botocore's `' '.join(v.split())`), sorted by name.
  */
 import { caches } from './caches.js';
-import { headerValueError, LINE_BREAKING, tokenError } from './validate.js';
+import { headerValueError, tokenError, UNSENDABLE_IN_VALUE } from './validate.js';
 
 /**
  * Headers never signed: the ones botocore leaves out (a proxy or the HTTP stack may
@@ -33,8 +33,8 @@ export type HeadersToSign = Map<string, string>;
 /** Python's str.split() whitespace, so values collapse exactly as botocore's ' '.join(v.split()). */
 const WHITESPACE_RUN = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
 const NEEDS_TRIMALL = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]| {2}|^ | $/;
-/** The trimall test plus NUL: one scan finds both the values to fold and the ones to refuse. */
-const NEEDS_A_LOOK = /[\0\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]| {2}|^ | $/;
+/** Anything but plain sendable text (the trimall test and what no stack sends): one scan finds both the values to fold and the ones to refuse. */
+const NEEDS_A_LOOK = /[^\x20-\x7e\x80-\x84\x86-\x9f\xa1-\xff]| {2}|^ | $/;
 
 /** Trimall: leading and trailing white space dropped, inner runs folded to one space. */
 export function trimAll(value: string): string {
@@ -45,10 +45,10 @@ export function trimAll(value: string): string {
   return folded.slice(start, end);
 }
 
-/** A caller's header value as signed; one that would break the header line (CR, LF, NUL) is refused. */
+/** A caller's header value as signed; one that no HTTP stack sends (a control character, above U+00FF) is refused. */
 export function canonicalHeaderValue(name: string, value: string): string {
   if (!NEEDS_A_LOOK.test(value)) return value;
-  if (LINE_BREAKING.test(value)) throw headerValueError(name);
+  if (UNSENDABLE_IN_VALUE.test(value)) throw headerValueError(name);
   return trimAll(value);
 }
 
@@ -56,7 +56,7 @@ export function canonicalHeaderValue(name: string, value: string): string {
 export function trimmedToken(token: string): string {
   const last = caches.token;
   if (token === last.raw) return last.trimmed;
-  if (LINE_BREAKING.test(token)) throw tokenError();
+  if (UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
   const trimmed = trimAll(token);
   caches.token = { raw: token, trimmed };
   return trimmed;

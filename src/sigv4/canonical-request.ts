@@ -12,7 +12,7 @@ import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
 import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignOptions } from './types.js';
 import { uriEncode } from './uri-encode.js';
 import {
-  assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate,
+  assertContentSha256Header, assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate,
   duplicateHeaderError, headersShapeError, isHeaderCollection, typeName,
 } from './validate.js';
 import { parseWireUrl, type WireUrl } from './wire-url.js';
@@ -82,7 +82,10 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
       }
       if (lower === 'host') hasHost = true;
       else if (lower === 'date') { hasDate = true; continue; }
-      else if (lower === 'x-amz-content-sha256') callerPayloadHash = canonical;
+      else if (lower === 'x-amz-content-sha256') {
+        assertContentSha256Header(canonical);
+        callerPayloadHash = canonical;
+      }
       out[name] = sendValue;
       if (!UNSIGNED_HEADERS.has(lower)) {
         // Two names that differ only in case: signed joined, but sent as two lines (or one, by the stack's choice).

@@ -10,8 +10,13 @@ import type { AwsCredentialIdentity } from './types.js';
 
 /** RFC 9110 token: the only names an HTTP stack sends as they are. */
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A header value may not end a line or a string: CR, LF, NUL. */
-export const LINE_BREAKING = /[\r\n\0]/;
+/**
+ * What no HTTP stack sends in a header value (Node's and undici's rule after RFC 9110):
+ * control characters other than tab (CR, LF and NUL would also end the line), DEL, and
+ * anything above U+00FF. Signed, such a value is refused by the stack after signing with an
+ * untyped error, or (CR, LF) splits the header.
+ */
+export const UNSENDABLE_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** What a credential scope (`day/region/service/aws4_request`) can hold in one part. */
 const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -93,7 +98,7 @@ export function headersShapeError(headers: unknown): ConfigurationError {
 
 export function headerValueError(name: string): ConfigurationError {
   return new ConfigurationError('ERR_INVALID_HEADERS',
-    `request.headers["${name}"] contains a CR, LF or NUL character, which would end the header line: remove it (or encode the value).`);
+    `request.headers["${name}"] contains a control character (CR, LF, NUL or another) or a character above U+00FF, which no HTTP stack sends in a header: remove it, or encode the value (e.g. encodeURIComponent).`);
 }
 
 export function duplicateHeaderError(name: string): ConfigurationError {
@@ -105,6 +110,17 @@ export function assertPayloadHash(hash: unknown): asserts hash is string {
   if (typeof hash !== 'string' || !HEX_SHA256.test(hash)) {
     throw new ConfigurationError('ERR_INVALID_PAYLOAD_HASH',
       `options.payloadHash must be the lower-case hex SHA-256 of the body (64 characters 0-9a-f), got ${typeof hash === 'string' ? `a string of ${hash.length} characters` : typeName(hash)}. Omit it to let the signer hash the body.`);
+  }
+}
+
+/** A caller's own x-amz-content-sha256: the payload hash AWS checks the body against, or one of the forms it names. */
+const CONTENT_SHA256_FORMS = /^(?:[0-9a-f]{64}|UNSIGNED-PAYLOAD|STREAMING-[A-Z0-9-]+)$/;
+
+export function assertContentSha256Header(value: string): void {
+  if (!CONTENT_SHA256_FORMS.test(value)) {
+    throw new ConfigurationError('ERR_INVALID_PAYLOAD_HASH',
+      `request.headers["x-amz-content-sha256"] must be the lower-case hex SHA-256 of the body (64 characters 0-9a-f), UNSIGNED-PAYLOAD or a STREAMING-* form, got a string of ${value.length} characters: ` +
+        'AWS would refuse the request. Remove the header to let the signer hash the body (contentSha256: true adds it).');
   }
 }
 
@@ -137,7 +153,7 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
       throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', `credentials.sessionToken must be a string when given, got ${typeName(token)}.`);
     }
     // The token the headers step last checked is known good: a comparison, not a scan.
-    if (token !== caches.token.raw && LINE_BREAKING.test(token)) throw tokenError();
+    if (token !== caches.token.raw && UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
   }
   if (/[\s\0]/.test(accessKeyId)) {
     throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', 'credentials.accessKeyId contains white space or a control character; check for a stray newline or space where it was read from.');
@@ -151,5 +167,5 @@ function notAString(field: string, value: unknown): CredentialsError {
 
 export function tokenError(): CredentialsError {
   return new CredentialsError('ERR_CREDENTIALS_MALFORMED',
-    'credentials.sessionToken contains a CR, LF or NUL character; check for a stray newline where it was read from (a file, an environment variable).');
+    'credentials.sessionToken contains a CR, LF, NUL or other control character; check for a stray newline where it was read from (a file, an environment variable).');
 }

@@ -42,6 +42,10 @@ interface Row {
 const ROWS: Row[] = [
   { input: 'CR/LF in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'a\r\nx-evil: 1' } }, fetch: { init: { headers: { 'x-a': 'a\r\nx-evil: 1' } } }, cli: ['-H', 'x-a: a\r\nx-evil: 1'] },
   { input: 'NUL in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'a\0b' } }, fetch: { init: { headers: { 'x-a': 'a\0b' } } }, cli: ['-H', 'x-a: a\0b'] },
+  { input: 'a control character (\\x01) in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'a\x01b' } } },
+  { input: 'DEL in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'a\x7fb' } } },
+  { input: 'a character above U+00FF in a header value', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a': 'snow \u2603' } } },
+  { input: 'x-amz-content-sha256 that is no hash', code: 'ERR_INVALID_PAYLOAD_HASH', request: { headers: { 'x-amz-content-sha256': 'bogus' } } },
   { input: 'CR/LF in a header name', code: 'ERR_INVALID_HEADERS', request: { headers: { 'x-a\r\nx-b': 'v' } }, fetch: { init: { headers: [['x-a\r\nx-b', 'v']] } } },
   { input: 'header name "bad name"', code: 'ERR_INVALID_HEADERS', request: { headers: { 'bad name': 'v' } }, fetch: { init: { headers: { 'bad name': 'v' } } }, cli: ['-H', 'bad name: v'] },
   { input: 'empty header name', code: 'ERR_INVALID_HEADERS', request: { headers: { '': 'v' } }, cli: ['-H', ': v'] },
@@ -198,6 +202,16 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
     const ofPlain = signRequest({ method: 'POST', url, headers: { 'x-amz-target': 'A', 'content-type': 'application/json' } }, { ...signOptions, signingDate: new Date(0) });
     assert.equal(ofClass.signedHeaders, 'content-type;host;x-amz-date;x-amz-security-token;x-amz-target');
     assert.deepEqual(ofClass.headers, ofPlain.headers);
+  });
+
+  it('what HTTP stacks do send is still signed: a tab, Latin-1 (é, a no-break space) in values; x-amz-content-sha256 as a hash, UNSIGNED-PAYLOAD or STREAMING-*', function () {
+    const url = 'https://search-x.eu-west-1.es.amazonaws.com/';
+    for (const value of ['a\tb', 'caf\u00e9', 'a\u00a0b']) {
+      assert.ok(signRequest({ method: 'GET', url, headers: { 'x-a': value } }, signOptions).headers.authorization, JSON.stringify(value));
+    }
+    for (const hash of ['UNSIGNED-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']) {
+      assert.equal(signRequest({ method: 'PUT', url, headers: { 'x-amz-content-sha256': hash } }, signOptions).headers['x-amz-content-sha256'], hash);
+    }
   });
 
   it('the signed fetch takes a null init as none, as fetch does', async function () {
