@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { EXIT_OK, exitCodeOf } from './exit-codes.js';
+import { isQuotable } from './flags.js';
 import { commandIo, type CliIo } from './io.js';
 import { proxyCommand } from './proxy.js';
 import { requestCommand } from './request.js';
@@ -24,16 +25,31 @@ export type { CliIo } from './io.js';
  * then keeps the process alive until SIGINT/SIGTERM).
  */
 /**
- * Where commander writes. Its errors quote the argument they could not read whole, and a
- * mistyped `--secret-acess-key=VALUE` or `--basic-auht=user:pass` carries a secret: the
- * value after `=` is left out.
+ * Where commander writes. Its errors quote the argument they could not read, and a value in
+ * the wrong place may be a secret: a mistyped `--secret-acess-key=VALUE` or
+ * `--basic-auht=user:pass` (the value after `=` is left out), a key or token typed where
+ * the command belongs (an unknown command is never quoted: the known ones are listed), or
+ * given to a flag that takes a number (quoted only when short and not secret-shaped).
  */
-function output(cio: ReturnType<typeof commandIo>) {
+function output(cio: ReturnType<typeof commandIo>, commands: readonly string[]) {
   return {
     writeOut: (s: string) => cio.out.write(s),
     writeErr: (s: string) => cio.err.write(s),
-    outputError: (s: string, write: (s: string) => void) => write(s.replace(/(unknown option '[^'=\s]*)=[^']*'/g, "$1=...'")),
+    outputError: (s: string, write: (s: string) => void) => write(withoutValues(s, commands)),
   };
+}
+
+function withoutValues(message: string, commands: readonly string[]): string {
+  const command = /^error: unknown command '[\s\S]*?'(\n\(Did you mean [^\n]*\?\))?\n$/.exec(message);
+  if (command) return `error: unknown command: the commands are ${commands.join(', ')}${command[1] ?? ''}\n`;
+  const option = /^error: unknown option '([\s\S]*?)'(\n\(Did you mean [^\n]*\?\))?\n$/.exec(message);
+  if (option) {
+    const [flag, value] = [option[1]!.split('=', 1)[0]!, option[1]!.includes('=')];
+    return `error: unknown option${isQuotable(flag) ? ` '${flag}${value ? '=...' : ''}'` : ' (not shown: it does not look like a flag)'}${option[2] ?? ''}\n`;
+  }
+  const argument = /^(error: option '[^']*' )argument '([\s\S]*?)'( is invalid\.[\s\S]*)$/.exec(message);
+  if (argument && !isQuotable(argument[2]!)) return `${argument[1]}argument (not shown)${argument[3]}`;
+  return message;
 }
 
 export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
@@ -44,10 +60,12 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     .description('AWS SigV4 from the shell: signed requests, a local signing proxy, and a signature-verifying stub.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput(output(cio))
     .showHelpAfterError('(add --help for usage)');
-  for (const command of [requestCommand(cio, setExit), proxyCommand(cio, setExit), verifyProxyCommand(cio, setExit)]) {
-    program.addCommand(command.exitOverride().configureOutput(output(cio)).showHelpAfterError('(add --help for usage)'));
+  const commands = [requestCommand(cio, setExit), proxyCommand(cio, setExit), verifyProxyCommand(cio, setExit)];
+  const names = commands.map((command) => command.name());
+  program.configureOutput(output(cio, names));
+  for (const command of commands) {
+    program.addCommand(command.exitOverride().configureOutput(output(cio, names)).showHelpAfterError('(add --help for usage)'));
   }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -6,7 +6,10 @@
 import { Command, Option } from 'commander';
 import type { LogFormat } from '../proxy/access-log.js';
 import { UsageError, EXIT_OK, formatError } from './exit-codes.js';
-import { addListenFlags, addSigningFlags, collect, duration, listenAddress, nonNegative, parseHeaderLines, parseHttpUrl, type ListenFlags, type SigningFlags } from './flags.js';
+import {
+  addListenFlags, addSigningFlags, checkHeaderNames, checkHostNames, checkInboundToken, checkOrigins, collect, duration, listenAddress, nonNegative,
+  parseHeaderLines, parseHttpUrl, type ListenFlags, type SigningFlags,
+} from './flags.js';
 import type { CommandIo } from './io.js';
 import { readTlsFiles, stopOnSignals } from './server-lifecycle.js';
 
@@ -60,7 +63,9 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .option('--add-header <header>', "set 'Name: value' on every forwarded request (signed; repeatable)", collect, [] as string[])
     .option('--strip-header <name>', 'remove this header from every request before signing (repeatable)', collect, [] as string[])
     .addOption(new Option('--log-format <format>', 'access log on stderr, one line per request').choices(['text', 'json']).default('text'))
-    .option('--quiet', 'no access log');
+    .option('--quiet', 'no access log')
+    // An argument here is a mistake (a value whose flag was left out): refused, never quoted.
+    .allowExcessArguments(false);
   return command.action(async (flags: ProxyFlags) => {
     setExit(await runProxy(flags, cio));
   });
@@ -73,6 +78,12 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
   for (const path of [flags.healthPath, flags.readyPath, flags.metricsPath]) {
     if (path !== undefined && !path.startsWith('/')) throw new UsageError(`bad path "${path.slice(0, 100)}": --health-path, --ready-path and --metrics-path start with /.`);
   }
+  // Each of these, wrong, would let the proxy start and then fail or refuse every request: refused here.
+  const addHeaders = parseHeaderLines(flags.addHeader, '--add-header');
+  const stripHeaders = checkHeaderNames(flags.stripHeader, '--strip-header');
+  const allowHosts = checkHostNames(flags.allowHost, '--allow-host');
+  const allowOrigins = checkOrigins(flags.allowOrigin, '--allow-origin');
+  const token = checkInboundToken(flags.authToken, '--auth-token') ?? checkInboundToken(cio.env.AWS_SIGV4_PROXY_TOKEN, 'AWS_SIGV4_PROXY_TOKEN');
   const [{ resolveEndpoint }, { SigningProxy }, { credentialsFromFlags }, { formatLogLine }] = await Promise.all([
     import('../endpoint.js'), import('../proxy/signing-proxy.js'), import('./credential-flags.js'), import('../proxy/access-log.js'),
   ]);
@@ -82,9 +93,9 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     listenHost,
     port,
     tls: readTlsFiles(flags.tlsKey, flags.tlsCert),
-    allowHosts: flags.allowHost,
-    allowOrigins: flags.allowOrigin,
-    inboundAuth: { token: flags.authToken ?? cio.env.AWS_SIGV4_PROXY_TOKEN, basic: flags.basicAuth ?? cio.env.AWS_SIGV4_PROXY_BASIC_AUTH },
+    allowHosts,
+    allowOrigins,
+    inboundAuth: { token, basic: flags.basicAuth ?? cio.env.AWS_SIGV4_PROXY_BASIC_AUTH },
     allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote,
     upstreamTimeoutMs: flags.upstreamTimeout,
     bodyIdleTimeoutMs: flags.bodyIdleTimeout,
@@ -92,8 +103,8 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     healthPath: flags.healthPath,
     readyPath: flags.readyPath,
     metricsPath: flags.metricsPath,
-    addHeaders: parseHeaderLines(flags.addHeader, '--add-header'),
-    stripHeaders: flags.stripHeader,
+    addHeaders,
+    stripHeaders,
     signing: {
       region,
       service,

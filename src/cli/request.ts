@@ -36,8 +36,15 @@ export function requestCommand(cio: CommandIo, setExit: (code: number) => void):
     .option('-i, --include', 'print the status line and response headers before the body')
     .option('--debug-signing', 'print the canonical request and string to sign to stderr (no secret, token or signature)')
     .option('--dry-run', 'print the signed request (signature and token redacted) and do not send it')
-    .option('--print-curl', 'print an equivalent curl command line (curl signs it with --aws-sigv4; no secret in it) and do not send');
-  return command.action(async (method: string, url: string, flags: RequestFlags) => {
+    .option('--print-curl', 'print an equivalent curl command line (curl signs it with --aws-sigv4; no secret in it) and do not send')
+    // Counted here rather than by commander, to say where a body goes.
+    .allowExcessArguments(true);
+  return command.action(async (method: string, url: string, flags: RequestFlags, self: Command) => {
+    if (self.args.length > 2) {
+      // Not quoted: a token given without its flag lands here too.
+      throw new UsageError(`request takes two arguments, the method and the URL, and got ${self.args.length}: ` +
+        'a body goes in --data (--data \'{"doc":1}\', --data @body.json, or --data - for stdin), a header in -H \'name: value\'.');
+    }
     setExit(await runRequest(method, url, flags, cio));
   });
 }

@@ -43,7 +43,8 @@ export function verifyProxyCommand(cio: CommandIo, setExit: (code: number) => vo
     .option('--pass-through', 'forward without checking signatures')
     .option('--tls-key <file>', 'serve HTTPS with this PEM key')
     .option('--tls-cert <file>', 'and this PEM certificate')
-    .option('--quiet', 'no line per request');
+    .option('--quiet', 'no line per request')
+    .allowExcessArguments(false);
   return command.action(async (flags: VerifyProxyFlags) => {
     setExit(await runVerifyProxy(flags, cio));
   });

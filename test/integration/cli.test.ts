@@ -164,13 +164,13 @@ describe('CLI aws-sigv4-connection', function () {
     const noRegion = cleanEnv({ ...credentialEnv(), AWS_REGION: undefined });
     const cases: Array<[string, string[], NodeJS.ProcessEnv, RegExp]> = [
       ['no command', [], env, /Usage: aws-sigv4-connection/],
-      ['an unknown command', ['fetch'], env, /unknown command 'fetch'/],
+      ['an unknown command', ['fetch'], env, /unknown command: the commands are request, proxy, verify-proxy/],
       ['a missing URL', ['request', 'GET'], env, /missing required argument 'url'/],
       ['an unknown flag', ['request', 'GET', 'http://127.0.0.1:9/', '--bogus'], env, /unknown option '--bogus'/],
       ['a bad URL', ['request', 'GET', 'not a url'], env, /bad URL "not a url"/],
       ['a non-http URL', ['request', 'GET', 'ftp://example.com/'], env, /only http and https/],
       ['a bad method', ['request', 'GET/', 'http://127.0.0.1:9/'], env, /"GET\/" is not an HTTP method/],
-      ['a bad header', ['request', 'GET', 'http://127.0.0.1:9/', '-H', 'no colon here'], env, /bad header starting "no": use -H .Name: value./],
+      ['a bad header', ['request', 'GET', 'http://127.0.0.1:9/', '-H', 'no colon here'], env, /a -H value has no colon \(the 1st -H\): write it as "name: value"/],
       ['an authorization header', ['request', 'GET', 'http://127.0.0.1:9/', '-H', 'Authorization: Basic eDp5'], env, /signature is the authorization/],
       ['a missing --data file', ['request', 'POST', 'http://127.0.0.1:9/', '--data', '@/nonexistent/body.json'], env, /cannot read --data file "\/nonexistent\/body.json": ENOENT/],
       ['no region for a host that names none', ['request', 'GET', 'http://127.0.0.1:9/'], noRegion, /Cannot tell the AWS region for host "127\.0\.0\.1".*\[ERR_MISSING_REGION\]/],
