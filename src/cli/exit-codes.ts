@@ -22,7 +22,8 @@ export function exitCodeOf(error: unknown, fail: (message: string) => void): num
     if (error.code === 'commander.help' && error.exitCode === 0) return EXIT_OK;
     return EXIT_USAGE;
   }
-  if (error instanceof UsageError || error instanceof ConfigurationError) {
+  // The target's error answer too large to read is the server's doing, not the command line's.
+  if (error instanceof UsageError || (error instanceof ConfigurationError && error.code !== 'ERR_RESPONSE_TOO_LARGE')) {
     // The library's message names configure(); on the command line the fix is a flag.
     const flag = error instanceof ConfigurationError && error.code === 'ERR_MISSING_REGION' ? ' On the command line: --region.' : '';
     fail(error instanceof ConfigurationError ? `${error.message}${flag} [${error.code}]` : error.message);
