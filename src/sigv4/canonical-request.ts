@@ -12,7 +12,7 @@ import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
 import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignOptions } from './types.js';
 import { uriEncode } from './uri-encode.js';
 import {
-  assertContentSha256Header, assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate,
+  assertContentSha256Header, assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate, assertSignOptionNames,
   duplicateHeaderError, headersShapeError, isHeaderCollection, typeName,
 } from './validate.js';
 import { parseWireUrl, type WireUrl } from './wire-url.js';
@@ -38,6 +38,7 @@ export interface Prepared {
 export function prepareRequest(request: SignableRequest, options: SignOptions, headerForm: boolean): Prepared {
   assertObject(request, 'request', '{ method, url, headers?, body? }');
   assertObject(options, 'options', '{ region, service, credentials }');
+  assertSignOptionNames(options, !headerForm);
   const { method, headers } = request;
   assertMethod(method);
   const { region, service } = options;

@@ -67,6 +67,8 @@ const ROWS: Row[] = [
   { input: 'session token with NUL', code: 'ERR_CREDENTIALS_MALFORMED', kind: CredentialsError, options: { credentials: { ...credentials, sessionToken: `${MATRIX_TOKEN}\0` } }, sign: { credentials: { ...credentials, sessionToken: `${MATRIX_TOKEN}\0` } } },
   { input: 'payloadHash not 64 hex', code: 'ERR_INVALID_PAYLOAD_HASH', sign: { payloadHash: 'UNSIGNED' } },
   { input: 'payloadHash upper-case hex', code: 'ERR_INVALID_PAYLOAD_HASH', sign: { payloadHash: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' } },
+  { input: 'a misspelled signRequest option (regoin)', code: 'ERR_INVALID_OPTIONS', sign: { regoin: 'eu-west-1' } },
+  { input: 'a misspelled signRequest option (contentSHA256)', code: 'ERR_INVALID_OPTIONS', sign: { contentSHA256: true } },
   { input: 'signingDate an invalid Date', code: 'ERR_INVALID_OPTIONS', sign: { signingDate: new Date('nope') } },
   { input: 'signingDate a string', code: 'ERR_INVALID_OPTIONS', sign: { signingDate: '2024-01-01T00:00:00Z' } },
   { input: "retryAuthErrors: 'no'", code: 'ERR_INVALID_OPTIONS', options: { retryAuthErrors: 'no' } },
