@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './io.js';
 import { UsageError } from './exit-codes.js';
 import { repeatSeparator } from '../exchange/headers.js';
+import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
 
 export interface SigningFlags {
@@ -186,10 +187,7 @@ function shown(raw: string): string {
   return withoutUserinfo(raw).slice(0, 200);
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const NOT_IN_HEADER_NAME = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/;
-// What Node lets into a header value (its checkInvalidHeaderChar): tab, printable ASCII, Latin-1.
-const NOT_IN_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * `Name: value` lines into lower-cased headers, repeats joined. A bad line is named by its
@@ -205,12 +203,12 @@ export function parseHeaderLines(lines: readonly string[], flag: string): Record
     if (colon === -1) throw new UsageError(`a ${flag} value has no colon (${which}): write it as "name: value", ${example}.`);
     const name = line.slice(0, colon).trim().toLowerCase();
     if (name === '') throw new UsageError(`${which} has no name before its colon: write it as "name: value", ${example}.`);
-    if (!HEADER_NAME.test(name)) {
+    if (!HTTP_TOKEN.test(name)) {
       throw new UsageError(`${which} has ${badCharacter(NOT_IN_HEADER_NAME.exec(name)![0])} in its name: a header name is letters, digits and !#$%&'*+.^_\`|~-, ${example}.`);
     }
     if (name === 'authorization') throw new UsageError('an authorization header cannot go with SigV4: the signature is the authorization.');
     const value = line.slice(colon + 1).trim();
-    const bad = NOT_IN_HEADER_VALUE.exec(value)?.[0];
+    const bad = UNSENDABLE_IN_VALUE.exec(value)?.[0];
     if (bad !== undefined) {
       const fix = bad === '\r' || bad === '\n' ? `which would end the header line: give each header its own ${flag}` : 'which HTTP cannot carry: remove it';
       throw new UsageError(`${which} (header "${name}") has ${badCharacter(bad)} in its value, ${fix}.`);
@@ -223,7 +221,7 @@ export function parseHeaderLines(lines: readonly string[], flag: string): Record
 /** Header names alone (`--strip-header`): each one a name a request can carry. */
 export function checkHeaderNames(names: readonly string[], flag: string): string[] {
   names.forEach((name, i) => {
-    const problem = name === '' ? 'is empty' : HEADER_NAME.test(name) ? undefined : `has ${badCharacter(NOT_IN_HEADER_NAME.exec(name)![0])} in it`;
+    const problem = name === '' ? 'is empty' : HTTP_TOKEN.test(name) ? undefined : `has ${badCharacter(NOT_IN_HEADER_NAME.exec(name)![0])} in it`;
     if (problem !== undefined) throw new UsageError(`the ${ordinal(i + 1)} ${flag} ${problem}: give a header name alone, e.g. ${flag} x-forwarded-for.`);
   });
   return [...names];

@@ -36,6 +36,20 @@ import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-a
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
 import { isStaleSocketError } from './stale-socket.js';
 import { originForm, underPrefix } from './target-path.js';
+import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
+
+/** Headers the operator adds to every request: refused at start when no HTTP stack could send them, not on each request. */
+function checkAddHeaders(headers: Record<string, string> | undefined): void {
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!HTTP_TOKEN.test(name) || typeof value !== 'string' || UNSENDABLE_IN_VALUE.test(value)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS',
+        `addHeaders has ${HTTP_TOKEN.test(name) ? `"${name}" with a value that is not a string, or holds a control character (CR, LF, NUL or another) or a character above U+00FF` : 'a name that is not an HTTP token'}: no HTTP stack sends it. Fix or remove it.`);
+    }
+  }
+}
+
+/** The signer's refusals of what a client sent: a 400 to that client, not the proxy's failure. */
+const CLIENT_FIXES: ReadonlySet<string> = new Set(['ERR_INVALID_HEADERS', 'ERR_INVALID_URL', 'ERR_INVALID_METHOD', 'ERR_INVALID_PAYLOAD_HASH', 'ERR_UNSUPPORTED_BODY']);
 
 export type { SigningProxyLogEntry } from './access-log.js';
 
@@ -154,6 +168,7 @@ export class SigningProxy {
     this.warnings = [this.exposureWarning, originWarning(options.allowOrigins)].filter((w): w is string => w !== undefined);
     this.budget = new BodyBudget(options.maxInflightBodyBytes ?? DEFAULT_INFLIGHT);
     this.strip = new Set((options.stripHeaders ?? []).map((h) => h.toLowerCase()));
+    checkAddHeaders(options.addHeaders);
     // No servername needed for a tunnel (https://localhost:PORT): Node takes SNI and the
     // name the certificate is checked against from the Host header, the signed domain name.
     this.agent = this.target.protocol === 'https:'
@@ -366,9 +381,13 @@ export class SigningProxy {
       if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
         return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: the response of ${this.target.origin} was too large to read: a refusal is read whole, to be classified and cleaned of signing secrets, up to ${limit} bytes (--max-body-bytes), and this one is larger.`);
       }
-      if (error instanceof CredentialsError || error instanceof ConfigurationError) {
-        return refuse(500, 'no-credentials', `aws-sigv4-connection proxy: no credentials: ${describe(error)}`);
+      // What the client sent and the signer refuses (a header value no stack sends, a bogus
+      // x-amz-content-sha256, a body it cannot read): the client's to fix, and not credentials.
+      if (error instanceof ConfigurationError && CLIENT_FIXES.has(error.code)) {
+        return refuse(400, 'unsignable', `aws-sigv4-connection proxy: the request cannot be signed as sent: ${describe(error)}`);
       }
+      if (error instanceof CredentialsError) return refuse(500, 'no-credentials', `aws-sigv4-connection proxy: no credentials: ${describe(error)}`);
+      if (error instanceof ConfigurationError) return refuse(500, 'no-credentials', `aws-sigv4-connection proxy: cannot sign: ${describe(error)}`);
       return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: ${this.target.origin} failed: ${describe(error)}`);
     }
     this.metrics.requestBytes += entry.bodyBytes;

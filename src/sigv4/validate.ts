@@ -9,7 +9,7 @@ import { caches, HEADER_NAME_CACHE_SIZE } from './caches.js';
 import type { AwsCredentialIdentity } from './types.js';
 
 /** RFC 9110 token: the only names an HTTP stack sends as they are. */
-const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /**
  * What no HTTP stack sends in a header value (Node's and undici's rule after RFC 9110):
  * control characters other than tab (CR, LF and NUL would also end the line), DEL, and

@@ -9,6 +9,7 @@ import { HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } fr
 import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
 import { originForm, underPrefix } from '../../src/proxy/target-path.js';
 import { ConfigurationError } from '../../src/errors.js';
+import { SigningProxy } from '../../src/proxy/signing-proxy.js';
 
 describe('proxy guards', () => {
   describe('HostGuard', () => {
@@ -227,5 +228,13 @@ describe('proxy guards', () => {
       // Within the bound it decodes.
       assert.equal(readRefusalText(bomb, 'gzip', 8 * 1024 * 1024).decoded, true);
     });
+  });
+
+  it('addHeaders no HTTP stack could send are refused at start (ERR_INVALID_OPTIONS), not as a 500 on every request; the value is not quoted', async () => {
+    const signing = { region: 'us-east-1', service: 'es', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'proxy/Guard+Secret0123456789abcdefghijk' } };
+    for (const addHeaders of [{ 'x-a': 'v\r\nInjected: 1' }, { 'x-a': 'v\u0001hiddenvalue' }, { 'x a': 'v' }, { 'x-a': 5 as unknown as string }]) {
+      await assert.rejects(SigningProxy.start({ target: 'http://127.0.0.1:9', signing, addHeaders }),
+        (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS' && !e.message.includes('Injected') && !e.message.includes('hiddenvalue'), JSON.stringify(addHeaders));
+    }
   });
 });
