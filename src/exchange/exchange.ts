@@ -27,7 +27,8 @@
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
  * fix (expired token, clock skew) is retried here, once. Errors thrown: the guard's abort and
- * timeout errors, ERR_BODY_TOO_LARGE, credential errors, and whatever `send` rejects with.
+ * timeout errors, ERR_BODY_TOO_LARGE, ERR_UNSUPPORTED_BODY (a stream chunk that is not bytes),
+ * credential errors, and whatever `send` rejects with.
  *
  * No `await` comes before the first `send` when the credentials are cached, the body is
  * already bytes and the signer is synchronous: a callback Connection relies on that to send
