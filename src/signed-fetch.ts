@@ -7,7 +7,7 @@ import { ConfigurationError } from './errors.js';
 import type { BodyInput } from './exchange/body.js';
 import { exchange, type Reply } from './exchange/exchange.js';
 import type { AwsSigV4Options, SigningContext } from './signing-context.js';
-import { assertObject } from './sigv4/validate.js';
+import { assertObject, truncate, typeName } from './sigv4/validate.js';
 
 export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -51,26 +51,60 @@ function checkedFetch(baseFetch: typeof fetch | undefined, host: string | undefi
   return chosen;
 }
 
-/** A fetch call's arguments as the signed fetch uses them, checked: fetch's precedence of `init` over a Request. */
+/**
+ * A fetch call's arguments as the signed fetch uses them, checked: fetch's precedence of
+ * `init` over a Request. What fetch would refuse with a TypeError (a forbidden method, a body
+ * on a GET) is a typed error here, before anything is signed.
+ */
 export function fetchCall(input: string | URL | Request, init: RequestInit) {
   const request = input instanceof Request ? input : undefined;
+  const url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
+  const method = requestMethod(init.method !== undefined ? init.method : request?.method ?? 'GET');
+  const body = (init.body ?? request?.body ?? undefined) as BodyInput;
+  if (body !== undefined && (method === 'GET' || method === 'HEAD')) {
+    throw new ConfigurationError('ERR_UNSUPPORTED_BODY',
+      `fetch cannot send a body with ${method}: use POST (OpenSearch takes _search, _count and _msearch bodies by POST), ` +
+        'or send the GET with a body through AwsSigV4Connection or signRequest with node:http.');
+  }
   return {
     request,
-    url: requestUrl(request ? request.url : input instanceof URL ? input.href : String(input)),
-    method: (init.method ?? request?.method ?? 'GET').toUpperCase(),
+    url,
+    method,
+    body,
     headers: requestHeaders(init.headers ?? request?.headers),
     signal: init.signal ?? request?.signal ?? undefined,
     mode: init.redirect ?? request?.redirect ?? 'follow',
   };
 }
 
-/** The URL as fetch reads it, refused typed where fetch would throw a TypeError or send a password. */
+/** Methods fetch never sends (the Fetch standard's forbidden methods). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** The method as the signed fetch sends it (upper case); one fetch refuses, or would send as other text, is a typed error. */
+function requestMethod(given: unknown): string {
+  // fetch would send `String(given)` ("5", "null"): never what was meant.
+  if (typeof given !== 'string') {
+    throw new ConfigurationError('ERR_INVALID_METHOD', `init.method must be a string naming an HTTP method such as "GET" or "POST", got ${typeName(given)}.`);
+  }
+  const method = given.toUpperCase();
+  if (FORBIDDEN_METHODS.has(method)) {
+    throw new ConfigurationError('ERR_INVALID_METHOD',
+      `fetch never sends the method ${method} (a forbidden method in the Fetch standard): sign it with signRequest and send it with node:http, or use another method.`);
+  }
+  return method;
+}
+
+/** The URL as fetch reads it, refused typed where fetch would throw a TypeError, send a password, or not go to the network. */
 export function requestUrl(input: string): URL {
   let url: URL;
   try {
     url = new URL(input);
   } catch {
     throw new ConfigurationError('ERR_INVALID_URL', 'The URL given to the signed fetch is not an absolute URL: pass https://host/path.');
+  }
+  // data:, blob:, file:, about:... reach no server to sign for (fetch reads a data: URL itself).
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError('ERR_INVALID_URL', `The URL given to the signed fetch must use http or https, got the scheme "${truncate(url.protocol.slice(0, -1))}": pass https://host/path.`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new ConfigurationError('ERR_INVALID_URL', 'The URL given to the signed fetch carries a user name or password (user:pass@host): SigV4 authenticates with the signature alone. Remove it.');
@@ -128,9 +162,8 @@ export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch)
     // fetch takes a null init as none (WebIDL: an optional dictionary).
     if (init === undefined || init === null) init = {};
     const call = fetchCall(input, init);
-    const { request, headers, signal, mode } = call;
-    let { url, method } = call;
-    let body = (init.body ?? request?.body ?? undefined) as BodyInput;
+    const { headers, signal, mode } = call;
+    let { url, method, body } = call;
     for (let hop = 0; ; hop++) {
       const { response, rejection } = await exchange<Response>({
         signer,

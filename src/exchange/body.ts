@@ -9,7 +9,9 @@
  * (read through `data`/`end` events, which node's own `Stream`, readable-stream@2 and
  * modern `Readable` all emit, where `for await` needs `Symbol.asyncIterator`), web
  * `ReadableStream`, `Blob`, and what fetch serializes itself (`URLSearchParams`,
- * `FormData`), whose content-type is reported so it can be signed.
+ * `FormData`), whose content-type is reported so it can be signed. A stream's chunks are
+ * strings (UTF-8) or any ArrayBufferView (its bytes); any other chunk ends the read with
+ * ERR_UNSUPPORTED_BODY, the stream stopped as past the limit.
  *
  * No Node built-in is imported (the web entry's bundle holds this module): Node streams are
  * recognised by their shape, chunks are kept as Uint8Array (a Buffer is one), and hashing
@@ -18,6 +20,7 @@
  */
 import { ConfigurationError } from '../errors.js';
 import type { IncrementalSha256 } from '../sigv4/crypto.js';
+import { truncate, typeName } from '../sigv4/validate.js';
 
 /** What the reader accepts: everything a client Connection or fetch may be given as a body. */
 export type BodyInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | LegacyStream | ReadableStream<Uint8Array> | Blob | URLSearchParams | FormData | null | undefined;
@@ -88,6 +91,34 @@ function responseTooLarge(statusCode: number, limit: number): ConfigurationError
 
 const encoder = new TextEncoder();
 
+/** A chunk's bytes: a string (a Node stream with an encoding, or in object mode) as UTF-8, any other view by its bytes; else undefined. */
+function bytesOf(chunk: unknown): Uint8Array | undefined {
+  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return undefined;
+}
+
+/**
+ * A chunk that is not bytes (a number or a document from an object-mode stream, an
+ * ArrayBuffer, which fetch refuses in a ReadableStream too): named by its type, never by
+ * its content. Taken as no bytes, it would be signed and sent as an empty body.
+ */
+function unsupportedChunk(chunk: unknown): ConfigurationError {
+  return new ConfigurationError('ERR_UNSUPPORTED_BODY',
+    `A stream body yielded a chunk that is ${chunkType(chunk)}; a body stream must yield strings or bytes (Buffer, Uint8Array, another typed array or DataView). ` +
+      'Serialize each item before it goes in the stream (for a bulk body, JSON.stringify each line and add "\\n"), wrap an ArrayBuffer in a Uint8Array, or pass the body as a string or Buffer.');
+}
+
+function chunkType(chunk: unknown): string {
+  if (chunk === undefined) return 'undefined';
+  try {
+    return truncate(typeName(chunk));
+  } catch {
+    // A Proxy or an object whose constructor getter throws: its type is all we say anyway.
+    return 'an object';
+  }
+}
+
 /** Collects chunks up to a limit, hashing as they come when the front end can. */
 class Collector {
   private readonly hash: IncrementalSha256 | undefined;
@@ -102,9 +133,17 @@ class Collector {
     this.overLimit = hooks.tooLarge ?? (() => bodyTooLarge(limit));
   }
 
-  /** The error that ends the read when the chunk may not be kept (past the limit, or refused by the hook). */
+  /** The error that ends the read when the chunk may not be kept (not bytes, past the limit, or refused by the hook). */
   add(chunk: unknown): Error | undefined {
-    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk instanceof Uint8Array ? chunk : new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength);
+    let bytes: Uint8Array;
+    // A Buffer or Uint8Array, as nearly every stream gives: one check.
+    if (chunk instanceof Uint8Array) {
+      bytes = chunk;
+    } else {
+      const other = bytesOf(chunk);
+      if (other === undefined) return unsupportedChunk(chunk);
+      bytes = other;
+    }
     this.size += bytes.byteLength;
     if (this.size > this.limit) return this.overLimit();
     const refused = this.onChunk?.(bytes.byteLength);

@@ -27,8 +27,9 @@
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
  * fix (expired token, clock skew) is retried here, once. Errors thrown: the guard's abort and
- * timeout errors, ERR_BODY_TOO_LARGE (the request's body), ERR_RESPONSE_TOO_LARGE (a refusal
- * past the same limit: the target's answer), credential errors, and whatever `send` rejects with.
+ * timeout errors, ERR_BODY_TOO_LARGE (the request's body), ERR_UNSUPPORTED_BODY (a stream
+ * chunk that is not bytes), ERR_RESPONSE_TOO_LARGE (an error answer past the same limit: the
+ * target's), credential errors, and whatever `send` rejects with.
  *
  * No `await` comes before the first `send` when the credentials are cached, the body is
  * already bytes and the signer is synchronous: a callback Connection relies on that to send

@@ -182,6 +182,44 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
     });
   }
 
+  describe('the signed fetch refuses, typed and before signing, what fetch would refuse with a TypeError or send as something else', function () {
+    // The global fetch, for each: a method that is not a string is sent as its String() ("5",
+    // "null"); CONNECT, TRACE and TRACK, a body on GET or HEAD, and blob:, about: and file: URLs
+    // are TypeErrors; a data: URL it reads itself, reaching no server. Ours threw TypeErrors of
+    // its own (toUpperCase, Invalid URL), signed first and then met fetch's, or sent a GET for null.
+    const rows: Array<[string, string | undefined, () => RequestInit, string]> = [
+      ['method: 5', undefined, () => ({ method: 5 as never }), 'ERR_INVALID_METHOD'],
+      ['method: null', undefined, () => ({ method: null as never }), 'ERR_INVALID_METHOD'],
+      ['method CONNECT', undefined, () => ({ method: 'CONNECT' }), 'ERR_INVALID_METHOD'],
+      ['method trace (any letter case)', undefined, () => ({ method: 'trace' }), 'ERR_INVALID_METHOD'],
+      ['method TRACK', undefined, () => ({ method: 'TRACK' }), 'ERR_INVALID_METHOD'],
+      ['a data: URL', 'data:text/plain,hi', () => ({}), 'ERR_INVALID_URL'],
+      ['a blob: URL', 'blob:http://127.0.0.1/0b8e', () => ({}), 'ERR_INVALID_URL'],
+      ['an about: URL', 'about:blank', () => ({}), 'ERR_INVALID_URL'],
+      ['a file: URL', 'file:///etc/hostname', () => ({}), 'ERR_INVALID_URL'],
+      ['GET with a body', undefined, () => ({ body: '{"query":{}}' }), 'ERR_UNSUPPORTED_BODY'],
+      ['get (lower case) with an empty body', undefined, () => ({ method: 'get', body: '' }), 'ERR_UNSUPPORTED_BODY'],
+      ['HEAD with a stream body', undefined, () => ({ method: 'HEAD', body: new Blob(['x']).stream(), duplex: 'half' } as RequestInit), 'ERR_UNSUPPORTED_BODY'],
+    ];
+    for (const [input, url, init, code] of rows) {
+      it(`${input}: ${code}, from both entries, nothing signed`, async function () {
+        for (const create of [createSignedFetch, createWebSignedFetch]) {
+          let signed = 0;
+          const signedFetch = create({ ...base, onSign: () => { signed++; } });
+          const target = (url ?? local('/_search')).replace('{port}', String(port));
+          await assert.rejects(signedFetch(target, init()), (e: unknown) => { assertTyped(e, { input, code }, 'createSignedFetch'); return true; });
+          assert.equal(signed, 0, `${input}: signed before it was refused`);
+        }
+      });
+    }
+
+    it('a Request with a body, called with init.method GET: ERR_UNSUPPORTED_BODY, as fetch refuses it', async function () {
+      const request = new Request(local('/_search'), { method: 'POST', body: '{"query":{}}' });
+      await assert.rejects(fetch(request.clone(), { method: 'GET' }), TypeError);
+      await assert.rejects(createSignedFetch(base)(request, { method: 'GET' }), (e: unknown) => { assertTyped(e, { input: 'Request with a body, init.method GET', code: 'ERR_UNSUPPORTED_BODY' }, 'createSignedFetch'); return true; });
+    });
+  });
+
   it('configure([]) and configure(null) are refused', function () {
     for (const options of [[], null, 'eu-west-1']) {
       assert.throws(() => AwsSigV4Connection.configure(options as never), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS');

@@ -147,6 +147,73 @@ describe('readBody: every body kind through one bounded reader', () => {
     assert.equal(cancelled, true);
   });
 
+  describe('stream chunks: strings and bytes are read, anything else refused typed', () => {
+    // What the stock stacks do with these chunks: node:http's write (the callback Connections,
+    // es HttpConnection) throws ERR_INVALID_ARG_TYPE uncaught, crashing the process, for a
+    // number, an object, an ArrayBuffer and any view but a Uint8Array; undici (es
+    // UndiciConnection) fails with a ConnectionError for the first three and sends a view's
+    // bytes; fetch rejects with a TypeError for a number or an object, and for an ArrayBuffer in a
+    // ReadableStream (from a Node stream it sends one, and cuts a Uint16Array to a byte an
+    // element). Taken as no bytes, they were signed and sent as an empty body.
+    const SECRET_IN_CONTENT = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    class BulkLine { constructor(readonly doc = SECRET_IN_CONTENT) {} }
+    const refused = (type: string) => (e: unknown) => {
+      assert.ok(e instanceof ConfigurationError && e.code === 'ERR_UNSUPPORTED_BODY', String(e));
+      assert.ok(e.message.includes(`yielded a chunk that is ${type};`), e.message);
+      assert.ok(!e.message.includes(SECRET_IN_CONTENT) && !e.message.includes('EXAMPLEKEY'), 'the content is never quoted');
+      return true;
+    };
+
+    it('reads a string and every ArrayBufferView by its bytes (a Buffer slice, Uint16Array, DataView) from a Node stream, and refuses a number, an object and an ArrayBuffer, the stream destroyed', async () => {
+      const backing = Buffer.from('xx{"a":1}');
+      const views = [backing.subarray(2, 4), new Uint16Array(new Uint8Array([0x61, 0x22]).buffer), new DataView(backing.buffer, backing.byteOffset + 6, 3), '\n'];
+      const read = await readBody(Readable.from(views), undefined, undefined, { hash });
+      assert.equal(Buffer.from(read.body as Uint8Array).toString(), '{"a":1}\n');
+      assert.equal(read.payloadHash, sha('{"a":1}\n'));
+      for (const [chunks, type] of [
+        [[1, 2, 3], 'a number'],
+        [[{ index: {} }, { doc: SECRET_IN_CONTENT }], 'an object (Object)'],
+        [[new BulkLine()], 'an object (BulkLine)'],
+        [[new TextEncoder().encode('{"a":1}').buffer], 'an object (ArrayBuffer)'],
+        // After bytes: refused all the same, nothing of it kept.
+        [[Buffer.from('{"a":'), 1], 'a number'],
+      ] as Array<[unknown[], string]>) {
+        const stream = Readable.from(chunks);
+        await assert.rejects(readBody(stream, undefined, undefined, { hash }), refused(type));
+        assert.equal(stream.destroyed, true, type);
+      }
+    });
+
+    it('refuses a number from a legacy stream (data events), the stream destroyed', async () => {
+      const stream = new LegacyStream([], true);
+      stream.once('newListener', (event: string) => {
+        if (event === 'data') setImmediate(() => { for (const chunk of [Buffer.from('{"a":'), 42]) if (!stream.destroyed) stream.emit('data', chunk); if (!stream.destroyed) stream.emit('end'); });
+      });
+      await assert.rejects(readBody(stream), refused('a number'));
+      assert.equal(stream.destroyed, true);
+    });
+
+    it('reads typed arrays and DataViews from a web ReadableStream; refuses an ArrayBuffer (as fetch does), a number, a plain object, undefined, and cancels the stream', async () => {
+      const from = (chunks: unknown[], onCancel?: (reason: unknown) => void) => {
+        let i = 0;
+        return new ReadableStream({ pull(c) { if (i < chunks.length) c.enqueue(chunks[i++]); else c.close(); }, cancel: onCancel });
+      };
+      const bytes = new TextEncoder().encode('{"a":1}');
+      const read = await readBody(from([new Uint8Array(bytes.buffer, 0, 2), new DataView(bytes.buffer, 2, 3), new Uint16Array(bytes.buffer.slice(5, 7))]) as ReadableStream<Uint8Array>);
+      assert.equal(Buffer.from(read.body as Uint8Array).toString(), '{"a":1}');
+      for (const [chunk, type] of [[bytes.buffer, 'an object (ArrayBuffer)'], [42, 'a number'], [{ doc: SECRET_IN_CONTENT }, 'an object (Object)'], [undefined, 'undefined']] as Array<[unknown, string]>) {
+        let cancelled = false;
+        await assert.rejects(readBody(from([new Uint8Array([123]), chunk], () => { cancelled = true; }) as ReadableStream<Uint8Array>), refused(type));
+        assert.equal(cancelled, true, type);
+      }
+    });
+
+    it('names a chunk whose constructor cannot be read (a getter that throws) without reading it', async () => {
+      const hostile = Object.defineProperty({}, 'constructor', { get() { throw new Error(SECRET_IN_CONTENT); } });
+      await assert.rejects(readBody(Readable.from([hostile])), refused('an object'));
+    });
+  });
+
   it("passes on a stream's own error", async () => {
     const stream = new Readable({ read() { this.destroy(new Error('disk gone')); } });
     await assert.rejects(readBody(stream), /disk gone/);

@@ -232,7 +232,7 @@ describe('proxy guards', () => {
 
   it('addHeaders no HTTP stack could send are refused at start (ERR_INVALID_OPTIONS), not as a 500 on every request; the value is not quoted', async () => {
     const signing = { region: 'us-east-1', service: 'es', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'proxy/Guard+Secret0123456789abcdefghijk' } };
-    for (const addHeaders of [{ 'x-a': 'v\r\nInjected: 1' }, { 'x-a': 'v\u0001hiddenvalue' }, { 'x a': 'v' }, { 'x-a': 5 as unknown as string }]) {
+    for (const addHeaders of <Array<Record<string, string>>>[{ 'x-a': 'v\r\nInjected: 1' }, { 'x-a': 'v\u0001hiddenvalue' }, { 'x a': 'v' }, { 'x-a': 5 as unknown as string }]) {
       await assert.rejects(SigningProxy.start({ target: 'http://127.0.0.1:9', signing, addHeaders }),
         (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS' && !e.message.includes('Injected') && !e.message.includes('hiddenvalue'), JSON.stringify(addHeaders));
     }
