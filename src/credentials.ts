@@ -12,10 +12,16 @@
  *   `cause` is the provider's error, scrubbed of secrets. While backing off with none
  *   valid, callers fail at once instead of each calling a provider that just failed
  *   (STS and the instance metadata service throttle exactly such herds).
+ * - What the provider returns (or the static identity) is read once, checked (white space or
+ *   a control character in the key id or the secret is ERR_CREDENTIALS_MALFORMED, a getter
+ *   that throws too) and kept sealed: what get() hands out never prints its secret, and no
+ *   getter can hand the signer a value other than the one checked.
  */
 import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause } from './errors.js';
+import { readIdentity, readOptions } from './read-once.js';
 import { INSPECT, maskKey, sealIdentity, SealedIdentity } from './sealed-identity.js';
 // From the step modules, not ./sigv4.js: that one binds node:crypto, and the cache serves the web entry too.
+import { assertSecretAccessKey } from './sigv4/secret-key.js';
 import type { AwsCredentialIdentity } from './sigv4/types.js';
 import { assertCredentials } from './sigv4/validate.js';
 
@@ -93,7 +99,9 @@ export class CredentialCache {
   private readonly providerTimeoutMs: number;
   private readonly now: () => number;
 
-  constructor(source: CredentialsSource, options: CredentialCacheOptions = {}) {
+  constructor(source: CredentialsSource, given: CredentialCacheOptions = {}) {
+    // Read once: each option is checked on the copy that is used.
+    const options = readOptions(given, 'credentialCache', (got) => `credentialCache must be an object such as { refreshBeforeExpiryMs: 300000 }, got ${got}.`);
     checkCacheOptions(options);
     this.refreshBeforeExpiryMs = duration(options, 'refreshBeforeExpiryMs', 5 * 60_000, true);
     this.expirySafetyMs = duration(options, 'expirySafetyMs', 15_000, true);
@@ -239,7 +247,7 @@ export class CredentialCache {
       // message (e.g. a profile parser quoting a line), in any encoding; the shape-based scrub covers the rest.
       const cause = scrubCause(error, this.#known);
       out = new CredentialsError('ERR_CREDENTIALS_PROVIDER',
-        `The credential provider failed${forced ? ' (forced refresh)' : ''}: ${cause?.name ?? 'Error'}: ${cause?.message ?? 'unknown error'}. ` +
+        `The credential provider failed${forced ? ' (forced refresh)' : ''}: ${cause?.name ?? 'Error'}: ${cause?.message || 'unknown error'}. ` +
           'Check the AWS credential chain (environment, profile, container or instance role, web identity).',
         { cause });
     }
@@ -317,16 +325,21 @@ function copyError(error: AwsSigV4Error, suffix: string): AwsSigV4Error {
   return error;
 }
 
-/** An identity whose fields and `expiration` (a valid Date, or absent) can be trusted. */
-function checkIdentity(value: unknown): AwsCredentialIdentity {
-  const credentials = assertCredentials(value);
+/**
+ * An identity whose fields and `expiration` (a valid Date, or absent) can be trusted: read
+ * once (a getter cannot hand the signer a value other than the one checked), checked, and
+ * sealed, so that what the cache hands out never prints its secret.
+ */
+export function checkIdentity(value: unknown): SealedIdentity {
+  const credentials = assertCredentials(readIdentity(value));
+  assertSecretAccessKey(credentials.secretAccessKey);
   const expiration = (credentials as { expiration?: unknown }).expiration;
   if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
     const got = expiration instanceof Date ? 'an invalid Date' : typeof expiration === 'string' ? 'a string' : `a ${typeof expiration}`;
     throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
       `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
   }
-  return credentials;
+  return sealIdentity(credentials);
 }
 
 function expiresAt(credentials: AwsCredentialIdentity): number | undefined {
@@ -348,11 +361,7 @@ function duration(options: CredentialCacheOptions, name: keyof CredentialCacheOp
   return value;
 }
 
-function checkCacheOptions(options: unknown): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS',
-      `credentialCache must be an object such as { refreshBeforeExpiryMs: 300000 }, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}.`);
-  }
+function checkCacheOptions(options: object): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN_CACHE_OPTIONS.has(key)) {
       throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown credentialCache option ${JSON.stringify(key.slice(0, 60))}. Known: ${[...KNOWN_CACHE_OPTIONS].join(', ')}.`);

@@ -197,16 +197,73 @@ export function redactCanonicalRequest(text: string, token: string | undefined):
   return redactValues(redactEchoedToken(text), [token]);
 }
 
-/** A copy of a foreign error with its message and stack scrubbed, keeping name and code. */
+/** What a thrown value says of itself: see describeThrown. */
+export interface ThrownDescription {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+/**
+ * What any thrown value says of itself, never throwing: an Error, a string, an object
+ * without a prototype (`Object.create(null)`), a Proxy, an object whose toString or
+ * getters throw. A property that cannot be read, or is not a string, reads as absent; a
+ * value with no readable message is named by String(), or by its type where that throws.
+ * Not scrubbed: pass the result through redact() (scrubCause does) before keeping it.
+ */
+export function describeThrown(thrown: unknown): ThrownDescription {
+  if (thrown === null || (typeof thrown !== 'object' && typeof thrown !== 'function')) {
+    // String() of a primitive never throws (a symbol included).
+    return { name: 'Error', message: String(thrown) };
+  }
+  const name = ownText(thrown, 'name');
+  const message = ownText(thrown, 'message') ?? (isError(thrown) ? '' : stringOf(thrown));
+  const stack = ownText(thrown, 'stack');
+  const code = ownText(thrown, 'code');
+  return { name: name ?? 'Error', message, ...(stack !== undefined ? { stack } : {}), ...(code !== undefined ? { code } : {}) };
+}
+
+/** A string property of a thrown value; undefined where it is another type or reading it throws (a getter, a Proxy trap). */
+function ownText(value: object, key: 'name' | 'message' | 'stack' | 'code'): string | undefined {
+  try {
+    const text = (value as Record<string, unknown>)[key];
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isError(value: object): boolean {
+  try {
+    return value instanceof Error;
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws.
+    return false;
+  }
+}
+
+function stringOf(value: object): string {
+  try {
+    return String(value);
+  } catch {
+    // No toString (a null prototype), one that throws or returns an object, a revoked Proxy.
+  }
+  return `a thrown ${typeof value} that cannot be converted to a string`;
+}
+
+/**
+ * A copy of a foreign error with its message and stack scrubbed, keeping name and code.
+ * Total: any thrown value (see describeThrown) becomes a scrubbed Error, and nothing here throws.
+ */
 export function scrubCause(cause: unknown, secrets: ReadonlyArray<string | undefined> = []): Error | undefined {
   if (cause === undefined || cause === null) return undefined;
-  const source = cause instanceof Error ? cause : new Error(String(cause));
-  const copy = new Error(redact(source.message, secrets));
+  const thrown = describeThrown(cause);
+  const copy = new Error(redact(thrown.message, secrets));
   // Name and code are the thrower's text too: a provider may put anything in them.
-  copy.name = redact(String(source.name), secrets);
-  copy.stack = source.stack ? redact(source.stack, secrets) : undefined;
-  const code = (source as { code?: unknown }).code;
-  if (typeof code === 'string') (copy as Error & { code?: string }).code = redact(code, secrets);
+  copy.name = redact(thrown.name, secrets);
+  copy.stack = thrown.stack !== undefined ? redact(thrown.stack, secrets) : undefined;
+  if (thrown.code !== undefined) (copy as Error & { code?: string }).code = redact(thrown.code, secrets);
   return copy;
 }
 
@@ -230,9 +287,14 @@ export class AwsSigV4Error extends Error {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
-    // A user's subclass without a brand of its own is judged by its prototype chain alone.
-    const brands = Object.prototype.hasOwnProperty.call(this, 'brand') ? brandsOf(value) : undefined;
-    return brands !== undefined ? brands.includes(this.brand) : Function.prototype[Symbol.hasInstance].call(this, value);
+    try {
+      // A user's subclass without a brand of its own is judged by its prototype chain alone.
+      const brands = Object.prototype.hasOwnProperty.call(this, 'brand') ? brandsOf(value) : undefined;
+      return brands !== undefined ? brands.includes(this.brand) : Function.prototype[Symbol.hasInstance].call(this, value);
+    } catch {
+      // A thrown Proxy whose get or getPrototypeOf trap throws (or a revoked one): not ours.
+      return false;
+    }
   }
 
   constructor(code: AwsSigV4ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -283,7 +345,7 @@ export interface SignatureRejectedDetails {
   path?: string;
   /** For `es`: the first part of the canonical request that differs from what AWS expected. */
   firstDifference?: string;
-  /** The server clock minus ours, in ms, when AWS's `Date` header told it. */
+  /** The server clock minus ours, in ms, when AWS's `Date` header told it (and within 24 hours: a Date further off is not believed). */
   clockSkewMs?: number;
 }
 

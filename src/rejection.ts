@@ -100,10 +100,29 @@ export function rejectionKind(message: string, code?: string, statusCode = 403):
   return 'unknown';
 }
 
+/**
+ * The largest clock skew a refusal's `Date` header is believed for: 24 hours. AWS accepts a
+ * request time within 5 minutes of its clock; real skews are minutes (a stopped NTP) to
+ * hours (a clock set in local time instead of UTC: at most 14 hours off, UTC+14 to UTC-12).
+ * A Date further off is no clock worth correcting to but a broken or hostile answer (a
+ * proxy, a server behind that can answer like AWS): believed, it would put a nonsensical
+ * x-amz-date on every later request of the signer. Beyond the bound the refusal keeps no
+ * clockSkewMs, so no retry is made on that basis and the typed error is handed on.
+ */
+const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+
+/** The server clock minus ours, from a response's `Date` header; undefined when absent, unparseable or implausible. */
+export function clockSkewOf(date: string | undefined, now = Date.now()): number | undefined {
+  if (!date) return undefined;
+  const skew = Date.parse(date) - now;
+  // NaN (no date Date.parse reads) fails the comparison too.
+  return Math.abs(skew) <= MAX_CLOCK_SKEW_MS ? skew : undefined;
+}
+
 export interface RejectionContext {
   statusCode: number;
   body: string;
-  /** Response `Date` header, to measure the clock skew. */
+  /** Response `Date` header, to measure the clock skew (believed within MAX_CLOCK_SKEW_MS). */
   date?: string;
   /** Response `x-amzn-ErrorType` header, AWS's code for the refusal where it sends one. */
   errorType?: string;
@@ -121,7 +140,6 @@ export function classifyRejection(ctx: RejectionContext): SignatureRejectedError
   const { message, code } = awsError(ctx.body);
   const kind = rejectionKind(message, ctx.errorType ?? code, ctx.statusCode);
   if (kind === 'unknown' && ctx.statusCode !== 403) return undefined;
-  const serverTime = ctx.date ? Date.parse(ctx.date) : NaN;
   const expected = /The Canonical String for this request should have been\s*'([\s\S]*?)'\s*The String-to-Sign/i.exec(message)?.[1];
   return new SignatureRejectedError({
     kind,
@@ -131,7 +149,7 @@ export function classifyRejection(ctx: RejectionContext): SignatureRejectedError
     method: ctx.method,
     path: ctx.path,
     firstDifference: expected && ctx.canonicalRequest ? firstDifference(expected, ctx.canonicalRequest) : undefined,
-    clockSkewMs: Number.isNaN(serverTime) ? undefined : serverTime - Date.now(),
+    clockSkewMs: clockSkewOf(ctx.date),
   });
 }
 

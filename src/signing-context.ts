@@ -6,13 +6,14 @@
  * the subclass's: node:crypto and synchronous in request-signer.ts, WebCrypto and
  * asynchronous in web-request-signer.ts. No Node built-in here.
  */
-import { CredentialCache, maskKey, sealIdentity, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
+import { checkIdentity, CredentialCache, maskKey, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
-import { ConfigurationError, redact, redactCanonicalRequest, SignatureRejectedError } from './errors.js';
+import { ConfigurationError, describeThrown, redact, redactCanonicalRequest, redactValues, SignatureRejectedError } from './errors.js';
+import { readOptions } from './read-once.js';
 import { classifyRejection } from './rejection.js';
 import type { IncrementalSha256 } from './sigv4/crypto.js';
 import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
-import { assertCredentials, assertScopePart } from './sigv4/validate.js';
+import { assertScopePart } from './sigv4/validate.js';
 import { parseWireUrl } from './sigv4/wire-url.js';
 
 export interface AwsSigV4Options {
@@ -180,17 +181,23 @@ export abstract class SigningContext {
     }
   }
 
-  /** Warns once per signer that its onSign threw; the requests go on. */
+  /** Warns once per signer that its onSign threw; the requests go on, whatever was thrown. */
   private onSignFailed(error: unknown, credentials: AwsCredentialIdentity): void {
     if (this.onSignThrew) return;
     this.onSignThrew = true;
-    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // describeThrown never throws: not for an object without a prototype, nor one whose toString or name getter throws.
+    const thrown = describeThrown(error);
+    const what = thrown.message === '' ? thrown.name : `${thrown.name}: ${thrown.message}`;
     const message = `aws-sigv4-connection: the onSign callback threw (${redact(what, [credentials.secretAccessKey, credentials.sessionToken]).slice(0, 300)}); ` +
       'the request was sent anyway. Fix the callback; later throws of this signer are not reported.';
-    // Node's process warning where there is one (Node, Bun, Deno); the console elsewhere (Workers, browsers).
-    const proc = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } }).process;
-    if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { code: 'AWS_SIGV4_ONSIGN_THREW' });
-    else console.warn(message);
+    try {
+      // Node's process warning where there is one (Node, Bun, Deno); the console elsewhere (Workers, browsers).
+      const proc = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } }).process;
+      if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { code: 'AWS_SIGV4_ONSIGN_THREW' });
+      else console.warn(message);
+    } catch {
+      // A replaced emitWarning or console that throws: the warning is lost, the request is not.
+    }
   }
 
   /**
@@ -244,16 +251,18 @@ export abstract class SigningContext {
 
 function signingEvent(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, { region, service, host }: NodeEndpoint): SigningEvent {
   const token = credentials.sessionToken;
+  // The token by name and by value; the secret by value too (a query or header a caller wrote it into).
+  const scrubbed = (text: string): string => redactValues(redactCanonicalRequest(text, token), [credentials.secretAccessKey]);
   return {
     method: input.method,
-    url: redactCanonicalRequest(`${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`, token),
+    url: scrubbed(`${input.nodeUrl.protocol}//${host}${input.pathAndQuery}`),
     host,
     region,
     service,
     accessKeyId: maskKey(credentials.accessKeyId),
     amzDate: signed.headers['x-amz-date'] ?? '',
     signedHeaders: signed.signedHeaders,
-    canonicalRequest: redactCanonicalRequest(signed.canonicalRequest, token),
+    canonicalRequest: scrubbed(signed.canonicalRequest),
     stringToSign: signed.stringToSign,
     attempt: input.attempt,
   };
@@ -261,10 +270,10 @@ function signingEvent(input: SignInput, signed: SignedRequest, credentials: AwsC
 
 const KNOWN_OPTIONS = new Set(['region', 'service', 'credentials', 'host', 'contentSha256', 'maxBufferedBodyBytes', 'credentialCache', 'retryAuthErrors', 'onSign']);
 
-function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', `AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}.`);
-  }
+function validateOptions(given: AwsSigV4Options): AwsSigV4Options {
+  // Copied once, then the copy checked and kept: a getter read twice could hand the signer a value never checked.
+  const options = readOptions(given, 'The options of configure()',
+    (got) => `AwsSigV4Connection.configure() takes an options object { region?, service?, credentials?, host?, ... }, got ${got}.`);
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
       throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option ${JSON.stringify(key.slice(0, 60))}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
@@ -301,16 +310,15 @@ function validateOptions(options: AwsSigV4Options): AwsSigV4Options {
   if (options.onSign !== undefined && typeof options.onSign !== 'function') {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "onSign" must be a function (event) => void, got a ${typeof options.onSign}.`);
   }
-  const cache = options.credentialCache;
-  if (cache !== undefined && (cache === null || typeof cache !== 'object' || Array.isArray(cache))) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS', `Option "credentialCache" must be an object such as { providerTimeoutMs: 5000 }, got ${Array.isArray(cache) ? 'an array' : cache === null ? 'null' : `a ${typeof cache}`}.`);
+  if (options.credentialCache !== undefined) {
+    options.credentialCache = readOptions(options.credentialCache, 'Option "credentialCache"',
+      (got) => `Option "credentialCache" must be an object such as { providerTimeoutMs: 5000 }, got ${got}.`);
   }
   const max = options.maxBufferedBodyBytes;
   if (max !== undefined && (!Number.isSafeInteger(max) || max < 0)) {
     throw new ConfigurationError('ERR_INVALID_OPTIONS', 'Option "maxBufferedBodyBytes" must be a whole number of bytes.');
   }
-  // A static identity is kept sealed, so the options (and whatever holds them) never print it.
-  const frozen = { ...options };
-  if (c !== undefined && typeof c === 'object') frozen.credentials = sealIdentity(assertCredentials(c));
-  return Object.freeze(frozen);
+  // A static identity is read once, checked and kept sealed, so the options (and whatever holds them) never print it.
+  if (c !== undefined && typeof c === 'object') options.credentials = checkIdentity(c);
+  return Object.freeze(options);
 }

@@ -23,7 +23,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { firstHeader, readRefusal } from '../adapters/shared.js';
-import { ConfigurationError, CredentialsError, type AwsSigV4Error } from '../errors.js';
+import { ConfigurationError, CredentialsError, describeThrown, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES } from '../exchange/body.js';
 import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
@@ -615,10 +615,8 @@ function methodCarriesBody(method: string): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
+/** A failure's message (and code), for the proxy's answer: whatever was thrown, never throwing itself. */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
+  const { message, code } = describeThrown(error);
+  return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
 }

@@ -16,9 +16,11 @@ export interface SigV4Caches {
   origin: { prefix: string; scheme: string; host: string } | undefined;
   /** The last session token, checked and trimmed (~1 KB, the same for hours). */
   token: { raw: string; trimmed: string };
+  /** The last secret access key that passed its check (secret-key.ts). */
+  secret: string;
   /** The last wire path and its canonical URI (a client sends the same `/_bulk` or search path again and again). */
   canonicalUri: { path: string; canonical: string };
-  /** The x-amz-date of the last second signed in. */
+  /** The x-amz-date of the last second signed in (NaN before any: no second matches it). */
   amzDate: { second: number; text: string };
   /** The last region and service that passed validation. */
   scope: { region: string; service: string };
@@ -39,8 +41,9 @@ export const HEADER_NAME_CACHE_SIZE = 256;
 export const caches: SigV4Caches = {
   origin: undefined,
   token: { raw: '', trimmed: '' },
+  secret: '',
   canonicalUri: { path: '', canonical: '' },
-  amzDate: { second: -1, text: '' },
+  amzDate: { second: NaN, text: '' },
   scope: { region: '', service: '' },
   headerNames: new Set(),
   signingKeys: new Map(),
@@ -54,8 +57,9 @@ export const caches: SigV4Caches = {
 export function resetSigV4Caches(): void {
   caches.origin = undefined;
   caches.token = { raw: '', trimmed: '' };
+  caches.secret = '';
   caches.canonicalUri = { path: '', canonical: '' };
-  caches.amzDate = { second: -1, text: '' };
+  caches.amzDate = { second: NaN, text: '' };
   caches.scope = { region: '', service: '' };
   caches.headerNames.clear();
   caches.signingKeys.clear();

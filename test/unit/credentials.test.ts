@@ -120,7 +120,8 @@ describe('CredentialCache', () => {
       const issued = creds(T0 + HOUR);
       calls[0]!.resolve(issued);
       const got = await Promise.all(pending);
-      assert.ok(got.every((g) => g === issued), 'every caller gets the one identity the provider issued');
+      // The cache keeps a checked, sealed copy of what the provider issued: one object, for every caller.
+      assert.ok(got.every((g) => g === got[0] && g.accessKeyId === issued.accessKeyId && g.secretAccessKey === issued.secretAccessKey), 'every caller gets the one identity the provider issued');
       assert.equal(calls.length, 1);
       assert.equal(c.stats.providerCalls, 1);
       assert.equal(c.stats.refreshes, 1);
