@@ -21,7 +21,6 @@ import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause } from 
 import { readIdentity, readOptions } from './read-once.js';
 import { INSPECT, maskKey, sealIdentity, SealedIdentity } from './sealed-identity.js';
 // From the step modules, not ./sigv4.js: that one binds node:crypto, and the cache serves the web entry too.
-import { assertSecretAccessKey } from './sigv4/secret-key.js';
 import type { AwsCredentialIdentity } from './sigv4/types.js';
 import { assertCredentials } from './sigv4/validate.js';
 
@@ -332,7 +331,6 @@ function copyError(error: AwsSigV4Error, suffix: string): AwsSigV4Error {
  */
 export function checkIdentity(value: unknown): SealedIdentity {
   const credentials = assertCredentials(readIdentity(value));
-  assertSecretAccessKey(credentials.secretAccessKey);
   const expiration = (credentials as { expiration?: unknown }).expiration;
   if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
     const got = expiration instanceof Date ? 'an invalid Date' : typeof expiration === 'string' ? 'a string' : `a ${typeof expiration}`;

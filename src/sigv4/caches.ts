@@ -16,7 +16,7 @@ export interface SigV4Caches {
   origin: { prefix: string; scheme: string; host: string } | undefined;
   /** The last session token, checked and trimmed (~1 KB, the same for hours). */
   token: { raw: string; trimmed: string };
-  /** The last secret access key that passed its check (secret-key.ts). */
+  /** The last secret access key that passed its check (assertCredentials in validate.ts). */
   secret: string;
   /** The last wire path and its canonical URI (a client sends the same `/_bulk` or search path again and again). */
   canonicalUri: { path: string; canonical: string };

@@ -8,7 +8,6 @@ import { ConfigurationError } from '../errors.js';
 import { canonicalHeaderValue, trimmedToken, UNSIGNED_HEADERS, type HeadersToSign } from './canonical-headers.js';
 import { canonicalQuery } from './canonical-query.js';
 import { canonicalUri } from './canonical-uri.js';
-import { assertSecretAccessKey } from './secret-key.js';
 import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
 import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignOptions } from './types.js';
 import { uriEncode } from './uri-encode.js';
@@ -45,7 +44,6 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
   const { region, service } = options;
   assertScope(region, service);
   const credentials = assertCredentials(options.credentials);
-  assertSecretAccessKey(credentials.secretAccessKey);
   const wire = parseWireUrl(request.url);
   let amzDate: string;
   if (options.signingDate === undefined) amzDate = amzDateAt(Date.now());

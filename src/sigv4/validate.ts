@@ -20,6 +20,8 @@ export const UNSENDABLE_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** What a credential scope (`day/region/service/aws4_request`) can hold in one part. */
 const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
+/** No AWS secret access key holds any of these (they are 40 characters of base64). */
+const NOT_IN_A_SECRET = /[\s\x00-\x1f\x7f]/;
 const METHOD = /^[A-Za-z]+$/;
 
 export function typeName(value: unknown): string {
@@ -173,6 +175,16 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
   }
   if (/[\s\0]/.test(accessKeyId)) {
     throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', 'credentials.accessKeyId contains white space or a control character; check for a stray newline or space where it was read from.');
+  }
+  // A stray newline from a file, a secret mount or an environment variable signs with a key AWS
+  // does not have: every request a signature mismatch. The secret last checked is known good.
+  if (secretAccessKey !== caches.secret) {
+    if (NOT_IN_A_SECRET.test(secretAccessKey)) {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+        'credentials.secretAccessKey contains white space or a control character (at its start, its end or inside); ' +
+          'check for a stray newline or space where it was read from (a file, a secret mount, an environment variable).');
+    }
+    caches.secret = secretAccessKey;
   }
   return credentials as AwsCredentialIdentity;
 }
