@@ -17,6 +17,7 @@ export type ConfigurationErrorCode =
   | 'ERR_UNSUPPORTED_BODY'
   | 'ERR_BODY_TOO_LARGE'
   | 'ERR_MISSING_PEER_DEPENDENCY'
+  | 'ERR_PEER_UNSUPPORTED_NODE'
   | 'ERR_SNIFFING_UNSUPPORTED';
 
 export type CredentialsErrorCode =
