@@ -1,7 +1,7 @@
 // The Node versions that `engines` promises, each proven on a real binary: the unit and
-// conformance tiers and the packed-package test run under Node 20, 22 and 24.
+// conformance tiers and the packed-package test run under Node 18, 20, 22 and 24.
 //
-//   npm run test:node-matrix                    # 20, 22, 24
+//   npm run test:node-matrix                    # 18, 20, 22, 24
 //   npm run test:node-matrix -- 22 24           # some of them
 //   npm run test:node-matrix -- --except-current  # not the running Node's major (npm test ran it)
 //
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const current = Number(process.versions.node.split('.')[0]);
   let majors = args.filter((a) => /^\d+$/.test(a)).map(Number);
-  if (majors.length === 0) majors = [20, 22, 24];
+  if (majors.length === 0) majors = [18, 20, 22, 24];
   if (args.includes('--except-current')) majors = majors.filter((m) => m !== current);
   if (majors.length === 0) return 0;
 

@@ -18,6 +18,7 @@ export type ConfigurationErrorCode =
   | 'ERR_BODY_TOO_LARGE'
   | 'ERR_RESPONSE_TOO_LARGE'
   | 'ERR_MISSING_PEER_DEPENDENCY'
+  | 'ERR_PEER_UNSUPPORTED_NODE'
   | 'ERR_SNIFFING_UNSUPPORTED';
 
 export type CredentialsErrorCode =

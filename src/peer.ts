@@ -8,6 +8,7 @@
  * where a static import would look, and written out literally where it is used.
  */
 import { ConfigurationError } from './errors.js';
+import { engineMismatch } from './peer-engines.js';
 
 /** The install command for these packages, as the error message gives it. */
 export function installCommand(packages: readonly string[]): string {
@@ -39,9 +40,22 @@ export function requirePeer<T>(name: string, load: () => unknown, neededBy: stri
   try {
     return load() as T;
   } catch (error) {
-    if (!isMissingModule(error, name)) throw error;
+    if (!isMissingModule(error, name)) throw unsupportedNode(name, neededBy, error) ?? error;
     throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
       `${neededBy} needs the optional peer dependency ${name}, which is not installed: run \`${installCommand(alsoInstall.includes(name) ? alsoInstall : [name, ...alsoInstall])}\`.`,
       { cause: error });
   }
+}
+
+/**
+ * An installed peer that threw while loading because it is not made for this Node (its
+ * `engines`, or a dependency's, exclude it): ERR_PEER_UNSUPPORTED_NODE saying so, instead of
+ * its bare TypeError (undici 7 on Node 18: "File is not defined"). Undefined otherwise.
+ */
+function unsupportedNode(name: string, neededBy: string, error: unknown): ConfigurationError | undefined {
+  const mismatch = engineMismatch(name, (id) => require.resolve(id));
+  if (mismatch === undefined) return undefined;
+  return new ConfigurationError('ERR_PEER_UNSUPPORTED_NODE',
+    `${neededBy} loads the optional peer dependency ${name}, which failed on Node ${process.version}: ${mismatch}. Install a release of ${name} made for this Node (the README's Install section names them for Node 18), or run a newer Node.`,
+    { cause: error });
 }

@@ -9,7 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import type * as MainEntry from '../../src/index.js';
-import type * as WebEntry from '../../src/web.js';
+import type * as WebEntry from '../../src/web-node.js';
 import type { AwsCredentialIdentity } from '../../src/sigv4.js';
 import { CREDENTIALS, HOST, ORIGIN, REGION, SERVICE, type BenchRequest } from './bodies.js';
 import { aliasElasticsearchForConnector } from './es-alias.js';

@@ -4,7 +4,7 @@
  * signer takes the default chain.
  */
 import type { AwsCredentialIdentityProvider } from '../credentials.js';
-import { ConfigurationError } from '../errors.js';
+import { requirePeer } from '../peer.js';
 import type { SigningFlags } from './flags.js';
 
 interface ProvidersModule {
@@ -37,11 +37,9 @@ export function credentialsFromFlags(flags: Pick<SigningFlags, 'profile' | 'role
   };
 }
 
+// The loader every entry uses: a missing SDK and one made for a newer Node are each typed,
+// and a broken one keeps its own error rather than being called "not installed".
 async function loadProviders(flag: string): Promise<ProvidersModule> {
-  try {
-    return (await import('@aws-sdk/credential-providers')) as unknown as ProvidersModule;
-  } catch (error) {
-    throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
-      `${flag} needs @aws-sdk/credential-providers: \`npm install @aws-sdk/credential-providers\`.`, { cause: error });
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require, for bundlers (see requirePeer)
+  return requirePeer<ProvidersModule>('@aws-sdk/credential-providers', () => require('@aws-sdk/credential-providers'), flag);
 }

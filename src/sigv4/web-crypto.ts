@@ -21,10 +21,20 @@ function hex(buffer: ArrayBuffer): string {
   return out;
 }
 
-// Read per call, not at load, so that importing the entry never throws; Node 18 has the
-// global only behind --experimental-global-webcrypto (its users have the Node entry).
+// Found once at load, and a missing one is a throw at first use, never at import. Node 18
+// has the global only behind --experimental-global-webcrypto: there, Node's build of the
+// entry (web-node.ts) hands in node:crypto's, which this module cannot import (it is also
+// bundled for runtimes without Node built-ins).
+let subtleCrypto: SubtleCrypto | undefined = globalThis.crypto?.subtle;
+
+/** Node's build of the entry, where the runtime has no global WebCrypto (Node 18): node:crypto's. */
+export function provideSubtleCrypto(subtle: SubtleCrypto): void {
+  subtleCrypto ??= subtle;
+}
+
 function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
+  // Read again only when missing: a polyfill installed after the import still counts.
+  const s = subtleCrypto ?? (subtleCrypto = globalThis.crypto?.subtle);
   if (s === undefined) throw new TypeError('WebCrypto (globalThis.crypto.subtle) is not available in this runtime: aws-sigv4-connection/fetch needs it.');
   return s;
 }

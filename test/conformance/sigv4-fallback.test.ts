@@ -1,7 +1,8 @@
 /**
  * The signer uses Node's one-shot crypto.hash where it exists (Node >= 20.12) and
- * createHash/createHmac elsewhere (Node 20 before 20.12, which engines allows). CI runs 20.20, so the
- * second path is proven here: the whole AWS suite again, in a child without crypto.hash.
+ * createHash/createHmac elsewhere (Node 18, and Node 20 before 20.12, which engines allows).
+ * npm test runs on 20.20, so the second path is proven here too: the whole AWS suite again,
+ * in a child without crypto.hash (the matrix's Node 18 also takes it natively).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

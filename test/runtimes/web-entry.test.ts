@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import * as node from '../../src/index.js';
-import * as web from '../../src/web.js';
+import * as web from '../../src/web-node.js';
 import type { VerifyProxy } from '../../src/testing/index.js';
 import { startStub, TEST_CREDENTIALS } from '../support/stack.js';
 import { WEB_BUNDLE } from '../support/runtimes.js';

@@ -1,11 +1,12 @@
 /**
  * The two cryptos the one signing composition runs over, for tests that must hold for both:
  * node:crypto (the Node entry, synchronous) and WebCrypto (the web entry,
- * `globalThis.crypto.subtle`, asynchronous). Both through their public entry.
+ * `globalThis.crypto.subtle`, or node:crypto's on Node 18, asynchronous). Both through their
+ * public entry as Node loads it.
  */
 import { presignRequest, signRequest } from '../../src/sigv4.js';
 import type { PresignedRequest, PresignOptions, SignableRequest, SignedRequest, SignOptions } from '../../src/sigv4.js';
-import { presignRequest as presignWeb, signRequest as signWeb } from '../../src/web.js';
+import { presignRequest as presignWeb, signRequest as signWeb } from '../../src/web-node.js';
 
 export interface SignerImplementation {
   name: string;

@@ -11,7 +11,7 @@ import { runCli } from '../../src/cli/program.js';
 import { AwsSigV4Error, ConfigurationError, CredentialsError } from '../../src/errors.js';
 import { regionAndServiceFromHost, resolveEndpoint } from '../../src/endpoint.js';
 import { createSignedFetch } from '../../src/fetch.js';
-import { createSignedFetch as createWebSignedFetch } from '../../src/web.js';
+import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { RequestSigner, type AwsSigV4Options } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest, type SignableRequest, type SignOptions } from '../../src/sigv4.js';
@@ -131,7 +131,10 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Node 18's close() waits out the idle keep-alive socket fetch left (seconds); 19+ ends it.
+    server.closeAllConnections();
+    await closed;
   });
   beforeEach(resetSigV4Caches);
   afterEach(function () {

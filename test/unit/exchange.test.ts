@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Deadline } from '../../src/exchange/race.js';
 import { exchange, type Reply, type SignedAttempt } from '../../src/exchange/exchange.js';
 import { RequestSigner, type AwsSigV4Options } from '../../src/request-signer.js';
-import { WebRequestSigner } from '../../src/web-request-signer.js';
+import { WebRequestSigner } from '../../src/web-node.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { clientHeaders, connectionTokens, HOP_BY_HOP, isEndToEnd, SIGNER_OWNED } from '../../src/exchange/headers.js';
 

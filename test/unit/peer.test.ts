@@ -1,14 +1,16 @@
 /**
  * Optional peers (src/peer.ts): a missing one is a typed error with the install line; a
  * present one is the very module `require` gives; an installed but broken one keeps Node's
- * own error, which names the package that is really missing.
+ * own error, which names the package that is really missing, unless it (or a dependency of
+ * it) is made for a newer Node than this one: then a typed error saying so.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../src/errors.js';
 import { isMissingModule, requirePeer } from '../../src/peer.js';
+import { nodeRangeIncludes } from '../../src/peer-engines.js';
 
 const ABSENT = 'aws-sigv4-connection-absent-peer';
 
@@ -56,5 +58,58 @@ describe('optional peers', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     assert.equal(isMissingModule(new TypeError(`'${ABSENT}'`), ABSENT), false);
+  });
+
+  describe('a peer made for a newer Node', () => {
+    let root: string;
+    /** A package under root/node_modules whose main throws what undici 7 throws on Node 18. */
+    function fakePackage(name: string, json: Record<string, unknown>, main: string): string {
+      const dir = join(root, 'node_modules', name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '9.1.0', main: 'index.js', ...json }));
+      writeFileSync(join(dir, 'index.js'), main);
+      return dir;
+    }
+    const FAILS = "throw new ReferenceError('File is not defined');";
+    before(() => { root = mkdtempSync(join(tmpdir(), 'sigv4-engines-')); });
+    after(() => rmSync(root, { recursive: true, force: true }));
+
+    it('its own engines exclude this Node: ERR_PEER_UNSUPPORTED_NODE naming it, its range and this Node, the load error as cause', () => {
+      const peer = fakePackage('future-peer', { engines: { node: '>=99' } }, FAILS);
+      const error = thrown(() => requirePeer(peer, () => require(peer), 'aws-sigv4-connection/somewhere'));
+      assert.ok(error instanceof ConfigurationError);
+      assert.equal(error.code, 'ERR_PEER_UNSUPPORTED_NODE');
+      assert.ok(error.message.startsWith(`aws-sigv4-connection/somewhere loads the optional peer dependency ${peer}, which failed on Node ${process.version}: future-peer 9.1.0 declares engines.node ">=99"`), error.message);
+      assert.equal((error.cause as Error).message, 'File is not defined');
+    });
+
+    it('a dependency\'s engines exclude this Node (@elastic/transport 9 under a client that says >=18): named as its dependency', () => {
+      fakePackage('future-dep', { engines: { node: '^99.1.0 || >=100' } }, FAILS);
+      const peer = fakePackage('lenient-peer', { engines: { node: '>=18' }, dependencies: { 'future-dep': '^9.0.0', 'not-installed': '^1.0.0' } }, "require('future-dep');");
+      const error = thrown(() => requirePeer(peer, () => require(peer), 'the entry'));
+      assert.ok(error instanceof ConfigurationError && error.code === 'ERR_PEER_UNSUPPORTED_NODE', String(error));
+      assert.match(error.message, /: its dependency future-dep 9\.1\.0 declares engines\.node "\^99\.1\.0 \|\| >=100"\./);
+    });
+
+    it('a peer for this Node that throws keeps its own error', () => {
+      const peer = fakePackage('broken-peer', { engines: { node: '>=18' } }, FAILS);
+      const error = thrown(() => requirePeer(peer, () => require(peer), 'the entry'));
+      assert.ok(error instanceof ReferenceError && !(error instanceof ConfigurationError));
+    });
+  });
+
+  it('engines.node ranges: the forms packages publish; any other is unknown, never a claim', () => {
+    const cases: Array<[string, string, boolean | undefined]> = [
+      ['>=18', '18.20.8', true], ['>=20.0.0', '18.20.8', false], ['>= 20', '20.0.0', true],
+      ['>=20.18.1', '20.18.0', false], ['>=20.18.1', '22.1.0', true],
+      ['^20.19.0 || >=22.12.0', '20.20.2', true], ['^20.19.0 || >=22.12.0', '22.11.0', false], ['^20.19.0 || >=22.12.0', '24.0.0', true],
+      ['^18.18.0 || ^20.9.0 || >=21.1.0', '18.20.8', true], ['>=18 <23', '24.1.0', false], ['>=18 <23', '22.9.9', true],
+      ['>18', '18.20.8', false], ['>18', '19.0.0', true], ['<=18', '18.20.8', true], ['<18', '18.0.0', false],
+      ['~18.2', '18.2.9', true], ['~18.2.1', '18.3.0', false], ['18.x', '18.20.8', true], ['18', '20.1.0', false],
+      ['*', '18.0.0', true], ['', '18.0.0', true],
+      ['18 - 20', '19.0.0', undefined], ['>=18.0.0-rc.1', '18.0.0', undefined], ['^0.1.0', '18.0.0', undefined],
+      ['18 - 20 || >=22', '22.0.0', true], ['18 - 20 || >=22', '21.0.0', undefined],
+    ];
+    for (const [range, node, expected] of cases) assert.equal(nodeRangeIncludes(range, node), expected, `"${range}" with ${node}`);
   });
 });

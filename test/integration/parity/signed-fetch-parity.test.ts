@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { createSignedFetch as nodeCreateSignedFetch, ConfigurationError, SignatureRejectedError, type SignedFetchOptions } from '../../../src/index.js';
-import { createSignedFetch as webCreateSignedFetch } from '../../../src/web.js';
+import { createSignedFetch as webCreateSignedFetch } from '../../../src/web-node.js';
 import type { VerifyProxy } from '../../../src/testing/index.js';
 import { startStub, TEST_CREDENTIALS } from '../../support/stack.js';
 import { LoopbackServer } from './loopback-server.js';
