@@ -3,12 +3,15 @@
 //      against @elastic/elasticsearch 7.x, the elasticsearch entry against 9.x, through
 //      tsconfig `paths`; the emitted imports keep the real package name). tsc, not a
 //      bundler: one module per source file keeps stack traces and `.d.ts` readable.
-//   2. ESM: a thin layer over (1) for every `exports` entry (scripts/esm-layer.mjs).
+//   2. ESM: a thin layer over (1) for every `exports` entry (scripts/esm-layer.mjs), and
+//      the declarations that must be read as ESM copied beside it (esmDeclarations).
 //   3. The bin files of package.json, executable.
-//   4. The web entry's bundle for runtimes without Node built-ins (scripts/build-fetch.mjs).
+//   4. The web entry's bundle for runtimes without Node built-ins (scripts/build-fetch.mjs),
+//      typed as the entry's `import` (bundleDeclarations).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, posix } from 'node:path';
 import { buildFetchBundle } from './build-fetch.mjs';
 import { writeEsmLayer } from './esm-layer.mjs';
 
@@ -29,8 +32,81 @@ function buildCommonJs() {
 }
 
 function buildEsmLayer() {
-  writeEsmLayer(pkg);
+  const entries = writeEsmLayer(pkg);
   packageType('dist/esm', 'module');
+  esmDeclarations(entries);
+}
+
+// Under `import` TypeScript reads dist/esm as ESM, but a dist/esm/<entry>.d.ts that only
+// re-exports ../cjs/<entry>.d.ts leaves that file's own imports resolved in CommonJS mode:
+// @elastic/elasticsearch 9.3+ then gives its lib/ types where the app's own import got esm/,
+// two copies of @elastic/transport's classes, and the app's Client refuses the Connection
+// (TS2322). So every declaration file whose types reach a package, directly or through its
+// relative imports, is copied into dist/esm, where it resolves that package as the app does
+// (an entry's copy takes the place of the layer's re-export: the same names and default).
+// The rest stays in dist/cjs alone and the copies import it from there, so each class of ours
+// that no peer shapes is still declared once, whichever way the app loads the package.
+function esmDeclarations(entries) {
+  const ts = require('typescript');
+  const builtin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]);
+  // The declaration files the entries reach, by relative imports (paths under dist/cjs).
+  const files = new Map();
+  const pending = entries.map(({ cjs }) => cjs.replace(/^dist\/cjs\//, '').replace(/\.js$/, '.d.ts'));
+  for (let file; (file = pending.pop()) !== undefined;) {
+    if (files.has(file)) continue;
+    const text = readFileSync(`dist/cjs/${file}`, 'utf8');
+    const info = ts.preProcessFile(text, true, true);
+    if (info.referencedFiles.length > 0) throw new Error(`dist/cjs/${file}: a /// <reference path> is not carried into dist/esm`);
+    const imports = info.importedFiles.map(({ fileName: spec, pos }) => {
+      // pos is the string literal's opening quote; the rewrite below keeps the quotes.
+      const quote = text[pos];
+      if (!`'"`.includes(quote) || text.slice(pos + 1, pos + 1 + spec.length + 1) !== spec + quote) throw new Error(`dist/cjs/${file}: cannot place '${spec}'`);
+      const [start, end] = [pos + 1, pos + 1 + spec.length];
+      if (!spec.startsWith('.')) return { spec, start, end };
+      // node16 ESM resolves no extensionless or directory specifier.
+      if (!spec.endsWith('.js')) throw new Error(`dist/cjs/${file}: '${spec}' must name the file, with .js`);
+      const target = posix.join(posix.dirname(file), spec).replace(/\.js$/, '.d.ts');
+      if (!existsSync(`dist/cjs/${target}`)) throw new Error(`dist/cjs/${file}: '${spec}' names no declaration file`);
+      pending.push(target);
+      return { spec, start, end, target };
+    });
+    // @types/node is ambient, the same in either mode.
+    const packages = [...imports.filter((i) => !i.target).map((i) => i.spec), ...info.typeReferenceDirectives.map((d) => d.fileName).filter((name) => name !== 'node')];
+    files.set(file, { text, imports, reachesPackage: packages.some((spec) => !builtin(spec)) });
+  }
+  // Through relative imports, to a fixed point (import cycles included).
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const f of files.values()) {
+      if (!f.reachesPackage && f.imports.some((i) => i.target && files.get(i.target).reachesPackage)) changed = f.reachesPackage = true;
+    }
+  }
+  for (const [file, { text, imports, reachesPackage }] of files) {
+    if (!reachesPackage) continue;
+    let out = text;
+    for (const { start, end, target } of [...imports].reverse()) {
+      if (!target || files.get(target).reachesPackage) continue;
+      out = out.slice(0, start) + posix.relative(posix.dirname(`dist/esm/${file}`), `dist/cjs/${target.replace(/\.d\.ts$/, '.js')}`) + out.slice(end);
+    }
+    mkdirSync(dirname(`dist/esm/${file}`), { recursive: true });
+    writeFileSync(`dist/esm/${file}`, out);
+  }
+}
+
+// TypeScript with a custom condition (`customConditions: ["workerd"]`, a Worker's or a
+// browser app's) resolves such an entry to its .mjs file and looks for the .d.mts beside it.
+function bundleDeclarations() {
+  for (const target of Object.values(pkg.exports)) {
+    const types = target?.import?.types;
+    if (typeof target !== 'object' || !types) continue;
+    for (const file of new Set(Object.values(target).filter((v) => typeof v === 'string' && v.endsWith('.mjs')))) {
+      const dts = file.replace(/\.mjs$/, '.d.mts');
+      const from = JSON.stringify(posix.relative(posix.dirname(dts), types).replace(/\.d\.ts$/, '.js'));
+      const lines = [`export * from ${from};`];
+      if (/^export default /m.test(readFileSync(types, 'utf8'))) lines.push(`export { default } from ${from};`);
+      writeFileSync(dts, lines.join('\n') + '\n');
+    }
+  }
 }
 
 // npm sets the bit on install, but a checkout runs the bin straight from dist.
@@ -44,3 +120,4 @@ buildCommonJs();
 buildEsmLayer();
 makeBinsExecutable();
 await buildFetchBundle();
+bundleDeclarations();

@@ -215,6 +215,81 @@ const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)
 
 const asSpecifier = (entry: string) => (entry === '.' ? 'aws-sigv4-connection' : `aws-sigv4-connection${entry.slice(1)}`);
 
+/**
+ * A TypeScript app on @elastic/elasticsearch 9 and OpenSearch, with the repo's own versions
+ * of the client, tsc and @types/node. From 9.3 the client ships an esm/ and a lib/ type
+ * tree, each over its own copy of @elastic/transport's types: under `import` our
+ * declarations must resolve the client the way the app's own import does, or the Client
+ * refuses the Connection (TS2322, .../esm/... against .../lib/...), skipLibCheck or not.
+ */
+const TYPED_PEERS = ['@elastic/elasticsearch', '@opensearch-project/opensearch', 'typescript', '@types/node'];
+const repoVersion = (name: string) => (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Every entry but /elasticsearch7 (its peer is the 7.x client, which this project does not have). */
+const TYPED_CONSUMER = `
+  import { Client as Elasticsearch } from '@elastic/elasticsearch';
+  import { Client as OpenSearch } from '@opensearch-project/opensearch';
+  import { AwsSigV4Connection as EsConnection, AwsSigV4HttpConnection } from 'aws-sigv4-connection/elasticsearch';
+  import EsDefault from 'aws-sigv4-connection/elasticsearch';
+  import { AwsSigV4Connection as OsConnection } from 'aws-sigv4-connection/opensearch';
+  import OsDefault from 'aws-sigv4-connection/opensearch';
+  import { ConfigurationError, createSignedFetch, signRequest, type SignedRequest } from 'aws-sigv4-connection';
+  import { createSignedFetch as createWebSignedFetch, signRequest as webSignRequest } from 'aws-sigv4-connection/fetch';
+  import type { VerifyProxyOptions } from 'aws-sigv4-connection/testing';
+
+  const node = 'https://search-logs-abc.eu-west-1.es.amazonaws.com';
+  export const es = new Elasticsearch({ node, Connection: EsConnection });
+  export const esHttp = new Elasticsearch({ node, Connection: AwsSigV4HttpConnection.configure({ region: 'eu-west-1' }) });
+  export const esDefault = new Elasticsearch({ node, Connection: EsDefault });
+  export const os = new OpenSearch({ node, Connection: OsConnection });
+  export const aoss = new OpenSearch({ node, Connection: OsDefault.configure({ region: 'eu-west-1', service: 'aoss' }) });
+  // @ts-expect-error: region is a string
+  EsConnection.configure({ region: 1 });
+
+  const request = { method: 'GET', url: node + '/_cluster/health' };
+  const options = { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } };
+  export const signed: SignedRequest = signRequest(request, options);
+  // @ts-expect-error: the web entry signs asynchronously
+  export const webSigned: SignedRequest = webSignRequest(request, options);
+  export const fetched: Promise<Response> = createSignedFetch({ service: 'execute-api', region: 'us-east-1' })('https://abc123.execute-api.us-east-1.amazonaws.com/prod/items');
+  export const webFetched: Promise<Response> = createWebSignedFetch({ service: 'execute-api', region: 'us-east-1' })('https://abc123.execute-api.us-east-1.amazonaws.com/prod/items');
+  export const typed = (error: unknown) => error instanceof ConfigurationError ? error.code : undefined;
+  export type ProxyOptions = VerifyProxyOptions;
+`;
+
+/** A Worker's: the `workerd` condition takes /fetch to dist/fetch/index.mjs; DOM's lib, not @types/node's globals. */
+const WORKER_CONSUMER = `
+  import { createSignedFetch, signRequest, type SignedRequest } from 'aws-sigv4-connection/fetch';
+  const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
+  export const fetched: Promise<Response> = createSignedFetch({ service: 'execute-api', region: 'us-east-1', credentials })('https://abc123.execute-api.us-east-1.amazonaws.com/prod/items');
+  export const signed: Promise<SignedRequest> = signRequest({ method: 'GET', url: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod/items' }, { region: 'us-east-1', service: 'execute-api', credentials });
+  // @ts-expect-error: the web entry signs asynchronously
+  export const notYet: SignedRequest = signRequest({ method: 'GET', url: 'https://abc123.execute-api.us-east-1.amazonaws.com/' }, { region: 'us-east-1', service: 'execute-api', credentials });
+`;
+
+/** Each in its own folder of the project, with its own package.json: "type" decides the flavour for node16/nodenext. */
+const TYPED_SETTINGS: Array<{ name: string; type?: 'module'; compilerOptions: Record<string, unknown>; source?: string; resolves?: RegExp }> = [
+  { name: 'node16, "type": "module"', type: 'module', compilerOptions: { module: 'node16', moduleResolution: 'node16' } },
+  { name: 'nodenext, "type": "module"', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' } },
+  { name: 'bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler' } },
+  { name: 'node16, CommonJS', compilerOptions: { module: 'node16', moduleResolution: 'node16' } },
+  {
+    name: '/fetch in a Worker: bundler, customConditions ["workerd"], no Node globals', type: 'module', source: WORKER_CONSUMER,
+    compilerOptions: { module: 'esnext', moduleResolution: 'bundler', customConditions: ['workerd'], lib: ['es2022', 'dom'], types: [] },
+    // Under the condition itself, beside the .mjs: not by tsc's fall-through to a later
+    // condition when a target has no declarations (microsoft/TypeScript#50762, a bug to them).
+    resolves: /Module name 'aws-sigv4-connection\/fetch' was successfully resolved to '[^']*\/node_modules\/aws-sigv4-connection\/dist\/fetch\/index\.d\.mts'/,
+  },
+];
+
+/**
+ * A peer's own declarations that do not compile without skipLibCheck, whatever we ship:
+ * @elastic/elasticsearch 9.4's helpers.d.ts imports the types of its optional peer
+ * apache-arrow (not installed here; and its esm/ tree names 'apache-arrow/Arrow.node.js',
+ * which apache-arrow's exports map to no declaration file even when it is).
+ */
+const PEERS_OWN_ERRORS = [/^(\.\.\/)?node_modules\/@elastic\/elasticsearch\/(esm|lib)\/helpers\.d\.ts\(\d+,\d+\): error TS2307: Cannot find module 'apache-arrow\//];
+
 describe(`the packed package (Node ${process.version})`, function () {
   this.timeout(300_000);
   after(() => { if (packed) rmSync(packed.dir, { recursive: true, force: true }); packed = undefined; });
@@ -331,6 +406,50 @@ describe(`the packed package (Node ${process.version})`, function () {
     });
   });
 
+
+  describe('installed with @elastic/elasticsearch 9, OpenSearch and typescript: tsc, strict, skipLibCheck false, over every entry', function () {
+    let project: string;
+    /** The tsc runs, started together once the install is done (they take most of this block's time). */
+    const checks = new Map<string, Promise<{ code: number; output: string }>>();
+    let started = 0;
+    let finished = 0;
+    before(() => {
+      const es = repoVersion('@elastic/elasticsearch');
+      assert.ok(/^9\.([3-9]|\d\d)\./.test(es), `@elastic/elasticsearch ${es} in the repo: 9.3 or later ships the esm/ type tree this checks`);
+      project = userProject(TYPED_PEERS.map((name) => `${name}@${repoVersion(name)}`));
+      const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
+      started = Date.now();
+      for (const setting of TYPED_SETTINGS) {
+        const dir = join(project, `check-${checks.size}`);
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `check-${checks.size}`, private: true, ...(setting.type && { type: setting.type }) }));
+        writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+          compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', types: ['node'], ...setting.compilerOptions },
+          files: ['consumer.ts'],
+        }));
+        writeFileSync(join(dir, 'consumer.ts'), setting.source ?? TYPED_CONSUMER);
+        checks.set(setting.name, promisify(execFile)(process.execPath, [tsc, '-p', dir, ...(setting.resolves ? ['--traceResolution'] : [])], { cwd: dir, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 })
+          .then(({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }), (e: { code?: number; stdout?: string; stderr?: string; message: string }) => ({ code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message }))
+          .finally(() => { finished = Date.now(); }));
+      }
+    });
+    after(() => {
+      if (finished) console.log(`      ${checks.size} tsc runs, side by side: ${finished - started} ms`);
+      if (project) rmSync(project, { recursive: true, force: true });
+    });
+
+    for (const setting of TYPED_SETTINGS) {
+      it(setting.name, async () => {
+        const { code, output } = await checks.get(setting.name)!;
+        const lines = output.split('\n');
+        const errors = lines.filter((line) => /^\S.*: error TS\d+/.test(line) && !PEERS_OWN_ERRORS.some((known) => known.test(line)));
+        // Less the resolution trace: the diagnostics and their indented details.
+        const shown = setting.resolves ? lines.filter((line) => /error TS\d+|^ {2}/.test(line)).join('\n') : output;
+        assert.ok(code === 0 || (errors.length === 0 && /: error TS/.test(output)), `${setting.name}: exit ${code}\n${shown}`);
+        if (setting.resolves) assert.ok(setting.resolves.test(output), `${setting.name}: ${lines.filter((line) => line.includes("'aws-sigv4-connection/fetch'")).join('\n')}`);
+      });
+    }
+  });
 
   describe('installed alone, with no optional peer', () => {
     let project: string;
