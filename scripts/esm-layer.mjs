@@ -6,6 +6,8 @@
 // dist/cjs/<p>.js, it writes:
 //   dist/esm/<p>.js    const cjs = require('../cjs/<p>.js'); export const { a, b } = cjs; export default cjs.default;
 //   dist/esm/<p>.d.ts  export * from '../cjs/<p>.js'; plus the default, named as the CJS one names it
+// (build.mjs then replaces the .d.ts of an entry whose types reach a peer package with an ESM
+// copy of its declarations, so that TypeScript resolves the peer in ESM mode: see esmDeclarations).
 // `require` through createRequire, not `import cjs from`: on Node 20, once an import of a
 // CommonJS module that throws (a missing peer) has rejected, the error is thrown again
 // uncaught and ends the process, even when the caller caught it. Bundlers never see this
