@@ -476,6 +476,15 @@ describe(`the packed package (Node ${process.version})`, function () {
       }
     });
 
+    it('the bin\'s request with keys in the environment and no SDK: signs (dry run), nothing of the secret printed', () => {
+      const secret = 'envOnly/Secret+0123456789abcdefghijklmnop';
+      const out = run(join(project, 'node_modules', '.bin', 'aws-sigv4-connection'), ['request', 'GET', 'https://search-x.us-east-1.es.amazonaws.com/_cluster/health', '--dry-run'], project,
+        { AWS_ACCESS_KEY_ID: 'AKIDENVONLY000000001', AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: 'envOnlySessionToken0123456789' });
+      assert.equal(out.status, 0, out.stderr);
+      assert.match(out.stdout, /AWS4-HMAC-SHA256 Credential=AKIDENVONLY000000001\/\d{8}\/us-east-1\/es\/aws4_request/);
+      assert.ok(!(out.stdout + out.stderr).includes(secret) && !(out.stdout + out.stderr).includes('envOnlySessionToken0123456789'));
+    });
+
     // Here, not in the README's project: there @smithy/* may come hoisted with the SDK (Node 18).
     it('verify-proxy without @smithy/* exits 2 with ERR_MISSING_PEER_DEPENDENCY naming the package', () => {
       assert.equal(hasVerifierPeers(project), false);
