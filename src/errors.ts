@@ -315,7 +315,7 @@ export class AwsSigV4Error extends Error {
   }
 }
 
-/** Bad options, no region, a URL, method, header or body the signer cannot take, a refusal past the buffering limit (maxBufferedBodyBytes). */
+/** Bad options, no region, a URL, method, header or body the signer cannot take, an error answer past the buffering limit (maxBufferedBodyBytes), a peer missing or made for a newer Node. */
 export class ConfigurationError extends AwsSigV4Error {
   static override readonly brand: string = 'ConfigurationError';
   declare readonly code: ConfigurationErrorCode;

@@ -4,7 +4,6 @@
  * only when it runs: the other commands work without them.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigurationError } from '../errors.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import { addListenFlags, listenAddress, nonNegative, parseHttpUrl, type ListenFlags } from './flags.js';
 import type { CommandIo } from './io.js';
@@ -57,6 +56,8 @@ async function runVerifyProxy(flags: VerifyProxyFlags, cio: CommandIo): Promise<
     const target = parseHttpUrl(flags.target, '--target');
     if (target.search || target.hash) throw new UsageError('bad --target: it takes no query or fragment.');
   }
+  // Before anything else is asked of the user: without the signer it checks with, nothing else matters.
+  const { VerifyProxy } = await loadStub();
   const accessKeyId = flags.accessKeyId ?? env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = flags.secretAccessKey ?? env.AWS_SECRET_ACCESS_KEY;
   const sessionToken = flags.sessionToken ?? env.AWS_SESSION_TOKEN;
@@ -65,7 +66,6 @@ async function runVerifyProxy(flags: VerifyProxyFlags, cio: CommandIo): Promise<
   }
   const tls = readTlsFiles(flags.tlsKey, flags.tlsCert);
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const { VerifyProxy } = await loadStub();
   const print = (line: string): void => { cio.out.write(`${line}\n`); };
   const proxy = await VerifyProxy.start({
     target: flags.target,
@@ -93,16 +93,9 @@ async function runVerifyProxy(flags: VerifyProxyFlags, cio: CommandIo): Promise<
 type StubModule = typeof import('../testing/verify-proxy.js');
 
 async function loadStub(): Promise<StubModule> {
-  try {
-    return await import('../testing/verify-proxy.js');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    const missing = /['"](@smithy\/[a-z0-9-]+)['"]/.exec(String((error as Error).message))?.[1] ?? '@smithy/signature-v4';
-    throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
-      `verify-proxy checks signatures with the AWS SDK's signer, and ${missing} is not installed: ` +
-        '`npm install --save-dev @smithy/signature-v4 @smithy/hash-node`.', { cause: error });
-  }
+  // require-peers names both @smithy packages, with the one install line, before the stub loads them.
+  await import('../testing/require-peers.js');
+  return import('../testing/verify-proxy.js');
 }
 
 function signedInteger(value: string): number {
