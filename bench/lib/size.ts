@@ -52,7 +52,7 @@ const ENTRIES: Array<Omit<SizeRow, 'minifiedBytes' | 'gzipBytes' | 'error'>> = [
 /** Each src/ module of the web graph, by what it is for (first match wins). */
 const CONCERNS: Array<[string, RegExp]> = [
   ['SigV4 spec steps and their WebCrypto primitives', /src\/sigv4\/(?!validate|wire-url)/],
-  ['input checks (URL as fetch reads it, headers, scope, credentials)', /src\/sigv4\/(validate|wire-url)\.ts$/],
+  ['input checks (URL as fetch reads it, headers, scope, credentials; options read once)', /src\/(sigv4\/(validate|wire-url)|read-once)\.ts$/],
   ['credential cache and sealed identities', /src\/(credentials|sealed-identity)\.ts$/],
   ['signer configuration: options, endpoints, onSign, refusal handling', /src\/(signing-context|web-request-signer|endpoint)\.ts$/],
   ['request loop: bodies, limits, aborts, redirects, retry', /src\/(signed-fetch\.ts|exchange\/)/],
