@@ -65,17 +65,29 @@ describe('CLI as installed, without optional peers (built bin)', function () {
     it('verify-proxy exits 2 naming the @smithy package to install', async () => {
       const run = await runCli(['verify-proxy', '--port', '0'], { env: ENV, bin: p.bin });
       assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, /@smithy\/(hash-node|signature-v4) is not installed: `npm install --save-dev @smithy\/signature-v4 @smithy\/hash-node`.*\[ERR_MISSING_PEER_DEPENDENCY\]/);
+      assert.match(run.stderr, /needs the optional peer dependency @smithy\/signature-v4, which is not installed: run `npm install @smithy\/signature-v4 @smithy\/hash-node`.*\[ERR_MISSING_PEER_DEPENDENCY\]/);
       assertNoStack(run);
     });
 
-    it('proxy and request on the default chain, and --profile, exit 2 naming @aws-sdk/credential-providers', async () => {
-      for (const args of [['proxy', '--target', 'http://127.0.0.1:9', '--port', '0'], ['request', 'GET', 'http://127.0.0.1:9/'], ['request', 'GET', 'http://127.0.0.1:9/', '--profile', 'x']]) {
-        const run = await runCli(args, { env: ENV, bin: p.bin });
+    it('proxy and request on the default chain with no keys in the environment, and --profile, exit 2 naming @aws-sdk/credential-providers', async () => {
+      const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...noKeys } = ENV;
+      const runs: Array<[string[], NodeJS.ProcessEnv]> = [
+        [['proxy', '--target', 'http://127.0.0.1:9', '--port', '0'], noKeys],
+        [['request', 'GET', 'http://127.0.0.1:9/'], noKeys],
+        [['request', 'GET', 'http://127.0.0.1:9/', '--profile', 'x'], ENV],
+      ];
+      for (const [args, env] of runs) {
+        const run = await runCli(args, { env, bin: p.bin });
         assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
         assert.match(run.stderr, /npm install @aws-sdk\/credential-providers.*\[ERR_MISSING_PEER_DEPENDENCY\]/);
         assertNoStack(run);
       }
+    });
+
+    it('request with keys in the environment signs without the SDK (its chain\'s first link, fromEnv)', async () => {
+      const run = await runCli(['request', 'GET', 'https://search-logs-abc.us-east-1.es.amazonaws.com/_cluster/health', '--dry-run'], { env: ENV, bin: p.bin });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /Credential=AKIDINSTALLTEST00001\/\d{8}\/us-east-1\/es\/aws4_request/);
     });
   });
 
