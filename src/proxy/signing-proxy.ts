@@ -379,7 +379,7 @@ export class SigningProxy {
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
       if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
-        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: the response of ${this.target.origin} was too large to read: a refusal is read whole, to be classified and cleaned of signing secrets, up to ${limit} bytes (--max-body-bytes), and this one is larger.`);
+        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: the response of ${this.target.origin} was too large to read: an error answer is read whole, to be cleaned of signing secrets (and classified when a refusal), up to ${limit} bytes (--max-body-bytes), and this one is larger.`);
       }
       // What the client sent and the signer refuses (a header value no stack sends, a bogus
       // x-amz-content-sha256, a body it cannot read): the client's to fix, and not credentials.
