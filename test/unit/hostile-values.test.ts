@@ -19,7 +19,7 @@ import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { classifyRejection } from '../../src/rejection.js';
 import { RequestSigner, type AwsSigV4Options, type SignInput, type SigningEvent } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
-import { createSignedFetch as createWebSignedFetch } from '../../src/web.js';
+import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYHOSTILEKEY';
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET };

