@@ -176,6 +176,12 @@ const TYPE_CHECKS: Array<{ name: string; file: string; flags: string[] }> = [
   { name: 'node10 (CommonJS)', file: 'consumer.ts', flags: ['--module', 'commonjs', '--moduleResolution', 'node10'] },
 ];
 
+/**
+ * Under the Node matrix (a tarball handed in), the tsc checks are left to npm test: what tsc
+ * concludes depends on TypeScript and the installed types, not on the Node that runs it.
+ */
+const describeTypes = process.env.PACKAGE_TARBALL === undefined ? describe : describe.skip;
+
 function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   return spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 }
@@ -376,7 +382,7 @@ describe(`the packed package (Node ${process.version})`, function () {
       });
     }
 
-    describe('tsc --noEmit over a consumer of Connection, configure(), createSignedFetch, signRequest and the error classes', () => {
+    describeTypes('tsc --noEmit over a consumer of Connection, configure(), createSignedFetch, signRequest and the error classes', () => {
       for (const check of TYPE_CHECKS) {
         it(check.name, () => {
           writeFileSync(join(project, check.file), consumerSource());
@@ -407,7 +413,7 @@ describe(`the packed package (Node ${process.version})`, function () {
   });
 
 
-  describe('installed with @elastic/elasticsearch 9, OpenSearch and typescript: tsc, strict, skipLibCheck false, over every entry', function () {
+  describeTypes('installed with @elastic/elasticsearch 9, OpenSearch and typescript: tsc, strict, skipLibCheck false, over every entry', function () {
     let project: string;
     /** The tsc runs, started together once the install is done (they take most of this block's time). */
     const checks = new Map<string, Promise<{ code: number; output: string }>>();
