@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './io.js';
 import { UsageError } from './exit-codes.js';
 import { repeatSeparator } from '../exchange/headers.js';
-import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
+import { HTTP_TOKEN, NOT_IN_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
 
 export interface SigningFlags {
@@ -187,7 +187,6 @@ function shown(raw: string): string {
   return withoutUserinfo(raw).slice(0, 200);
 }
 
-const NOT_IN_HEADER_NAME = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/;
 
 /**
  * `Name: value` lines into lower-cased headers, repeats joined. A bad line is named by its
@@ -204,7 +203,7 @@ export function parseHeaderLines(lines: readonly string[], flag: string): Record
     const name = line.slice(0, colon).trim().toLowerCase();
     if (name === '') throw new UsageError(`${which} has no name before its colon: write it as "name: value", ${example}.`);
     if (!HTTP_TOKEN.test(name)) {
-      throw new UsageError(`${which} has ${badCharacter(NOT_IN_HEADER_NAME.exec(name)![0])} in its name: a header name is letters, digits and !#$%&'*+.^_\`|~-, ${example}.`);
+      throw new UsageError(`${which} has ${badCharacter(NOT_IN_TOKEN.exec(name)![0])} in its name: a header name is letters, digits and !#$%&'*+.^_\`|~-, ${example}.`);
     }
     if (name === 'authorization') throw new UsageError('an authorization header cannot go with SigV4: the signature is the authorization.');
     const value = line.slice(colon + 1).trim();
@@ -221,7 +220,7 @@ export function parseHeaderLines(lines: readonly string[], flag: string): Record
 /** Header names alone (`--strip-header`): each one a name a request can carry. */
 export function checkHeaderNames(names: readonly string[], flag: string): string[] {
   names.forEach((name, i) => {
-    const problem = name === '' ? 'is empty' : HTTP_TOKEN.test(name) ? undefined : `has ${badCharacter(NOT_IN_HEADER_NAME.exec(name)![0])} in it`;
+    const problem = name === '' ? 'is empty' : HTTP_TOKEN.test(name) ? undefined : `has ${badCharacter(NOT_IN_TOKEN.exec(name)![0])} in it`;
     if (problem !== undefined) throw new UsageError(`the ${ordinal(i + 1)} ${flag} ${problem}: give a header name alone, e.g. ${flag} x-forwarded-for.`);
   });
   return [...names];

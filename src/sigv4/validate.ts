@@ -10,6 +10,8 @@ import type { AwsCredentialIdentity } from './types.js';
 
 /** RFC 9110 token: the only names an HTTP stack sends as they are. */
 export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** The first character that keeps a name from being an HTTP token, for messages that name it. */
+export const NOT_IN_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 /**
  * What no HTTP stack sends in a header value (Node's and undici's rule after RFC 9110):
  * control characters other than tab (CR, LF and NUL would also end the line), DEL, and
