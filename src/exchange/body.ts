@@ -45,6 +45,18 @@ export interface ReadBody {
 
 export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 100 * 1024 * 1024;
 
+/**
+ * The least an error answer is read to, whatever maxBufferedBodyBytes says. That option bounds
+ * what a user sends; an answer below it would turn AWS's refusals (1-2 KB) into
+ * ERR_RESPONSE_TOO_LARGE, unclassified, and the callback clients mark a node dead on that.
+ */
+export const MIN_ERROR_ANSWER_BYTES = 1024 * 1024;
+
+/** The bound an error answer (status 400 and up) is read within, given maxBufferedBodyBytes. */
+export function errorAnswerLimit(maxBufferedBodyBytes: number | undefined): number {
+  return Math.max(maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES, MIN_ERROR_ANSWER_BYTES);
+}
+
 /** What a front end adds to a read (the signing proxy: its budget of bytes held across requests). */
 export interface ReadHooks {
   /** Called with each chunk's size before it is kept; an error returned ends the read with it. */
@@ -85,7 +97,7 @@ function bodyTooLarge(limit: number): ConfigurationError {
  */
 function responseTooLarge(statusCode: number, limit: number): ConfigurationError {
   return new ConfigurationError('ERR_RESPONSE_TOO_LARGE',
-    `The target's error answer (HTTP ${statusCode}) was too large to read: it is larger than maxBufferedBodyBytes (${limit} bytes). ` +
+    `The target's error answer (HTTP ${statusCode}) was too large to read: it is larger than ${limit} bytes (maxBufferedBodyBytes, never below ${MIN_ERROR_ANSWER_BYTES}). ` +
       'An error answer is read whole, to be classified and cleaned of signing secrets before it is handed on: this one was not read on. Raise maxBufferedBodyBytes if the target\'s error answers are this large.');
 }
 

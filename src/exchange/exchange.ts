@@ -28,7 +28,7 @@
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
  * fix (expired token, clock skew) is retried here, once. Errors thrown: the guard's abort and
  * timeout errors, ERR_BODY_TOO_LARGE (the request's body), ERR_UNSUPPORTED_BODY (a stream
- * chunk that is not bytes), ERR_RESPONSE_TOO_LARGE (an error answer past the same limit: the
+ * chunk that is not bytes), ERR_RESPONSE_TOO_LARGE (an error answer past errorAnswerLimit: the
  * target's), credential errors, and whatever `send` rejects with.
  *
  * No `await` comes before the first `send` when the credentials are cached, the body is
@@ -50,7 +50,7 @@ import { isRefusalStatus, type SigningContext, type Signed } from '../signing-co
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
 import { redactRefusalBody } from '../rejection.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, isInMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, errorAnswerLimit, isInMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
 import { Deadline, type WaitGuard } from './race.js';
 
 /** One attempt's answer as the exchange needs it. */
@@ -72,7 +72,7 @@ export interface Reply<R> {
 
 /** How a refusal is read: one limit for its bytes and for what they expand to. */
 export interface RefusalBound {
-  /** maxBufferedBodyBytes: also the most a compressed refusal may expand to. */
+  /** errorAnswerLimit: also the most a compressed refusal may expand to. */
   limit: number;
   /** The refusal's bytes, at most `limit`; past it ERR_RESPONSE_TOO_LARGE, the source stopped. */
   read(body: BodyInput): Promise<Uint8Array>;
@@ -163,7 +163,7 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
 
 /** An error answer read whole within the buffering bound, and scrubbed of what this attempt was signed with. */
 function consumeError<R>(signer: SigningContext, reply: Reply<R>, signed: Signed): Promise<{ text: string; response: R }> {
-  const limit = bufferLimit(signer);
+  const limit = errorAnswerLimit(signer.options.maxBufferedBodyBytes);
   const bound: RefusalBound = { limit, read: (body) => readRefusalBody(body, reply.statusCode, limit) };
   return reply.consume((text) => redactRefusalBody(text, signed.credentials, signed.signed.signature), bound);
 }
@@ -178,7 +178,7 @@ async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed,
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };
 }
 
-/** The one buffering limit: of a request body read to be hashed, and of a refusal read to be classified. */
+/** The buffering limit of a request body read to be hashed (an error answer's is errorAnswerLimit). */
 function bufferLimit(signer: SigningContext): number {
   return signer.options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED_BODY_BYTES;
 }

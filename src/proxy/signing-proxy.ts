@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { firstHeader, readRefusal } from '../adapters/shared.js';
 import { ConfigurationError, CredentialsError, describeThrown, type AwsSigV4Error } from '../errors.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES } from '../exchange/body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, MIN_ERROR_ANSWER_BYTES, errorAnswerLimit } from '../exchange/body.js';
 import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
@@ -379,7 +379,7 @@ export class SigningProxy {
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
       if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
-        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: the response of ${this.target.origin} was too large to read: an error answer is read whole, to be cleaned of signing secrets (and classified when a refusal), up to ${limit} bytes (--max-body-bytes), and this one is larger.`);
+        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: the response of ${this.target.origin} was too large to read: an error answer is read whole, to be cleaned of signing secrets (and classified when a refusal), up to ${errorAnswerLimit(limit)} bytes (--max-body-bytes, never below ${MIN_ERROR_ANSWER_BYTES}), and this one is larger.`);
       }
       // What the client sent and the signer refuses (a header value no stack sends, a bogus
       // x-amz-content-sha256, a body it cannot read): the client's to fix, and not credentials.

@@ -281,14 +281,15 @@ describe('the proxy and `request` on the one exchange', function () {
       }
     });
 
-    it('a refusal larger than maxBufferedBodyBytes: 502 saying the target\'s response was too large to read, no word of the request body; sent once', async () => {
+    it('a refusal larger than the error answers\' bound (maxBufferedBodyBytes, at least 1 MiB): 502 saying the target\'s response was too large to read, no word of the request body; sent once', async () => {
       let requests = 0;
       const target = http.createServer((req, res) => {
         req.resume();
         requests++;
         if (req.url === '/ok') return void res.end('{}');
         res.writeHead(403, { 'content-type': 'application/json' });
-        res.end(`{"message":"${'x'.repeat(64 * 1024)}"}`);
+        // Past the 1 MiB floor: a request-body limit of 16 KiB alone does not stop a refusal.
+        res.end(`{"message":"${'x'.repeat(2 * 1024 * 1024)}"}`);
       });
       await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
       const origin = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
@@ -298,7 +299,7 @@ describe('the proxy and `request` on the one exchange', function () {
         const answer = await call(proxy.url, { method: 'PUT', path: '/x/_doc/1', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
         assert.equal(answer.status, 502, answer.body);
         const message = JSON.parse(answer.body).message as string;
-        assert.match(message, new RegExp(`the response of ${origin.replace(/\./g, '\\.')} was too large to read: .*up to 16384 bytes \\(--max-body-bytes\\)`));
+        assert.match(message, new RegExp(`the response of ${origin.replace(/\./g, '\\.')} was too large to read: .*up to 1048576 bytes \\(--max-body-bytes, never below 1048576\\)`));
         assert.doesNotMatch(message, /request|the body \(|signs a hash|413/i);
         assert.equal(requests, 1, 'sent more than once');
         assert.deepEqual([entries[from]?.status, entries[from]?.bodyBytes], [502, 7]);

@@ -1,5 +1,5 @@
 // A refusal is read whole to be classified: every front end reads it through the exchange's
-// one bound (maxBufferedBodyBytes), compressed bytes included, and past it ends with the one
+// one bound (maxBufferedBodyBytes, never below MIN_ERROR_ANSWER_BYTES), compressed bytes included, and past it ends with the one
 // error that names the target's response, never the request's body. No network: fake base
 // Connections and a fake fetch hand over the refusal.
 import assert from 'node:assert/strict';
@@ -9,13 +9,17 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { withSigV4Callback, type CallbackRequestParams } from '../../src/adapters/callback-connection.js';
 import { withSigV4Promise, type PromiseRequestParams } from '../../src/adapters/promise-connection.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError, SignatureRejectedError } from '../../src/errors.js';
+import { MIN_ERROR_ANSWER_BYTES } from '../../src/exchange/body.js';
+import { REJECTION_HEADER } from '../../src/exchange/rejection-path.js';
 import { createSignedFetch } from '../../src/fetch.js';
 import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 
-const LIMIT = 16 * 1024;
+// At the floor: maxBufferedBodyBytes and the error answers' bound are then the same.
+const LIMIT = MIN_ERROR_ANSWER_BYTES;
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const OPTIONS = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDREFUSALBOUND0001', secretAccessKey: 'refusal/Bound+Secret0123456789abcdefghij' }, maxBufferedBodyBytes: LIMIT };
+const CREDENTIALS = { accessKeyId: 'AKIDREFUSALBOUND0001', secretAccessKey: 'refusal/Bound+Secret0123456789abcdefghij' };
+const OPTIONS = { region: 'eu-west-1', credentials: CREDENTIALS, maxBufferedBodyBytes: LIMIT };
 const NODE = new URL('https://search-logs.eu-west-1.es.amazonaws.com');
 
 class Aborted extends Error { override name = 'RequestAbortedError'; }
@@ -39,7 +43,7 @@ function incoming(stream: Readable, headers: Record<string, string>): IncomingMe
 }
 
 /** The callback clients' Connection, as far as the mixin uses it: answers every request with `answer()`. */
-function callbackConnection(answer: () => IncomingMessage) {
+function callbackConnection(answer: () => IncomingMessage, options: object) {
   class FakeConnection {
     url = NODE;
     headers: Record<string, unknown> = {};
@@ -49,24 +53,24 @@ function callbackConnection(answer: () => IncomingMessage) {
       return { abort: () => undefined } as unknown as ClientRequest;
     }
   }
-  const Connection = withSigV4Callback(FakeConnection, Aborted, OPTIONS);
+  const Connection = withSigV4Callback(FakeConnection, Aborted, options);
   return new (Connection as unknown as new () => { request(params: CallbackRequestParams, callback: (error: Error | null, response: IncomingMessage | null) => void): ClientRequest })();
 }
 
-function callbackRequest(answer: () => IncomingMessage): Promise<IncomingMessage> {
+function callbackRequest(answer: () => IncomingMessage, options: object = OPTIONS): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    callbackConnection(answer).request({ method: 'GET', path: '/_search' }, (error, response) => (error !== null ? reject(error) : resolve(response!)));
+    callbackConnection(answer, options).request({ method: 'GET', path: '/_search' }, (error, response) => (error !== null ? reject(error) : resolve(response!)));
   });
 }
 
 /** @elastic/transport's Connection, as far as the mixin uses it: answers every request with `answer()`. */
-function promiseRequest(answer: () => { statusCode: number; headers: Record<string, string>; body: unknown }): Promise<unknown> {
+function promiseRequest(answer: () => { statusCode: number; headers: Record<string, string>; body: unknown }, options: object = OPTIONS): Promise<unknown> {
   class FakeConnection {
     url = NODE;
     headers: Record<string, unknown> = {};
     async request(_params: PromiseRequestParams, _options: object) { return answer(); }
   }
-  const Connection = withSigV4Promise(FakeConnection, Aborted, OPTIONS);
+  const Connection = withSigV4Promise(FakeConnection, Aborted, options);
   const connection = new (Connection as unknown as new () => { request(params: PromiseRequestParams, options: object): Promise<unknown> })();
   return connection.request({ method: 'GET', path: '/_search' }, {});
 }
@@ -75,7 +79,7 @@ function promiseRequest(answer: () => { statusCode: number; headers: Record<stri
 function responseTooLarge(error: unknown): boolean {
   assert.ok(error instanceof ConfigurationError, String(error));
   assert.equal(error.code, 'ERR_RESPONSE_TOO_LARGE');
-  assert.match(error.message, /^The target's error answer \(HTTP 403\) was too large to read: it is larger than maxBufferedBodyBytes \(16384 bytes\)/);
+  assert.match(error.message, /^The target's error answer \(HTTP 403\) was too large to read: it is larger than 1048576 bytes \(maxBufferedBodyBytes, never below 1048576\)/);
   assert.doesNotMatch(error.message, /streamed body|signs a hash|flushBytes|request/i);
   return true;
 }
@@ -133,8 +137,8 @@ describe('a refusal past maxBufferedBodyBytes: one bound and one error in every 
 
 describe('the callback Connection reads a compressed refusal within the bound, compressed bytes too', () => {
   it('compressed bytes past maxBufferedBodyBytes: ERR_RESPONSE_TOO_LARGE, no further read than the bound, though they would expand within the default', async () => {
-    // Random bytes do not compress: 16 times the bound on the wire, and as much expanded.
-    const compressed = gzipSync(randomBytes(16 * LIMIT));
+    // Random bytes do not compress: 4 times the bound on the wire, and as much expanded.
+    const compressed = gzipSync(randomBytes(4 * LIMIT));
     const { stream, pulled } = refusalStream(compressed);
     await assert.rejects(callbackRequest(() => incoming(stream, { 'content-type': 'application/json', 'content-encoding': 'gzip' })), responseTooLarge);
     assert.ok(pulled() < 3 * LIMIT, `${pulled()} of ${compressed.length} compressed bytes pulled`);
@@ -142,13 +146,46 @@ describe('the callback Connection reads a compressed refusal within the bound, c
   });
 
   it('compressed bytes within the bound that expand past it (a zip bomb): the short note, as in the proxy', async () => {
-    const bomb = gzipSync(Buffer.alloc(64 * LIMIT, 0x20));
+    const bomb = gzipSync(Buffer.alloc(8 * LIMIT, 0x20));
     assert.ok(bomb.length < LIMIT);
     const response = await callbackRequest(() => incoming(Readable.from([bomb]), { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
     assert.equal(response.statusCode, 403);
     assert.equal(response.headers['content-encoding'], undefined);
     let text = '';
     for await (const chunk of response) text += String(chunk);
-    assert.match(JSON.parse(text).message, /could not be decoded within 16384 bytes/);
+    assert.match(JSON.parse(text).message, /could not be decoded within 1048576 bytes/);
+  });
+});
+
+describe('maxBufferedBodyBytes below the floor bounds what is sent, not how much of a refusal is read', () => {
+  // AWS's refusals are 1-2 KB: read within a 256-byte limit, each would be ERR_RESPONSE_TOO_LARGE,
+  // unclassified, and a callback client would mark the node dead on it.
+  const tiny = { ...OPTIONS, maxBufferedBodyBytes: 256 };
+  const mismatch = JSON.stringify({ message: `The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. ${'Consult the service documentation for details. '.repeat(40)}` });
+
+  const classified = (headers: unknown) => JSON.parse(String((headers as Record<string, unknown>)[REJECTION_HEADER])).kind;
+
+  it('a 2 KB refusal: handed on and classified, by both Connections', async () => {
+    assert.ok(mismatch.length > 1900 && mismatch.length < 4096, String(mismatch.length));
+    const response = await callbackRequest(() => incoming(Readable.from([Buffer.from(mismatch)]), { 'content-type': 'application/json' }), tiny);
+    assert.equal(response.statusCode, 403);
+    assert.equal(classified(response.headers), 'signature-mismatch');
+    const answer = await promiseRequest(() => ({ statusCode: 403, headers: {}, body: Readable.from([Buffer.from(mismatch)]) }), tiny) as { statusCode: number; headers: unknown };
+    assert.equal(answer.statusCode, 403);
+    assert.equal(classified(answer.headers), 'signature-mismatch');
+  });
+
+  it('createSignedFetch: the same refusal is thrown classified', async () => {
+    const fetch = (async () => new Response(mismatch, { status: 403 })) as unknown as typeof globalThis.fetch;
+    await assert.rejects(createSignedFetch({ ...tiny, fetch })(`${NODE.origin}/_search`),
+      (error: unknown) => error instanceof SignatureRejectedError && error.code === 'ERR_SIGNATURE_MISMATCH');
+  });
+
+  it('a request body past the same 256 bytes is still ERR_BODY_TOO_LARGE, before anything is sent', async () => {
+    let sent = 0;
+    const fetch = (async () => { sent++; return new Response('{}'); }) as unknown as typeof globalThis.fetch;
+    await assert.rejects(createSignedFetch({ ...tiny, fetch })(`${NODE.origin}/_bulk`, { method: 'POST', body: Readable.toWeb(Readable.from([Buffer.alloc(1024, 0x20)])) as ReadableStream, duplex: 'half' } as RequestInit),
+      (error: unknown) => error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE');
+    assert.equal(sent, 0);
   });
 });
