@@ -305,7 +305,7 @@ export class SigningProxy {
       finish(status, message);
     };
 
-    const guarded = this.guard?.check(req.headers);
+    const guarded = this.guard?.check(req.headers, req.rawHeaders);
     if (guarded) return refuse(403, guarded.kind, guarded.message);
     // Past the guard, a browser's origin is allowed: it may read every answer.
     const cors = corsHeaders(req.headers.origin);
