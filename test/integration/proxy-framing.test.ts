@@ -7,25 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { rawExchange as raw } from '../support/raw-http.js';
 import { SigningProxy } from '../../src/proxy/signing-proxy.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDFRAMINGTEST00001', secretAccessKey: 'framing/Test+Secret/0123456789abcdefghij', sessionToken: 'IQoJframing+session/token=' };
 
 interface Seen { method: string; url: string; headers: IncomingHttpHeaders; rawHeaders: string[]; body: string }
-
-/** Writes raw bytes; resolves with all read until the proxy closes, or `waitMs` passes. */
-function raw(port: number, bytes: string, waitMs = 1500): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    let text = '';
-    const done = (): void => { clearTimeout(timer); socket.destroy(); resolve(text); };
-    const timer = setTimeout(done, waitMs);
-    socket.on('data', (d: Buffer) => { text += d.toString('latin1'); });
-    socket.on('error', done);
-    socket.on('close', done);
-  });
-}
 
 // An answer's body (`{}`) runs into the next status line: matched anywhere, not per line.
 const statusLines = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 \d{3}[^\r]*/g)].map((m) => m[0]);
