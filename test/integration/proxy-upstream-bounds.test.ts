@@ -165,21 +165,23 @@ describe('signing proxy: what a target\'s answers and a client\'s reading can ma
     }
   });
 
-  it('a streamed 2xx to a client that stops reading: the request body leaves the budget once sent, and backpressure stops the target (nothing buffered without bound)', async () => {
+  it('a streamed 2xx to a client that stops reading: the request body leaves the budget once sent, backpressure stops the target (nothing buffered without bound), and --upstream-timeout later both connections close', async () => {
     const SIZE = 64 * 1024 * KIB;
     const written = { bytes: 0 };
+    let streamClosed = false;
     upstream = await target((req, res) => {
       req.resume();
       req.on('end', () => {
         if (req.url === '/' && req.method === 'POST' && written.bytes === 0 && req.headers['content-length'] === String(700 * KIB)) {
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(SIZE) });
+          res.on('close', () => { streamClosed = true; });
           pump(res, SIZE, written);
         } else {
           res.end('{}');
         }
       });
     });
-    proxy = await start(upstream.port, { maxInflightBodyBytes: 1024 * KIB });
+    proxy = await start(upstream.port, { maxInflightBodyBytes: 1024 * KIB, upstreamTimeoutMs: 1500 });
     const body = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${700 * KIB}\r\n\r\n`;
     const socket = net.connect(proxy.port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from(body), Buffer.alloc(700 * KIB, 0x62)])));
     socket.on('error', () => {});
@@ -194,6 +196,7 @@ describe('signing proxy: what a target\'s answers and a client\'s reading can ma
       const stalledAt = written.bytes;
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.ok(written.bytes < SIZE / 2 && written.bytes - stalledAt <= 1024 * KIB, `the target kept writing: ${written.bytes} of ${SIZE}`);
+      assert.ok(await until(() => streamClosed, 5000), 'the stalled stream is ended');
     } finally {
       socket.destroy();
     }
