@@ -2,7 +2,9 @@
  * The bytes of request bodies the proxy holds at once, across all requests. SigV4 signs
  * a hash of the whole body, so each is buffered before it goes upstream; without a cap,
  * ten concurrent 90 MiB uploads hold 900 MiB. A request whose body would pass the budget
- * is answered 503 with Retry-After instead.
+ * is answered 503 with Retry-After instead. An error answer of the target is held the same
+ * way (read whole, to be cleaned of signing secrets, before it is passed on), in the same
+ * budget: N clients, or a hostile target, would otherwise hold N times the buffering bound.
  *
  * Bytes are counted as they arrive, not as declared: the budget is about memory held, and
  * a declared Content-Length costs a client nothing to send, so three idle clients declaring

@@ -49,8 +49,15 @@ export class HostGuard {
     this.origins = new Set((options.allowOrigins ?? []).map((o) => o.replace(/\/+$/, '').toLowerCase()));
   }
 
-  /** undefined when the request may go on, else why not (a 403). */
-  check(headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] }): GuardRefusal | undefined {
+  /**
+   * undefined when the request may go on, else why not (a 403). `rawHeaders` (the request's
+   * header lines): Node keeps the first of several Host lines, where a server in front may
+   * route by another, so more than one is refused (RFC 9112 3.2) rather than one chosen.
+   */
+  check(headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] }, rawHeaders: readonly string[] = []): GuardRefusal | undefined {
+    if (hostLines(rawHeaders) > 1) {
+      return { kind: 'host', message: 'aws-sigv4-connection proxy: the request has more than one Host header line; HTTP allows one, and a server in front of this proxy may have read another. Send one Host.' };
+    }
     const host = headers.host;
     const refusedHost = host === undefined ? undefined : this.checkHost(host);
     if (refusedHost !== undefined) return refusedHost;
@@ -187,6 +194,12 @@ function hostName(header: string): string | undefined {
   if (port !== undefined && Number(port) > 65_535) return undefined;
   if (ipv6 !== undefined) return isIPv6(ipv6) ? ipv6 : undefined;
   return name;
+}
+
+function hostLines(rawHeaders: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'host') n++;
+  return n;
 }
 
 /** A configured host name or address (the listen address, --allow-host, the machine's own), lower case, without port or IPv6 brackets. */

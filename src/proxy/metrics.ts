@@ -56,7 +56,7 @@ export class ProxyMetrics {
     lines.push(`aws_sigv4_proxy_request_body_bytes_total ${this.requestBytes}`);
     family('aws_sigv4_proxy_response_body_bytes_total', 'counter', 'Response body bytes sent back to clients.');
     lines.push(`aws_sigv4_proxy_response_body_bytes_total ${this.responseBytes}`);
-    family('aws_sigv4_proxy_inflight_body_bytes', 'gauge', 'Request body bytes held in memory now.');
+    family('aws_sigv4_proxy_inflight_body_bytes', 'gauge', 'Body bytes held in memory now: request bodies and error answers.');
     lines.push(`aws_sigv4_proxy_inflight_body_bytes ${inFlightBodyBytes}`);
     family('aws_sigv4_proxy_upstream_latency_seconds', 'histogram', 'Time from sending upstream to the response head.');
     LATENCY_BUCKETS_S.forEach((le, i) => lines.push(`aws_sigv4_proxy_upstream_latency_seconds_bucket{le="${le}"} ${this.buckets[i]}`));

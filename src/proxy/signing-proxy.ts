@@ -11,26 +11,28 @@
  * (./target-path.ts), and the body's size against the per-request limit and, as its bytes
  * arrive, the budget of all bodies held at once (./body-budget.ts). A body it will not read
  * whole (refused, over budget, stalled) is not read on: its connection closes after the answer.
+ * An error answer of the target, read whole to be scrubbed, is held in that same budget, must
+ * arrive whole within the upstream timeout, and is cut off when its client stops taking it.
  *
  * Each request then goes through the exchange (../exchange/exchange.ts), as in the
  * Connections: the body buffered by the one bounded reader (SigV4 signs a hash of the whole
  * body) and hashed while it arrives, every wait ended when the client goes away, AWS's
  * refusals read to decide on one re-signed retry (token refreshed, clock corrected) and
- * classified; responses are streamed back as they come.
+ * classified; other responses are streamed back as they come.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { firstHeader, readRefusal } from '../adapters/shared.js';
+import { firstHeader, readRefusal, type RefusalRead } from '../adapters/shared.js';
 import { ConfigurationError, CredentialsError, describeThrown, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, MIN_ERROR_ANSWER_BYTES, errorAnswerLimit } from '../exchange/body.js';
-import { exchange, type ExchangeResult, type Reply, type SignedAttempt } from '../exchange/exchange.js';
+import { exchange, type ExchangeResult, type RefusalBound, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
-import { BodyBudget } from './body-budget.js';
+import { BodyBudget, type BodyHold } from './body-budget.js';
 import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
@@ -76,9 +78,16 @@ export interface SigningProxyOptions {
   allowUnauthenticatedRemote?: boolean;
   /** No response head (or no byte while one streams) from the target for this long: 504. Default 120000. */
   upstreamTimeoutMs?: number;
-  /** No byte of a request body for this long while it is read: 408, and the connection is closed. Default 30000. */
+  /**
+   * A client silent this long: no byte of its request body while it is read (408, and the
+   * connection is closed), or none of an error answer taken while it is written back
+   * (the connection is closed). Default 30000.
+   */
   bodyIdleTimeoutMs?: number;
-  /** Total request body bytes held at once; a request past it gets 503 with Retry-After. Default 268435456 (256 MiB). */
+  /**
+   * Total body bytes held at once, across requests: request bodies (buffered to be hashed) and
+   * error answers (read whole to be scrubbed). A request past it gets 503 with Retry-After. Default 268435456 (256 MiB).
+   */
   maxInflightBodyBytes?: number;
   /** Answers 200 without calling AWS (liveness). */
   healthPath?: string;
@@ -119,6 +128,14 @@ class UpstreamTimeout extends Error {}
 class ClientClosed extends Error {}
 class OverBudget extends Error {}
 class BodyIdle extends Error {}
+// An error answer, read whole before it is passed on, that would pass the budget, or that the
+// target does not finish sending within the upstream timeout: 503 and 504 naming its status.
+class AnswerOverBudget extends Error {
+  constructor(readonly status: number) { super(); }
+}
+class AnswerStalled extends Error {
+  constructor(readonly status: number) { super(); }
+}
 
 /** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (an error answer) the bytes read. */
 interface Answer {
@@ -288,7 +305,7 @@ export class SigningProxy {
       finish(status, message);
     };
 
-    const guarded = this.guard?.check(req.headers);
+    const guarded = this.guard?.check(req.headers, req.rawHeaders);
     if (guarded) return refuse(403, guarded.kind, guarded.message);
     // Past the guard, a browser's origin is allowed: it may read every answer.
     const cors = corsHeaders(req.headers.origin);
@@ -328,6 +345,7 @@ export class SigningProxy {
     // could never fit it is refused for it now.
     if (declared > limit) return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
     if (declared > this.budget.limit) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+    // One share of the budget per request: its body, then any error answer, held until that is out.
     const hold = this.budget.hold();
     res.once('close', () => hold.release());
     if (expectsContinue) res.writeContinue();
@@ -364,7 +382,7 @@ export class SigningProxy {
         },
         send: (attempt) => {
           entry.retries = attempt.attempt;
-          return this.send(method, pathAndQuery, attempt, guard, gone.signal);
+          return this.send(method, pathAndQuery, attempt, guard, gone.signal, hold);
         },
       });
     } catch (error) {
@@ -376,6 +394,12 @@ export class SigningProxy {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} did not answer within ${this.upstreamTimeout} ms (--upstream-timeout).`);
       }
       if (error instanceof OverBudget) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+      if (error instanceof AnswerOverBudget) {
+        return refuse(503, 'over-budget', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status}; an error answer is read whole, to be cleaned of signing secrets, and with the bodies held now this one would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`, { 'retry-after': '1' });
+      }
+      if (error instanceof AnswerStalled) {
+        return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} and did not send the rest of that error answer within ${this.upstreamTimeout} ms (--upstream-timeout); an error answer is read whole, to be cleaned of signing secrets, before it is passed on.`);
+      }
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
       if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
@@ -400,11 +424,16 @@ export class SigningProxy {
     // A raw header list replaces what setHeader put by the same name: our Vary is merged in, not lost.
     res.writeHead(status, upstream.statusMessage, cors.vary === undefined ? head : mergeVary(head, cors.vary));
     if (payload !== undefined) {
-      // A refusal, read to be classified: its bytes as read (or scrubbed).
+      // An error answer, read whole: its bytes as read (or scrubbed). They stay held (and in the
+      // budget) until the client has taken them: one that stops reading is cut off, not waited for.
       res.end(payload);
+      if (!res.writableFinished) res.setTimeout(this.bodyIdleTimeout, () => res.destroy());
       this.metrics.responseBytes += payload.length;
       return finish(status);
     }
+    // Streamed: the body is sent and no retry follows, so it is no longer held; pipe's
+    // backpressure bounds what a slow reader leaves in memory.
+    hold.release();
     upstream.on('data', (chunk: Buffer) => { this.metrics.responseBytes += chunk.length; });
     upstream.pipe(res);
     upstream.on('error', (error) => res.destroy(error));
@@ -447,7 +476,7 @@ export class SigningProxy {
    * silent past the upstream timeout (before the head, or while the body streams) ends it
    * with the guard's timeout error; the client going away ends it too.
    */
-  private send(method: string, pathAndQuery: string, attempt: SignedAttempt, guard: WaitGuard, gone: AbortSignal, resent = false): Promise<Reply<Answer>> {
+  private send(method: string, pathAndQuery: string, attempt: SignedAttempt, guard: WaitGuard, gone: AbortSignal, hold: BodyHold, resent = false): Promise<Reply<Answer>> {
     return new Promise((resolve, reject) => {
       const send = this.target.protocol === 'https:' ? https.request : http.request;
       const outgoing = send({
@@ -469,12 +498,12 @@ export class SigningProxy {
       outgoing.on('response', (upstream: IncomingMessage) => {
         answered = true;
         this.metrics.upstreamLatency(Date.now() - sentAt);
-        resolve(this.replyOf(upstream));
+        resolve(this.replyOf(upstream, hold));
       });
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         // Sent once more with the same buffered bytes and signature (see stale-socket.ts).
         if (!resent && !gone.aborted && isStaleSocketError(outgoing, error, answered)) {
-          resolve(this.send(method, pathAndQuery, attempt, guard, gone, true));
+          resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
           return;
         }
         reject(error);
@@ -488,20 +517,45 @@ export class SigningProxy {
   }
 
   /** The target's answer as the exchange reads it: streamed on, or (an error answer, 400 and up) read whole, bounded, and scrubbed. */
-  private replyOf(upstream: IncomingMessage): Reply<Answer> {
+  private replyOf(upstream: IncomingMessage, hold: BodyHold): Reply<Answer> {
     const head = responseHeaders(upstream);
+    const status = upstream.statusCode ?? 502;
     return {
-      statusCode: upstream.statusCode ?? 502,
+      statusCode: status,
       header: (name) => firstHeader(upstream.headers[name]),
       response: { upstream, head },
       consume: async (scrub, bound) => {
-        const { raw, text, decoded } = await readRefusal(upstream, upstream.headers['content-encoding'], bound);
+        const { raw, text, decoded } = await this.readErrorAnswer(upstream, status, bound, hold);
         const shown = scrub(text);
         if (decoded && shown === text) return { text, response: { upstream, head, payload: raw } };
         const payload = Buffer.from(shown);
+        // Decoded (a compressed answer expands up to the bound): what it grew by is held too.
+        if (!hold.take(Math.max(0, payload.length - raw.length))) throw new AnswerOverBudget(status);
         return { text, response: { upstream, head: [...withoutEncoding(head), 'content-length', String(payload.length)], payload } };
       },
     };
+  }
+
+  /**
+   * An error answer read whole, as the bound allows one request; across requests its bytes
+   * are taken from the budget of bodies held as they arrive (N clients, or a hostile target,
+   * would otherwise hold N times the bound), and all of it must come within the upstream
+   * timeout: the client hears nothing until it has, so a target trickling a byte now and then
+   * would hold it (and its share of the budget) for ever.
+   */
+  private async readErrorAnswer(upstream: IncomingMessage, status: number, bound: RefusalBound, hold: BodyHold): Promise<RefusalRead> {
+    const count = (chunk: Buffer): void => {
+      if (!hold.take(chunk.length)) upstream.destroy(new AnswerOverBudget(status));
+    };
+    const timer = setTimeout(() => upstream.destroy(new AnswerStalled(status)), this.upstreamTimeout);
+    // Before the reader's own listener, in the same tick: no chunk flows uncounted.
+    upstream.on('data', count);
+    try {
+      return await readRefusal(upstream, upstream.headers['content-encoding'], bound);
+    } finally {
+      clearTimeout(timer);
+      upstream.off('data', count);
+    }
   }
 
   private health(res: ServerResponse, finish: (status: number) => void): void {

@@ -21,6 +21,13 @@ describe('proxy guards', () => {
       }
     });
 
+    it('refuses more than one Host line, even when the first is a loopback name (Node keeps the first; a server in front may read another)', () => {
+      const refusal = guard.check({ host: 'localhost:9200' }, ['Host', 'localhost:9200', 'Accept', '*/*', 'host', 'evil.example']);
+      assert.equal(refusal?.kind, 'host');
+      assert.match(refusal!.message, /more than one Host header line/);
+      assert.equal(guard.check({ host: 'localhost:9200' }, ['Host', 'localhost:9200', 'X-Host', 'evil.example']), undefined);
+    });
+
     it('refuses other names, naming --allow-host', () => {
       for (const host of ['evil.example', 'evil.example:9200', '127.0.0.2:9200', '[::2]:9200', 'localhost.evil.example']) {
         const refusal = guard.check({ host });
