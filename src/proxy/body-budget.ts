@@ -39,11 +39,14 @@ export class BodyBudget {
 export class BodyHold {
   private held = 0;
   private released = false;
+  /** Set when a `take` failed that would have failed with the budget all to itself. */
+  neverFits = false;
 
   constructor(private readonly budget: BodyBudget) {}
 
   /** Counts `bytes` more of the body; false when the budget has no room for them. */
   take(bytes: number): boolean {
+    if (this.held + bytes > this.budget.limit) this.neverFits = true;
     if (this.released || !this.budget.reserve(bytes)) return false;
     this.held += bytes;
     return true;

@@ -341,10 +341,12 @@ export class SigningProxy {
     const declared = req.headers['content-length'] === undefined ? 0 : Number(req.headers['content-length']);
     const tooLarge = (size: string) => `aws-sigv4-connection proxy: the body (${size}) is larger than maxBufferedBodyBytes (${limit}); SigV4 signs a hash of the whole body, so it is buffered. Start the proxy with a larger --max-body-bytes.`;
     const overBudget = `aws-sigv4-connection proxy: bodies held for signing would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`;
+    // Past the whole budget alone: a retry would be refused again, so not 503 with Retry-After.
+    const overWholeBudget = (size: string) => `aws-sigv4-connection proxy: the body (${size}) is larger than --max-inflight-body-bytes (${this.budget.limit}), all the proxy holds for signing at once; SigV4 signs a hash of the whole body, so it is buffered. Start the proxy with a larger --max-inflight-body-bytes.`;
     // Refused before a byte is held. The budget is taken as bytes arrive, so only a body that
     // could never fit it is refused for it now.
     if (declared > limit) return refuse(413, 'body-too-large', tooLarge(`${declared} bytes`));
-    if (declared > this.budget.limit) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+    if (declared > this.budget.limit) return refuse(413, 'body-too-large', overWholeBudget(`${declared} bytes`));
     // One share of the budget per request: its body, then any error answer, held until that is out.
     const hold = this.budget.hold();
     res.once('close', () => hold.release());
@@ -393,7 +395,12 @@ export class SigningProxy {
       if (error instanceof UpstreamTimeout) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} did not answer within ${this.upstreamTimeout} ms (--upstream-timeout).`);
       }
-      if (error instanceof OverBudget) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+      if (error instanceof OverBudget) {
+        return hold.neverFits ? refuse(413, 'body-too-large', overWholeBudget(`over ${this.budget.limit} bytes`)) : refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+      }
+      if (error instanceof AnswerOverBudget && hold.neverFits) {
+        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} with an error answer larger than --max-inflight-body-bytes (${this.budget.limit}), all the proxy holds at once; an error answer is read whole, to be cleaned of signing secrets, before it is passed on. Start the proxy with a larger --max-inflight-body-bytes if the target's error answers are this large.`);
+      }
       if (error instanceof AnswerOverBudget) {
         return refuse(503, 'over-budget', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status}; an error answer is read whole, to be cleaned of signing secrets, and with the bodies held now this one would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`, { 'retry-after': '1' });
       }

@@ -82,7 +82,7 @@ describe('signing proxy: nothing it answers or logs holds a secret, token or sig
       [405, `TRACE /a HTTP/1.1\r\n${H}${A}${C}\r\n`],
       [405, `CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n`],
       [413, `POST /a HTTP/1.1\r\n${H}${A}Content-Length: 70000\r\n${C}\r\n`],
-      [503, `POST /a HTTP/1.1\r\n${H}${A}Content-Length: 40000\r\n${C}\r\n`],
+      [413, `POST /a HTTP/1.1\r\n${H}${A}Content-Length: 40000\r\n${C}\r\n`],
       [408, `POST /a HTTP/1.1\r\n${H}${A}Content-Length: 10\r\n${C}\r\n{}`],
       [504, `GET /hang HTTP/1.1\r\n${H}${A}${C}\r\n`],
       [200, `GET /ok?access_token=${encodeURIComponent(INBOUND)}&token=${INBOUND} HTTP/1.1\r\n${H}${A}${C}\r\n`],

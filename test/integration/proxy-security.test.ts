@@ -336,14 +336,25 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.ok(sent.sentAfterAnswer < 64 * 1024 * 1024, `${sent.sentAfterAnswer} bytes taken after the 413`);
     });
 
-    it('after an in-flight-budget 503 (a chunked body passing it mid-read) the connection closes too', async () => {
+    it('a declared body larger than the whole in-flight budget: 413 at once, no Retry-After (it could never fit), nothing sent', async () => {
+      const before = stub.records.length;
+      const proxy = await start(['--max-inflight-body-bytes', '1000000']);
+      const answer = await call(proxy.port, { method: 'PUT', path: '/big/_doc/1', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(1_200_000)}"}` });
+      assert.equal(answer.status, 413, answer.body);
+      assert.equal(answer.headers['retry-after'], undefined);
+      assert.match(JSON.parse(answer.body).message, /the body \(1200008 bytes\) is larger than --max-inflight-body-bytes \(1000000\).*Start the proxy with a larger --max-inflight-body-bytes/);
+      assert.equal(stub.records.length, before);
+    });
+
+    it('a chunked body passing the whole in-flight budget alone: 413, no Retry-After (it could never fit), and the connection closes', async () => {
       const before = stub.records.length;
       const proxy = await start(['--max-inflight-body-bytes', '1000000']);
       const sent = await upload(proxy.port, `PUT /logs/_doc/1 HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, { chunked: true });
-      assert.match(sent.answer, /^HTTP\/1\.1 503 /);
-      assert.match(sent.answer, /\r\nretry-after: 1\r\n/i);
+      assert.match(sent.answer, /^HTTP\/1\.1 413 /);
+      assert.doesNotMatch(sent.answer, /\r\nretry-after:/i);
+      assert.match(sent.answer, /larger than --max-inflight-body-bytes \(1000000\), all the proxy holds for signing at once/);
       assert.match(sent.answer, /\r\nconnection: close\r\n/i);
-      assert.ok(sent.closed, `still reading ${sent.sentAfterAnswer} bytes after the 503`);
+      assert.ok(sent.closed, `still reading ${sent.sentAfterAnswer} bytes after the 413`);
       assert.equal(stub.records.length, before);
     });
 

@@ -113,7 +113,7 @@ describe('signing proxy: what a target\'s answers and a client\'s reading can ma
     assert.match(proxy.metrics.render(proxy.signer.credentialCache().stats, 0), /aws_sigv4_proxy_refusals_total\{reason="over-budget"\} [1-9]/);
   });
 
-  it('a compressed error answer that is scrubbed is held at its decoded size: one expanding past the budget gets 503, and never passes the token on', async () => {
+  it('a compressed error answer that is scrubbed is held at its decoded size: one expanding past the whole budget gets 502 (no retry could fit it), and never passes the token on', async () => {
     // A target echoing the token it was sent in a small gzip that expands to 900 KiB.
     upstream = await target((req, res) => {
       req.resume();
@@ -123,7 +123,9 @@ describe('signing proxy: what a target\'s answers and a client\'s reading can ma
     });
     proxy = await start(upstream.port, { maxInflightBodyBytes: 512 * KIB });
     const answer = await call(proxy.port);
-    assert.equal(answer.status, 503, answer.body.subarray(0, 200).toString());
+    assert.equal(answer.status, 502, answer.body.subarray(0, 200).toString());
+    assert.equal(answer.headers['retry-after'], undefined);
+    assert.match(answer.body.toString(), /answered 500 with an error answer larger than --max-inflight-body-bytes \(524288\)/);
     assert.ok(!answer.body.toString().includes(CREDENTIALS.sessionToken));
     assert.ok(await until(() => proxy!.inFlightBodyBytes === 0, 2000));
   });
