@@ -19,6 +19,8 @@ export interface Call {
   headers?: Record<string, unknown>;
   requestTimeout?: number;
   asStream?: boolean;
+  /** Status codes the client hands back as a response instead of a ResponseError. */
+  ignore?: number[];
   /** Abort this many ms after the call starts. */
   abortAfterMs?: number;
 }
@@ -63,6 +65,17 @@ function failed(error: unknown): Outcome {
   return { ok: false, name: e?.name ?? String(error), statusCode: e?.meta?.statusCode ?? undefined, message: String(e?.message ?? error), error };
 }
 
+/** A response as an outcome; with asStream, its stream read to the end (a stream that fails is named `stream <error>`). */
+async function answered(result: { statusCode: number; body: unknown }, call: Call): Promise<Outcome> {
+  if (!call.asStream) return { ok: true, statusCode: result.statusCode, body: result.body };
+  try {
+    return { ok: true, statusCode: result.statusCode, body: await text(result.body) };
+  } catch (error) {
+    const outcome = failed(error);
+    return outcome.ok ? outcome : { ...outcome, name: `stream ${outcome.name}`, statusCode: result.statusCode };
+  }
+}
+
 type CallbackCtor = new (options: Record<string, unknown>) => CallbackClient;
 type PromiseCtor = new (options: Record<string, unknown>) => PromiseClient;
 
@@ -70,7 +83,8 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
   return {
     name,
     tlsOption: 'ssl',
-    supports: new Set(name === 'es7' ? ['caFingerprint'] : []),
+    // es 7.17's Transport has maxResponseSize and maxCompressedResponseSize too; opensearch-js has neither.
+    supports: new Set(name === 'es7' ? ['caFingerprint', 'maxResponseSize'] : []),
     stock: mod.Connection as ConnectionClass,
     ours: (options) => withSigV4Callback(mod.Connection as ConnectionClass, mod.errors as never, options),
     client(Connection, node, extra = {}) {
@@ -80,12 +94,12 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
         async call(call) {
           const pending = client.transport.request(
             { method: call.method, path: call.path, body: call.body },
-            { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream },
+            { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, ignore: call.ignore },
           );
           if (call.abortAfterMs !== undefined) setTimeout(() => pending.abort(), call.abortAfterMs);
           try {
             const result = await pending;
-            return { ok: true, statusCode: result.statusCode, body: call.asStream ? await text(result.body) : result.body };
+            return await answered(result, call);
           } catch (error) {
             return failed(error);
           }
@@ -113,9 +127,9 @@ function promiseFamily(name: string, mod: { Client: unknown; errors: unknown }, 
           try {
             const result = await client.transport.request(
               { method: call.method, path: call.path, body: call.body },
-              { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, signal: controller.signal, meta: true },
+              { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, ignore: call.ignore, signal: controller.signal, meta: true },
             );
-            return { ok: true, statusCode: result.statusCode, body: call.asStream ? await text(result.body) : result.body };
+            return await answered(result, call);
           } catch (error) {
             return failed(error);
           }
