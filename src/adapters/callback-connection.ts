@@ -16,7 +16,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, withContentLength } from './shared.js';
+import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -193,7 +193,13 @@ function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
     header: (name) => firstHeader(response.headers[name]),
     response,
     consume: async (scrub, bound) => {
-      const read = await readErrorAnswer(response, response.headers['content-encoding'], bound);
+      let read: ErrorAnswerRead;
+      try {
+        read = await readErrorAnswer(response, response.headers['content-encoding'], bound);
+      } catch (error) {
+        const note = tooLargeNote(error);
+        return { text: '', response: replay(response, bytesBody(Buffer.from(note)), plainHeaders(response.headers, note)), unread: true };
+      }
       if (read.failure !== undefined) return { text: '', response: replay(response, failingBody(response, read.failure), response.headers), unread: true };
       const { raw, text, decoded } = read;
       const shown = scrub(text);

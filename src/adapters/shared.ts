@@ -112,6 +112,18 @@ export async function readErrorAnswer(body: BodyInput, encoding: string | string
 }
 
 /**
+ * What a callback Connection hands on in place of an error answer past the buffering bound
+ * (ERR_RESPONSE_TOO_LARGE, whose message and code it carries): the callback clients take any
+ * error from a Connection but a RequestAbortedError for a dead node, and resend the request
+ * (a POST too) up to maxRetries, where the stock class hands the client the target's answer.
+ * Any other error is thrown again.
+ */
+export function tooLargeNote(error: unknown): string {
+  if (!(error instanceof ConfigurationError) || error.code !== 'ERR_RESPONSE_TOO_LARGE') throw error;
+  return JSON.stringify({ message: `aws-sigv4-connection: ${error.message} It is replaced by this note; its status and headers are the target's.`, code: error.code });
+}
+
+/**
  * A body that ends with `failure` once read, as `source` ended: none of the bytes read before
  * it (they could not be checked for our secrets). A node IncomingMessage ends as node ends
  * one, 'aborted' then the error only to an error listener (without one, none is raised);
