@@ -34,6 +34,8 @@ export interface Family {
   name: string;
   /** Client options this family knows (maxResponseSize is @elastic/transport's). */
   supports: ReadonlySet<'maxResponseSize' | 'caFingerprint'>;
+  /** Client options for a pool that marks nodes dead and resurrects them by pinging through the Connection (HEAD /). */
+  resurrectingPool: Record<string, unknown>;
   /** The client option that takes node:tls options. */
   tlsOption: 'ssl' | 'tls';
   client(Connection: ConnectionClass, node: string | string[], extra?: Record<string, unknown>): FamilyClient;
@@ -45,18 +47,20 @@ export interface FamilyClient {
   call(call: Call): Promise<Outcome>;
   /** Each node's status as the pool sees it: 'alive' / 'dead'. */
   nodeStatuses(): string[];
+  /** Makes every dead node due for resurrection now (instead of after a minute). */
+  expireDeadNodes(): void;
   close(): Promise<void>;
 }
 
 interface TransportReturn extends Promise<{ body: unknown; statusCode: number }> { abort(): void }
 interface CallbackClient {
   transport: { request(params: object, options: object): TransportReturn };
-  connectionPool: { connections: Array<{ status: string }> };
+  connectionPool: { connections: Array<{ status: string; resurrectTimeout: number }> };
   close(): Promise<void>;
 }
 interface PromiseClient {
   transport: { request(params: object, options: object): Promise<{ body: unknown; statusCode: number }> };
-  connectionPool: { connections: Array<{ status: string }> };
+  connectionPool: { connections: Array<{ status: string; resurrectTimeout: number }> };
   close(): Promise<void>;
 }
 
@@ -83,6 +87,7 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
   return {
     name,
     tlsOption: 'ssl',
+    resurrectingPool: {},
     // es 7.17's Transport has maxResponseSize and maxCompressedResponseSize too; opensearch-js has neither.
     supports: new Set(name === 'es7' ? ['caFingerprint', 'maxResponseSize'] : []),
     stock: mod.Connection as ConnectionClass,
@@ -105,16 +110,19 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
         close: () => client.close(),
       };
     },
   };
 }
 
-function promiseFamily(name: string, mod: { Client: unknown; errors: unknown }, Base: unknown): Family {
+function promiseFamily(name: string, mod: { Client: unknown; errors: unknown; ClusterConnectionPool: unknown }, Base: unknown): Family {
   return {
     name,
     tlsOption: 'tls',
+    // The default WeightedConnectionPool only weighs nodes; ClusterConnectionPool pings them.
+    resurrectingPool: { ConnectionPool: mod.ClusterConnectionPool },
     supports: new Set(['maxResponseSize', 'caFingerprint']),
     stock: Base as ConnectionClass,
     ours: (options) => withSigV4Promise(Base as ConnectionClass, mod.errors as never, options),
@@ -135,6 +143,7 @@ function promiseFamily(name: string, mod: { Client: unknown; errors: unknown }, 
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
         close: () => client.close(),
       };
     },
