@@ -286,6 +286,8 @@ function errorAnswerCases(): Case[] {
   const stalls = { settleWithinMs: 1500 };
   return [
     { name: 'error answer: a 500', call: () => ({ method: 'GET', path: '/error' }), expect: isError('ResponseError') },
+    // The clients resend a 502/503/504 and mark the node dead (callback clients) or weigh it down: read by us first, the same.
+    { name: 'error answer: a 503 with maxRetries 3', call: () => ({ method: 'GET', path: '/error?status=503' }), clientOptions: () => ({ maxRetries: 3 }), expect: isError('ResponseError') },
     { name: 'error answer: a 404', call: () => ({ method: 'GET', path: '/nowhere' }), expect: isError('ResponseError') },
     { name: 'error answer: a 500 without content-length (chunked)', call: () => ({ method: 'GET', path: '/error?size=40000&chunked=1' }), expect: isError('ResponseError') },
     { name: 'error answer: a 500 with asStream, handed back as a readable stream', call: () => ({ method: 'GET', path: '/error', asStream: true }), expect: () => undefined },
