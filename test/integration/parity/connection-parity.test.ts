@@ -282,7 +282,8 @@ const CASES: Case[] = [
  */
 function errorAnswerCases(): Case[] {
   const limited = (f: Family) => f.supports.has('maxResponseSize') && !f.name.includes('Undici');
-  // No stock class ends a stalled error body on requestTimeout once the headers are in (the timer is gone): both stay pending.
+  // Once the headers are in, no stock class's per-request timer runs (a stalled body stays pending, stock and ours);
+  // only undici's bodyTimeout, the client-level requestTimeout, ends one.
   const stalls = { settleWithinMs: 1500 };
   return [
     { name: 'error answer: a 500', call: () => ({ method: 'GET', path: '/error' }), expect: isError('ResponseError') },
@@ -320,6 +321,9 @@ function errorAnswerCases(): Case[] {
     },
     { name: 'error answer: stalls mid-body, requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', requestTimeout: 300 }), expect: () => undefined },
     { name: 'error answer: stalls mid-body with asStream, requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', requestTimeout: 300, asStream: true }), expect: () => undefined },
+    // UndiciConnection: the client's requestTimeout is undici's bodyTimeout, which does end a stalled body.
+    { name: 'error answer: stalls mid-body, the client\'s requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall' }), clientOptions: () => ({ requestTimeout: 300 }), expect: () => undefined },
+    { name: 'error answer: stalls mid-body with asStream, the client\'s requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', asStream: true }), clientOptions: () => ({ requestTimeout: 300 }), expect: () => undefined },
     { name: 'error answer: abort() during its body', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300 }), expect: () => undefined },
     { name: 'error answer: abort() during its body with asStream', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300, asStream: true }), expect: () => undefined },
     { name: 'error answer: connection reset mid-body', ...stalls, call: () => ({ method: 'GET', path: '/error-reset' }), expect: () => undefined },
