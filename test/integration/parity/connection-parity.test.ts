@@ -326,6 +326,8 @@ function errorAnswerCases(): Case[] {
     { name: 'error answer: stalls mid-body with asStream, the client\'s requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', asStream: true }), clientOptions: () => ({ requestTimeout: 300 }), expect: () => undefined },
     { name: 'error answer: abort() during its body', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300 }), expect: () => undefined },
     { name: 'error answer: abort() during its body with asStream', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300, asStream: true }), expect: () => undefined },
+    // Cold credentials: the callback Connections return a stand-in whose abort() reaches the request sent later.
+    { name: 'error answer: abort() during its body, credentials fetched first', ...stalls, signing: () => ({ ...SIGNING, credentials: slowProvider(20) }), call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300 }), expect: () => undefined },
     { name: 'error answer: connection reset mid-body', ...stalls, call: () => ({ method: 'GET', path: '/error-reset' }), expect: () => undefined },
     { name: 'error answer: connection reset mid-body with asStream', ...stalls, call: () => ({ method: 'GET', path: '/error-reset', asStream: true }), expect: () => undefined },
   ];
