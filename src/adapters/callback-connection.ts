@@ -16,7 +16,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { firstHeader, hideWireHandles, plainHeaders, readRefusal, refuseSniffing, withContentLength } from './shared.js';
+import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -193,16 +193,28 @@ function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
     header: (name) => firstHeader(response.headers[name]),
     response,
     consume: async (scrub, bound) => {
-      const { raw, text, decoded } = await readRefusal(response, response.headers['content-encoding'], bound);
+      let read: ErrorAnswerRead;
+      try {
+        read = await readErrorAnswer(response, response.headers['content-encoding'], bound);
+      } catch (error) {
+        const note = tooLargeNote(error);
+        return { text: '', response: replay(response, bytesBody(Buffer.from(note)), plainHeaders(response.headers, note)), unread: true };
+      }
+      if (read.failure !== undefined) return { text: '', response: replay(response, failingBody(response, read.failure), response.headers), unread: true };
+      const { raw, text, decoded } = read;
       const shown = scrub(text);
-      return { text, response: decoded && shown === text ? replay(response, raw, response.headers) : replay(response, Buffer.from(shown), plainHeaders(response.headers, shown)) };
+      return { text, response: decoded && shown === text ? replay(response, bytesBody(raw), response.headers) : replay(response, bytesBody(Buffer.from(shown)), plainHeaders(response.headers, shown)) };
     },
   };
 }
 
-/** A response that was read to be classified, handed on with its bytes intact. */
-function replay(original: IncomingMessage, raw: Buffer, headers: IncomingMessage['headers']): IncomingMessage {
-  const copy = Readable.from(raw.length > 0 ? [raw] : []) as unknown as IncomingMessage;
+function bytesBody(bytes: Buffer): Readable {
+  return Readable.from(bytes.length > 0 ? [bytes] : []);
+}
+
+/** A response that was read to be classified, handed on with `body` (its bytes intact, or its failure). */
+function replay(original: IncomingMessage, body: Readable, headers: IncomingMessage['headers']): IncomingMessage {
+  const copy = body as unknown as IncomingMessage;
   copy.statusCode = original.statusCode;
   copy.statusMessage = original.statusMessage;
   copy.headers = headers;

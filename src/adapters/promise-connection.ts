@@ -12,7 +12,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import { isNodeStream, type BodyInput } from '../exchange/body.js';
-import { firstHeader, hideWireHandles, plainHeaders, readRefusal, refuseSniffing, withContentLength } from './shared.js';
+import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, withContentLength } from './shared.js';
 import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -120,7 +120,10 @@ function replyOf(response: PromiseResponse): Reply<PromiseResponse> {
     response,
     consume: async (scrub, bound) => {
       const original = response.body;
-      const { raw, text, decoded } = await readRefusal(original as BodyInput, response.headers['content-encoding'], bound);
+      const read = await readErrorAnswer(original as BodyInput, response.headers['content-encoding'], bound);
+      // Only a stream can fail part way (asStream): the base class read any other body whole.
+      if (read.failure !== undefined) return { text: '', response: { ...response, body: failingBody(original, read.failure) }, unread: true };
+      const { raw, text, decoded } = read;
       const shown = scrub(text);
       if (!decoded || shown !== text) {
         const bytes = Buffer.from(shown);

@@ -1,4 +1,6 @@
 /** Small pieces every Connection adapter needs. */
+import { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import { ConfigurationError } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, type BodyInput } from '../exchange/body.js';
@@ -89,6 +91,57 @@ export async function readRefusal(body: BodyInput, encoding: string | string[] |
   const bytes = await bound.read(body);
   const raw = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { raw, ...readRefusalText(raw, encoding, bound.limit) };
+}
+
+/** An error answer as a Connection reads it: whole, or the error its body ended with first. */
+export type ErrorAnswerRead = (RefusalRead & { failure?: undefined }) | { failure: Error };
+
+/**
+ * readRefusal for a Connection, which must hand on a body that fails (a reset, an abort)
+ * as the stock class would: the client reads it (or gives it to the user, asStream) and meets
+ * the failure there, so its error class and its node marking stay its own. Our own errors
+ * (ERR_RESPONSE_TOO_LARGE) are thrown.
+ */
+export async function readErrorAnswer(body: BodyInput, encoding: string | string[] | undefined, bound: RefusalBound): Promise<ErrorAnswerRead> {
+  try {
+    return await readRefusal(body, encoding, bound);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
+    return { failure: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/**
+ * What a callback Connection hands on in place of an error answer past the buffering bound
+ * (ERR_RESPONSE_TOO_LARGE, whose message and code it carries): the callback clients take any
+ * error from a Connection but a RequestAbortedError for a dead node, and resend the request
+ * (a POST too) up to maxRetries, where the stock class hands the client the target's answer.
+ * Any other error is thrown again.
+ */
+export function tooLargeNote(error: unknown): string {
+  if (!(error instanceof ConfigurationError) || error.code !== 'ERR_RESPONSE_TOO_LARGE') throw error;
+  return JSON.stringify({ message: `aws-sigv4-connection: ${error.message} It is replaced by this note; its status and headers are the target's.`, code: error.code });
+}
+
+/**
+ * A body that ends with `failure` once read, as `source` ended: none of the bytes read before
+ * it (they could not be checked for our secrets). A node IncomingMessage ends as node ends
+ * one, 'aborted' then the error only to an error listener (without one, none is raised);
+ * any other stream (undici's) raises the error.
+ */
+export function failingBody(source: unknown, failure: Error): Readable {
+  const incoming = source instanceof IncomingMessage;
+  return new Readable({
+    read() {
+      this.destroy(failure);
+    },
+    destroy(error, callback) {
+      if (!incoming) return callback(error);
+      (this as Readable & { aborted?: boolean }).aborted = true;
+      this.emit('aborted');
+      callback(this.listenerCount('error') > 0 ? error : null);
+    },
+  });
 }
 
 function undecodable(encoding: string | string[] | undefined, limit: number): RefusalText {

@@ -239,6 +239,9 @@ function readNodeStream(stream: LegacyStream, collector: Collector, signal: Abor
         stream.on('error', ignore);
         stream.resume?.();
       } else {
+        // Destroyed unfinished, some streams raise an error of their own (undici's body: an
+        // AbortError), which with our listener gone would be an uncaught exception.
+        stream.on('error', ignore);
         stream.destroy?.();
       }
       reject(error);
@@ -288,7 +291,7 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Coll
 }
 
 function ignore(): void {
-  // Deliberately empty: see the drain above.
+  // Deliberately empty: see the drain and the destroy above.
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -65,9 +65,20 @@ export interface Reply<R> {
    * scrubbed text, since it ends up in the client's error. The body is read with `bound`, so
    * every front end stops at the same size with the same error.
    */
-  consume(scrub: (text: string) => string, bound: RefusalBound): Promise<{ text: string; response: R }>;
+  consume(scrub: (text: string) => string, bound: RefusalBound): Promise<Consumed<R>>;
   /** The response as is, handed on when it is not an error (below 400). */
   response: R;
+}
+
+/** An error answer read, and the response to hand on. */
+export interface Consumed<R> {
+  text: string;
+  response: R;
+  /**
+   * True when the body failed before its end (a reset, an abort): `response` then fails the
+   * same way for the client to meet, and there is no text to classify.
+   */
+  unread?: boolean;
 }
 
 /** How a refusal is read: one limit for its bytes and for what they expand to. */
@@ -162,7 +173,7 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
 }
 
 /** An error answer read whole within the buffering bound, and scrubbed of what this attempt was signed with. */
-function consumeError<R>(signer: SigningContext, reply: Reply<R>, signed: Signed): Promise<{ text: string; response: R }> {
+function consumeError<R>(signer: SigningContext, reply: Reply<R>, signed: Signed): Promise<Consumed<R>> {
   const limit = errorAnswerLimit(signer.options.maxBufferedBodyBytes);
   const bound: RefusalBound = { limit, read: (body) => readRefusalBody(body, reply.statusCode, limit) };
   return reply.consume((text) => redactRefusalBody(text, signed.credentials, signed.signed.signature), bound);
@@ -172,7 +183,8 @@ type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
 async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
-  const { text, response } = await consumeError(signer, reply, signed);
+  const { text, response, unread } = await consumeError(signer, reply, signed);
+  if (unread === true) return { retry: false, result: { response } };
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date'), errorType: reply.header('x-amzn-errortype') }, signed, context);
   if (verdict === 'retry') return { retry: true };
   return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };

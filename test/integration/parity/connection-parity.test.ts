@@ -79,6 +79,8 @@ interface Case {
   connections?: boolean;
   /** Stock and ours wait on different things (see the header): ours must send nothing, stock's request is not compared. */
   asymmetric?: boolean;
+  /** An outcome not reached in this many ms is `still pending` (a stalled answer no timer ends); default 8 s. */
+  settleWithinMs?: number;
   /**
    * A stream body: the stock class streams it (chunked), ours sends it buffered with a
    * signed content-length, the only framing SigV4 can sign ahead: those two headers may differ.
@@ -269,7 +271,82 @@ const CASES: Case[] = [
       else assert.equal(rejection, undefined);
     },
   },
+  ...errorAnswerCases(),
 ];
+
+/**
+ * Error answers (400 and up): ours reads each one whole inside the exchange, to scrub it of
+ * what we signed with, and hands the client a replay. The client must see what the stock
+ * class gives it: the same error class or response, the same body, stream or not, the same
+ * node status, for every way an error answer can come or fail to come.
+ */
+function errorAnswerCases(): Case[] {
+  const limited = (f: Family) => f.supports.has('maxResponseSize') && !f.name.includes('Undici');
+  // Once the headers are in, no stock class's per-request timer runs (a stalled body stays pending, stock and ours);
+  // only undici's bodyTimeout, the client-level requestTimeout, ends one.
+  const stalls = { settleWithinMs: 1500 };
+  return [
+    { name: 'error answer: a 500', call: () => ({ method: 'GET', path: '/error' }), expect: isError('ResponseError') },
+    // The clients resend a 502/503/504 and mark the node dead (callback clients) or weigh it down: read by us first, the same.
+    { name: 'error answer: a 503 with maxRetries 3', call: () => ({ method: 'GET', path: '/error?status=503' }), clientOptions: () => ({ maxRetries: 3 }), expect: isError('ResponseError') },
+    { name: 'error answer: a 404', call: () => ({ method: 'GET', path: '/nowhere' }), expect: isError('ResponseError') },
+    { name: 'error answer: a 500 without content-length (chunked)', call: () => ({ method: 'GET', path: '/error?size=40000&chunked=1' }), expect: isError('ResponseError') },
+    { name: 'error answer: a 500 with asStream, handed back as a readable stream', call: () => ({ method: 'GET', path: '/error', asStream: true }), expect: () => undefined },
+    { name: 'error answer: a 404 with asStream', call: () => ({ method: 'GET', path: '/nowhere', asStream: true }), expect: () => undefined },
+    { name: 'error answer: HEAD answering 404', call: () => ({ method: 'HEAD', path: '/nowhere' }), expect: () => undefined },
+    { name: 'error answer: ignore [404]', call: () => ({ method: 'GET', path: '/nowhere', ignore: [404] }), expect: isOk() },
+    { name: 'error answer: a gzip 500', call: () => ({ method: 'GET', path: '/error-gzip' }), expect: isError('ResponseError') },
+    { name: 'error answer: a gzip 500, client compression on', call: () => ({ method: 'POST', path: '/error-gzip', body: { a: 1 } }), clientOptions: () => ({ compression: 'gzip' }), expect: isError('ResponseError') },
+    { name: 'error answer: a gzip 500 with asStream (the compressed bytes)', call: () => ({ method: 'GET', path: '/error-gzip', asStream: true }), expect: () => undefined },
+    {
+      name: 'error answer: larger than maxResponseSize',
+      applies: limited,
+      call: () => ({ method: 'GET', path: '/error?size=4096' }),
+      clientOptions: () => ({ maxResponseSize: 100 }),
+      expect: isError('RequestAbortedError'),
+    },
+    {
+      name: 'error answer: larger than maxResponseSize, without content-length',
+      applies: limited,
+      call: () => ({ method: 'GET', path: '/error?size=40000&chunked=1' }),
+      clientOptions: () => ({ maxResponseSize: 100 }),
+      expect: () => undefined,
+    },
+    {
+      name: 'error answer: gzip, larger than maxCompressedResponseSize',
+      applies: limited,
+      call: () => ({ method: 'GET', path: '/error-gzip?size=4096' }),
+      clientOptions: () => ({ maxCompressedResponseSize: 5 }),
+      expect: isError('RequestAbortedError'),
+    },
+    { name: 'error answer: stalls mid-body, requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', requestTimeout: 300 }), expect: () => undefined },
+    { name: 'error answer: stalls mid-body with asStream, requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', requestTimeout: 300, asStream: true }), expect: () => undefined },
+    // UndiciConnection: the client's requestTimeout is undici's bodyTimeout, which does end a stalled body.
+    { name: 'error answer: stalls mid-body, the client\'s requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall' }), clientOptions: () => ({ requestTimeout: 300 }), expect: () => undefined },
+    { name: 'error answer: stalls mid-body with asStream, the client\'s requestTimeout', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', asStream: true }), clientOptions: () => ({ requestTimeout: 300 }), expect: () => undefined },
+    { name: 'error answer: abort() during its body', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300 }), expect: () => undefined },
+    { name: 'error answer: abort() during its body with asStream', ...stalls, call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300, asStream: true }), expect: () => undefined },
+    // Cold credentials: the callback Connections return a stand-in whose abort() reaches the request sent later.
+    { name: 'error answer: abort() during its body, credentials fetched first', ...stalls, signing: () => ({ ...SIGNING, credentials: slowProvider(20) }), call: () => ({ method: 'GET', path: '/error-stall', abortAfterMs: 300 }), expect: () => undefined },
+    { name: 'error answer: connection reset mid-body', ...stalls, call: () => ({ method: 'GET', path: '/error-reset' }), expect: () => undefined },
+    { name: 'error answer: connection reset mid-body with asStream', ...stalls, call: () => ({ method: 'GET', path: '/error-reset', asStream: true }), expect: () => undefined },
+  ];
+}
+
+const PENDING = 'still pending';
+
+/** The call's outcome, or `still pending` once `ms` have passed. */
+async function within(ms: number, pending: Promise<Outcome>): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, name: PENDING, message: `no outcome within ${ms} ms`, error: undefined }), ms);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 interface Run { outcome: Outcome; seen: LoopbackServer['seen']; elapsedMs: number; nodes: string[]; connections: number }
 
@@ -297,12 +374,14 @@ describe('parity: each stock Connection and ours, the same outcome', function ()
     try {
       for (let i = 0; i < (testCase.repeat ?? 0); i++) await client.call(testCase.call(side));
       const started = Date.now();
-      const outcome = await client.call(testCase.call(side));
+      const outcome = await within(testCase.settleWithinMs ?? 8000, client.call(testCase.call(side)));
       const result = { outcome, seen: [...server.seen], elapsedMs: Date.now() - started, nodes: client.nodeStatuses(), connections: server.connections };
       testCase.expect(outcome, { elapsedMs: result.elapsedMs, server, side, nodes: result.nodes });
       return result;
     } finally {
-      await client.close().catch(() => undefined);
+      // A stalled answer ends as a reset, and a client left waiting on it is not waited for.
+      server.dropConnections();
+      await within(1000, client.close().then(() => ({ ok: true, statusCode: 0, body: undefined }), () => ({ ok: true, statusCode: 0, body: undefined })));
     }
   }
 
@@ -314,6 +393,7 @@ describe('parity: each stock Connection and ours, the same outcome', function ()
           const stock = await run(family, testCase, 'stock');
           const ours = await run(family, testCase, 'ours');
           assertSameOutcome(stock.outcome, ours.outcome);
+          assert.deepEqual(ours.nodes, stock.nodes, 'the pool marks the node as it does with the stock class');
           if (testCase.asymmetric) {
             assert.equal(ours.seen.length, 0, 'ours sent nothing');
             return;
@@ -336,6 +416,8 @@ function assertSameOutcome(stock: Outcome, ours: Outcome): void {
   if (!stock.ok && !ours.ok) {
     assert.equal(ours.name, stock.name, `stock: ${show(stock)}; ours: ${show(ours)}`);
     assert.equal(ours.statusCode, stock.statusCode);
+    // An error answer's body as the client parsed it (nothing of ours is in these to scrub).
+    assert.deepEqual(metaBody(ours.error), metaBody(stock.error));
   }
 }
 
@@ -356,4 +438,8 @@ function assertSameWire(stock: LoopbackServer['seen'], ours: LoopbackServer['see
     const strip = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => !differs(k)));
     assert.deepEqual(strip(b.headers), strip(a.headers));
   }
+}
+
+function metaBody(error: unknown): unknown {
+  return (error as { meta?: { body?: unknown } } | undefined)?.meta?.body;
 }

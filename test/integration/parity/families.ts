@@ -19,6 +19,8 @@ export interface Call {
   headers?: Record<string, unknown>;
   requestTimeout?: number;
   asStream?: boolean;
+  /** Status codes the client hands back as a response instead of a ResponseError. */
+  ignore?: number[];
   /** Abort this many ms after the call starts. */
   abortAfterMs?: number;
 }
@@ -32,6 +34,8 @@ export interface Family {
   name: string;
   /** Client options this family knows (maxResponseSize is @elastic/transport's). */
   supports: ReadonlySet<'maxResponseSize' | 'caFingerprint'>;
+  /** Client options for a pool that marks nodes dead and resurrects them by pinging through the Connection (HEAD /). */
+  resurrectingPool: Record<string, unknown>;
   /** The client option that takes node:tls options. */
   tlsOption: 'ssl' | 'tls';
   client(Connection: ConnectionClass, node: string | string[], extra?: Record<string, unknown>): FamilyClient;
@@ -43,24 +47,37 @@ export interface FamilyClient {
   call(call: Call): Promise<Outcome>;
   /** Each node's status as the pool sees it: 'alive' / 'dead'. */
   nodeStatuses(): string[];
+  /** Makes every dead node due for resurrection now (instead of after a minute). */
+  expireDeadNodes(): void;
   close(): Promise<void>;
 }
 
 interface TransportReturn extends Promise<{ body: unknown; statusCode: number }> { abort(): void }
 interface CallbackClient {
   transport: { request(params: object, options: object): TransportReturn };
-  connectionPool: { connections: Array<{ status: string }> };
+  connectionPool: { connections: Array<{ status: string; resurrectTimeout: number }> };
   close(): Promise<void>;
 }
 interface PromiseClient {
   transport: { request(params: object, options: object): Promise<{ body: unknown; statusCode: number }> };
-  connectionPool: { connections: Array<{ status: string }> };
+  connectionPool: { connections: Array<{ status: string; resurrectTimeout: number }> };
   close(): Promise<void>;
 }
 
 function failed(error: unknown): Outcome {
   const e = error as { name?: string; message?: string; meta?: { statusCode?: number } };
   return { ok: false, name: e?.name ?? String(error), statusCode: e?.meta?.statusCode ?? undefined, message: String(e?.message ?? error), error };
+}
+
+/** A response as an outcome; with asStream, its stream read to the end (a stream that fails is named `stream <error>`). */
+async function answered(result: { statusCode: number; body: unknown }, call: Call): Promise<Outcome> {
+  if (!call.asStream) return { ok: true, statusCode: result.statusCode, body: result.body };
+  try {
+    return { ok: true, statusCode: result.statusCode, body: await text(result.body) };
+  } catch (error) {
+    const outcome = failed(error);
+    return outcome.ok ? outcome : { ...outcome, name: `stream ${outcome.name}`, statusCode: result.statusCode };
+  }
 }
 
 type CallbackCtor = new (options: Record<string, unknown>) => CallbackClient;
@@ -70,7 +87,9 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
   return {
     name,
     tlsOption: 'ssl',
-    supports: new Set(name === 'es7' ? ['caFingerprint'] : []),
+    resurrectingPool: {},
+    // es 7.17's Transport has maxResponseSize and maxCompressedResponseSize too; opensearch-js has neither.
+    supports: new Set(name === 'es7' ? ['caFingerprint', 'maxResponseSize'] : []),
     stock: mod.Connection as ConnectionClass,
     ours: (options) => withSigV4Callback(mod.Connection as ConnectionClass, mod.errors as never, options),
     client(Connection, node, extra = {}) {
@@ -80,27 +99,30 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
         async call(call) {
           const pending = client.transport.request(
             { method: call.method, path: call.path, body: call.body },
-            { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream },
+            { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, ignore: call.ignore },
           );
           if (call.abortAfterMs !== undefined) setTimeout(() => pending.abort(), call.abortAfterMs);
           try {
             const result = await pending;
-            return { ok: true, statusCode: result.statusCode, body: call.asStream ? await text(result.body) : result.body };
+            return await answered(result, call);
           } catch (error) {
             return failed(error);
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
         close: () => client.close(),
       };
     },
   };
 }
 
-function promiseFamily(name: string, mod: { Client: unknown; errors: unknown }, Base: unknown): Family {
+function promiseFamily(name: string, mod: { Client: unknown; errors: unknown; ClusterConnectionPool: unknown }, Base: unknown): Family {
   return {
     name,
     tlsOption: 'tls',
+    // The default WeightedConnectionPool only weighs nodes; ClusterConnectionPool pings them.
+    resurrectingPool: { ConnectionPool: mod.ClusterConnectionPool },
     supports: new Set(['maxResponseSize', 'caFingerprint']),
     stock: Base as ConnectionClass,
     ours: (options) => withSigV4Promise(Base as ConnectionClass, mod.errors as never, options),
@@ -113,14 +135,15 @@ function promiseFamily(name: string, mod: { Client: unknown; errors: unknown }, 
           try {
             const result = await client.transport.request(
               { method: call.method, path: call.path, body: call.body },
-              { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, signal: controller.signal, meta: true },
+              { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, ignore: call.ignore, signal: controller.signal, meta: true },
             );
-            return { ok: true, statusCode: result.statusCode, body: call.asStream ? await text(result.body) : result.body };
+            return await answered(result, call);
           } catch (error) {
             return failed(error);
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
         close: () => client.close(),
       };
     },

@@ -57,8 +57,13 @@ export class LoopbackServer {
     return this.seen.filter((s) => s.path.split('?')[0] === path).length;
   }
 
-  close(): Promise<void> {
+  /** Drops every open socket: a stalled answer ends as a reset instead of outliving its case. */
+  dropConnections(): void {
     for (const socket of this.sockets) socket.destroy();
+  }
+
+  close(): Promise<void> {
+    this.dropConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -70,6 +75,7 @@ export class LoopbackServer {
       req.socket.destroy();
       return;
     }
+    const status = Number(query.get('status') ?? 500);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -80,6 +86,12 @@ export class LoopbackServer {
       const send = (status: number, text: string | Buffer, extra: Record<string, string> = {}) => {
         res.writeHead(status, { ...headers, ...extra, 'content-length': String(Buffer.byteLength(text)) });
         res.end(text);
+      };
+      const sendError = (code: number, text: string, chunked: boolean) => {
+        if (!chunked) return send(code, text);
+        res.writeHead(code, headers);
+        for (let at = 0; at < text.length; at += 16_384) res.write(text.slice(at, at + 16_384));
+        return res.end();
       };
       const delay = Number(query.get('delay') ?? 0);
       const answer = () => {
@@ -95,6 +107,22 @@ export class LoopbackServer {
           case '/redirect':
             res.writeHead(Number(query.get('status') ?? 302), { location: query.get('to') ?? '/echo', 'content-length': '0' });
             return res.end();
+          // Error answers (status from ?status=, 500 by default): the exchange reads each one to scrub it.
+          case '/error':
+            // ?size= bytes of JSON; ?chunked=1 sends it without a content-length.
+            return sendError(status, errorBody(Number(query.get('size') ?? 64)), query.get('chunked') === '1');
+          case '/error-gzip':
+            return send(status, gzipSync(errorBody(Number(query.get('size') ?? 64))), { 'content-encoding': 'gzip' });
+          case '/error-stall':
+            // Headers and the first bytes of a longer body, then nothing until the server closes.
+            res.writeHead(status, { ...headers, 'content-length': '1000' });
+            return res.write('{"error":');
+          case '/error-reset':
+            // Headers and the first bytes of a longer body, then the socket is dropped.
+            res.writeHead(status, { ...headers, 'content-length': '1000' });
+            res.write('{"error":');
+            setTimeout(() => req.socket.destroy(), 50);
+            return undefined;
           case '/refuse':
             return send(403, JSON.stringify({ message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' }));
           default:
@@ -105,6 +133,14 @@ export class LoopbackServer {
       else answer();
     });
   }
+}
+
+/** A JSON error answer of about `size` bytes (at least its envelope). */
+function errorBody(size: number): string {
+  const envelope = { error: { type: 'parity_error', reason: '' }, status: 500 };
+  const bare = JSON.stringify(envelope).length;
+  envelope.error.reason = 'r'.repeat(Math.max(0, size - bare));
+  return JSON.stringify(envelope);
 }
 
 /** A forward HTTP proxy (absolute-URI requests and CONNECT tunnels), counting what went through it. */
