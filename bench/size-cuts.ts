@@ -55,6 +55,14 @@ const ALONE_CUTS: Cut[] = [
   { label: "esbuild legalComments: 'none'", lost: 'nothing', options: { legalComments: 'none' } },
   { label: 'esbuild target es2020 instead of es2022', lost: 'nothing (older browsers)', options: { target: 'es2020' } },
   { label: 'esbuild target esnext', lost: 'nothing', options: { target: 'esnext' } },
+  ...([
+    ['errors.ts', /src\/errors\.ts$/],
+    ['rejection.ts (the hints)', /src\/rejection\.ts$/],
+    ['sigv4/validate.ts and wire-url.ts', /src\/sigv4\/(validate|wire-url)\.ts$/],
+    ['signing-context.ts, web-request-signer.ts, endpoint.ts', /src\/(signing-context|web-request-signer|endpoint)\.ts$/],
+    ['credentials.ts and read-once.ts', /src\/(credentials|read-once)\.ts$/],
+    ['signed-fetch.ts and exchange/**', /src\/(signed-fetch\.ts|exchange\/)/],
+  ] as const).map(([modules, file]): Cut => ({ label: `messages of ${modules} emptied (what their prose costs)`, lost: 'those messages (an analysis of their cost)', rewrites: [{ file, prose: true }] })),
   {
     label: 'refusal classifier behind a dynamic import (bundled as one file, as the size section builds it)',
     lost: 'nothing (where a bundler splits chunks, a first refusal waits for one; exchange.ts still imports rejection.ts for redaction, so no chunk splits off)',
