@@ -62,8 +62,8 @@ const CONCERNS: Array<[string, RegExp]> = [
 ];
 
 /** The package root: where the self-reference `aws-sigv4-connection` resolves (its built dist). */
-const ROOT = join(__dirname, '..', '..');
-const OPTIONS = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' } as const;
+export const ROOT = join(__dirname, '..', '..');
+export const OPTIONS = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' } as const;
 
 export async function measureSizes(): Promise<SizeRow[]> {
   const rows: SizeRow[] = [];
@@ -85,34 +85,36 @@ export async function measureSizes(): Promise<SizeRow[]> {
 const PROSE = /[A-Za-z]+ [a-z]+ [a-z]+/;
 
 /**
- * An esbuild plugin that empties every string and template literal of src/ that reads as
- * prose, found by TypeScript's parser (a regex over minified code cannot tell a quote in a
+ * The text of a src/ module with every string and template literal that reads as prose
+ * emptied, found by TypeScript's parser (a regex over minified code cannot tell a quote in a
  * regex literal from one that opens a string).
  */
-function withoutProse(): Plugin {
+export function emptyProse(text: string, path: string): string {
+  const file = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true);
+  const cuts: Array<[number, number]> = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
+      const words = ts.isTemplateExpression(node) ? [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' ') : node.text;
+      // Not module specifiers: the import must still resolve.
+      if (PROSE.test(words) && !ts.isImportDeclaration(node.parent) && !ts.isExportDeclaration(node.parent)) {
+        cuts.push([node.getStart(file), node.getEnd()]);
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let contents = text;
+  for (const [from, to] of cuts.reverse()) contents = `${contents.slice(0, from)}''${contents.slice(to)}`;
+  return contents;
+}
+
+/** An esbuild plugin that bundles each src/ module as `rewrite` turns its text (analyses only, never shipped). */
+export function rewritingSrc(name: string, rewrite: (text: string, path: string) => string): Plugin {
   return {
-    name: 'without-prose',
+    name,
     setup(b) {
-      b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        const file = ts.createSourceFile(args.path, text, ts.ScriptTarget.ES2022, true);
-        const cuts: Array<[number, number]> = [];
-        const visit = (node: ts.Node): void => {
-          if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
-            const words = ts.isTemplateExpression(node) ? [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' ') : node.text;
-            // Not module specifiers: the import must still resolve.
-            if (PROSE.test(words) && !ts.isImportDeclaration(node.parent) && !ts.isExportDeclaration(node.parent)) {
-              cuts.push([node.getStart(file), node.getEnd()]);
-              return;
-            }
-          }
-          ts.forEachChild(node, visit);
-        };
-        visit(file);
-        let contents = text;
-        for (const [from, to] of cuts.reverse()) contents = `${contents.slice(0, from)}''${contents.slice(to)}`;
-        return { contents, loader: 'ts' };
-      });
+      b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => ({ contents: rewrite(readFileSync(args.path, 'utf8'), args.path), loader: 'ts' }));
     },
   };
 }
@@ -130,7 +132,7 @@ export async function measureBreakdown(): Promise<SizeBreakdown> {
     rows[at]!.minifiedBytes += bytesInOutput;
   }
   const full = out.outputFiles[0]!.contents;
-  const bare = (await build({ ...OPTIONS, stdin, plugins: [withoutProse()] })).outputFiles[0]!.contents;
+  const bare = (await build({ ...OPTIONS, stdin, plugins: [rewritingSrc('without-prose', emptyProse)] })).outputFiles[0]!.contents;
   return {
     rows: rows.sort((a, b) => b.minifiedBytes - a.minifiedBytes),
     minifiedBytes: full.byteLength,
