@@ -331,13 +331,31 @@ function copyError(error: AwsSigV4Error, suffix: string): AwsSigV4Error {
  */
 export function checkIdentity(value: unknown): SealedIdentity {
   const credentials = assertCredentials(readIdentity(value));
-  const expiration = (credentials as { expiration?: unknown }).expiration;
-  if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
-    const got = expiration instanceof Date ? 'an invalid Date' : typeof expiration === 'string' ? 'a string' : `a ${typeof expiration}`;
-    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
-      `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
+  if (credentials instanceof SealedIdentity) return credentials;
+  const expiration = expirationOf((credentials as { expiration?: unknown }).expiration);
+  return sealIdentity({ ...credentials, expiration });
+}
+
+/**
+ * The expiration as a Date of our own, its time read once: a Proxy of a Date, a subclass or
+ * an own getTime that throws or answers differently each time cannot make the cache judge
+ * one instant and keep another, and the provider cannot move it later (setTime) under the
+ * cache. Reading it is inside the try: getTime on a Proxy of a Date throws a TypeError.
+ */
+function expirationOf(expiration: unknown): Date | undefined {
+  if (expiration === undefined || expiration === null) return undefined;
+  let time = NaN;
+  let isDate = false;
+  try {
+    isDate = expiration instanceof Date;
+    if (isDate) time = (expiration as Date).getTime();
+  } catch {
+    time = NaN;
   }
-  return sealIdentity(credentials);
+  if (typeof time === 'number' && Number.isFinite(time)) return new Date(time);
+  const got = isDate ? 'an invalid Date' : typeof expiration === 'string' ? 'a string' : `a ${typeof expiration}`;
+  throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+    `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
 }
 
 function expiresAt(credentials: AwsCredentialIdentity): number | undefined {

@@ -20,10 +20,17 @@ export const NOT_IN_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
  */
 export const UNSENDABLE_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** What a credential scope (`day/region/service/aws4_request`) can hold in one part. */
-const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
+export const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 /** No AWS secret access key holds any of these (they are 40 characters of base64). */
 const NOT_IN_A_SECRET = /[\s\x00-\x1f\x7f]/;
+/**
+ * White space (a stray newline from where it was read) and what no HTTP stack sends in the
+ * Authorization header the key id goes into (UNSENDABLE_IN_VALUE): the complement of the
+ * visible Latin-1 characters but the no-break space. One class, so the per-request check
+ * costs what the white-space check alone did.
+ */
+const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
 const METHOD = /^[A-Za-z]+$/;
 
 export function typeName(value: unknown): string {
@@ -175,8 +182,10 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
     // The token the headers step last checked is known good: a comparison, not a scan.
     if (token !== caches.token.raw && UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
   }
-  if (/[\s\0]/.test(accessKeyId)) {
-    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', 'credentials.accessKeyId contains white space or a control character; check for a stray newline or space where it was read from.');
+  if (NOT_IN_A_KEY_ID.test(accessKeyId)) {
+    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+      'credentials.accessKeyId contains white space, a control character or a character above U+00FF, which no HTTP stack sends in the Authorization header; ' +
+        'check for a stray newline or space where it was read from, and that the key id (not the secret) is in accessKeyId.');
   }
   // A stray newline from a file, a secret mount or an environment variable signs with a key AWS
   // does not have: every request a signature mismatch. The secret last checked is known good.

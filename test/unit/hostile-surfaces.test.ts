@@ -1,0 +1,206 @@
+/**
+ * Hostile input, round 2: what the first round (bad-input.test.ts, hostile-values.test.ts)
+ * left through. Each case failed before its fix: an untyped error after signing, a typed
+ * error naming the wrong thing, or a secret in what the verifying stub records.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { CredentialCache } from '../../src/credentials.js';
+import { resolveEndpoint } from '../../src/endpoint.js';
+import { ConfigurationError, CredentialsError } from '../../src/errors.js';
+import { createSignedFetch } from '../../src/fetch.js';
+import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
+import { startVerifyProxy } from '../../src/testing/index.js';
+import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
+import type { AwsCredentialIdentity } from '../../src/sigv4/types.js';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+const TOKEN = 'IQoJb3JpZ2luX2VjEHostileToken/with+and=';
+
+function assertNoSecret(text: string, where: string): void {
+  for (const secret of [SECRET, TOKEN, encodeURIComponent(TOKEN), 'hunter2']) assert.ok(!text.includes(secret), `a secret in ${where}: ${text}`);
+}
+
+function typed(kind: typeof ConfigurationError | typeof CredentialsError, code: string, where: string): (error: unknown) => boolean {
+  return (error: unknown) => {
+    assert.ok(error instanceof kind, `${where}: expected a ${kind.name}, got ${String(error)}`);
+    assert.equal((error as ConfigurationError).code, code, `${where}: ${(error as Error).message}`);
+    assertNoSecret(`${(error as Error).message} ${inspect(error, { depth: Infinity, showHidden: true })}`, where);
+    return true;
+  };
+}
+
+describe('hostile surfaces (round 2)', function () {
+  let server: Server;
+  let port = 0;
+  let hits = 0;
+
+  before(async function () {
+    server = createServer((req, res) => { hits++; res.end('{}'); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async function () {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  });
+  beforeEach(function () {
+    resetSigV4Caches();
+    hits = 0;
+  });
+
+  describe('an access key id no HTTP stack sends in the Authorization header', function () {
+    // Before: signed, then node:http threw ERR_INVALID_CHAR and fetch "fetch failed" or a
+    // ByteString TypeError, untyped and after the provider and the signer had run.
+    const ids: Array<[string, string]> = [
+      ['a control character (\\x01)', 'AKID\x01EXAMPLE'],
+      ['DEL', 'AKID\x7fEXAMPLE'],
+      ['a character above U+00FF', 'AKID\u2603EXAMPLE'],
+      ['a no-break space (refused before too, as white space)', 'AKIDEXAMPLE\u00a0'],
+    ];
+    for (const [what, accessKeyId] of ids) {
+      const credentials = { accessKeyId, secretAccessKey: SECRET, sessionToken: TOKEN };
+      it(`${what}: ERR_CREDENTIALS_MALFORMED from every entry, nothing sent`, async function () {
+        const request = { method: 'GET', url: `http://127.0.0.1:${port}/` };
+        const options = { region: 'eu-west-1', service: 'es', credentials };
+        assert.throws(() => signRequest(request, options), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'signRequest'));
+        assert.throws(() => presignRequest(request, options), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'presignRequest'));
+        assert.throws(() => AwsSigV4Connection.configure(options), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'configure()'));
+        for (const create of [createSignedFetch, createWebSignedFetch]) {
+          // From a provider: the cache's check, at the first request.
+          const signedFetch = create({ region: 'eu-west-1', credentials: async () => credentials });
+          await assert.rejects(signedFetch(`http://127.0.0.1:${port}/`), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'createSignedFetch'));
+        }
+        assert.equal(hits, 0, 'a request reached the server');
+      });
+    }
+
+    it('(control) a key id of Latin-1 letters, which the stacks do send, still signs and is sent', async function () {
+      const signedFetch = createSignedFetch({ region: 'eu-west-1', credentials: { accessKeyId: 'AKID\u00e9XAMPLE', secretAccessKey: SECRET } });
+      assert.equal((await signedFetch(`http://127.0.0.1:${port}/`)).status, 200);
+      assert.equal(hits, 1);
+    });
+  });
+
+  describe('an expiration that is not a plain Date', function () {
+    const hostile: Array<[string, () => unknown]> = [
+      // getTime on a Proxy of a Date throws a TypeError: it escaped configure() untyped.
+      ['a Proxy of a Date', () => new Proxy(new Date(Date.now() + 3_600_000), {})],
+      ['a Date whose getTime throws (quoting the secret)', () => Object.assign(new Date(), { getTime: () => { throw new Error(`no time for ${SECRET}`); } })],
+      ['a Date whose getTime answers a string (refused before too)', () => Object.assign(new Date(), { getTime: () => 'soon' })],
+    ];
+    for (const [what, expiration] of hostile) {
+      it(`${what}: ERR_CREDENTIALS_MALFORMED as a static identity and from a provider (not a provider failure)`, async function () {
+        const identity = (): AwsCredentialIdentity => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, expiration: expiration() as Date });
+        assert.throws(() => AwsSigV4Connection.configure({ region: 'eu-west-1', credentials: identity() }), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'configure()'));
+        assert.throws(() => new CredentialCache(identity()), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'new CredentialCache'));
+        const cache = new CredentialCache(async () => identity());
+        await assert.rejects(Promise.resolve(cache.get()), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'the provider path'));
+      });
+    }
+
+    it('is read once: a Date the provider moves afterwards (setTime) does not move the cached one', async function () {
+      const expiration = new Date(Date.now() + 3_600_000);
+      const cache = new CredentialCache(async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, expiration }));
+      const first = await cache.get();
+      const held = first.expiration!.toISOString();
+      expiration.setTime(0);
+      assert.equal((cache.get() as AwsCredentialIdentity).expiration?.toISOString(), held);
+      assert.equal((JSON.parse(JSON.stringify(cache)) as { expiration: string }).expiration, held);
+    });
+
+    it('(control) a real Date, a far-future one and null still sign', async function () {
+      for (const expiration of [new Date(Date.now() + 3_600_000), new Date(8.64e15), null]) {
+        const cache = new CredentialCache(async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, expiration: expiration as Date }));
+        assert.equal((await cache.get()).accessKeyId, 'AKIDEXAMPLE');
+      }
+    });
+  });
+
+  describe('a region from the environment that cannot go in a credential scope', function () {
+    // Before: resolveEndpoint returned it as it was, and the signer refused every request
+    // with 'options.region "eu-west-1\n" cannot go in a credential scope': an option never passed.
+    for (const [name, value] of [['AWS_REGION', 'eu-west-1\n'], ['AWS_DEFAULT_REGION', 'eu west 1'], ['AWS_REGION', 'eu-west-1\r\nx-evil: 1'], ['AWS_REGION', 42]] as const) {
+      it(`${name}=${JSON.stringify(value)}: ERR_INVALID_OPTIONS naming the variable, from resolveEndpoint and a Connection`, async function () {
+        const env = { [name]: value } as unknown as Record<string, string>;
+        const names = (error: unknown): boolean => {
+          typed(ConfigurationError, 'ERR_INVALID_OPTIONS', name)(error);
+          assert.match((error as Error).message, new RegExp(`environment variable ${name}\\b`));
+          assert.doesNotMatch((error as Error).message, /options\.region/);
+          return true;
+        };
+        assert.throws(() => resolveEndpoint('https://search.example.com', { env }), names);
+        // process.env holds strings only: a number comes from an env object passed in.
+        if (typeof value !== 'string') return;
+        const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+        delete process.env.AWS_REGION;
+        delete process.env.AWS_DEFAULT_REGION;
+        process.env[name] = String(value);
+        try {
+          const { Client } = await import('@opensearch-project/opensearch');
+          const Connection = AwsSigV4Connection.configure({ credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } });
+          const client = new Client({ node: `http://127.0.0.1:${port}`, Connection, maxRetries: 0 });
+          await assert.rejects(client.info(), names);
+          await client.close();
+        } finally {
+          for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+          }
+        }
+        assert.equal(hits, 0, 'a request reached the server');
+      });
+    }
+
+    it('(control) a good AWS_REGION, and AWS_DEFAULT_REGION under an empty AWS_REGION, resolve', function () {
+      assert.equal(resolveEndpoint('https://search.example.com', { env: { AWS_REGION: 'eu-west-1' } }).region, 'eu-west-1');
+      assert.equal(resolveEndpoint('https://search.example.com', { env: { AWS_REGION: '', AWS_DEFAULT_REGION: 'us-gov-west-1' } }).region, 'us-gov-west-1');
+    });
+  });
+
+  describe('the verifying stub (aws-sigv4-connection/testing)', function () {
+    const identity = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN };
+
+    it('masks the presigned token and signature in its records under any spelling the verifier reads as theirs', async function () {
+      const proxy = await startVerifyProxy({ region: 'eu-west-1', credentials: [identity] });
+      const seen: string[] = [];
+      try {
+        const presigned = presignRequest({ method: 'GET', url: `${proxy.url}/logs/_search` }, { region: 'eu-west-1', service: 'es', credentials: identity });
+        // [spelling, verdict]: accepted where the name decodes to the very one signed, so the
+        // verifier did read the value as the token and the signature; another letter case is
+        // read as the token too (then refused: the canonical query holds the name as sent).
+        const spellings: Array<[(url: string) => string, string]> = [
+          [(url) => url, 'accepted'],
+          [(url) => url.replace('X-Amz-Security-Token=', 'X-Amz-Security-T%6Fken=').replace('X-Amz-Signature=', 'X-Amz-Sign%61ture='), 'accepted'],
+          [(url) => url.replace('X-Amz-Security-Token=', '%58%2D%41mz-Security-Token=').replace('X-Amz-Signature=', 'X%2dAmz%2dSignature='), 'accepted'],
+          [(url) => url.replace('X-Amz-Security-Token=', 'X-AMZ-SECURITY-TOKEN='), 'signature-mismatch'],
+        ];
+        for (const [spell, verdict] of spellings) {
+          const response = await fetch(spell(presigned.url));
+          await response.arrayBuffer();
+          const record = proxy.records.at(-1)!;
+          assert.equal(record.verdict, verdict, record.message);
+          seen.push(record.path, JSON.stringify(record), inspect(record, { depth: Infinity }));
+          assert.ok(!record.path.includes(presigned.signature), `the signature in ${record.path}`);
+        }
+        assertNoSecret(seen.join('\n'), 'the records');
+        assert.match(seen[0]!, /X-Amz-Credential=AKIDEXAMPLE/, 'the rest of the query is kept');
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('refuses a target with user:password (never forwarded, and printed with the options), typed and without quoting it', async function () {
+      for (const target of ['http://admin:hunter2@127.0.0.1:9200', 'http://admin:hunter2@[::1', 'ftp://admin:hunter2@127.0.0.1/']) {
+        await assert.rejects(startVerifyProxy({ target }), typed(ConfigurationError, 'ERR_INVALID_URL', `target ${target}`));
+      }
+      // (control) without userinfo it starts, and nothing it holds names a password.
+      const proxy = await startVerifyProxy({ target: 'http://127.0.0.1:9200' });
+      await proxy.close();
+    });
+  });
+});
