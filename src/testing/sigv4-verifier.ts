@@ -386,7 +386,7 @@ function parseTarget(target: string): { path: string; query: QueryParameterBag }
 
 // Like Python's unquote, which botocore clients sign with: `+` stays a plus, and a
 // malformed escape stays as it is (smithy then encodes its `%` as %25).
-function percentDecode(text: string): string {
+export function percentDecode(text: string): string {
   if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);

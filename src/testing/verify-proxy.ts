@@ -38,11 +38,12 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { ConfigurationError } from '../errors.js';
 import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
 import {
-  bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
+  bodyTooLarge, percentDecode, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
 } from './sigv4-verifier.js';
 
 export type { RejectionVerdict, Verdict, VerifyProxyCredentials } from './sigv4-verifier.js';
@@ -120,7 +121,7 @@ export class VerifyProxy {
     };
     this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
     this.server.on(options.tls ? 'secureConnection' : 'connection', () => { this.connections++; });
-    if (options.target !== undefined) this.target = new URL(options.target);
+    if (options.target !== undefined) this.target = targetUrl(options.target);
     this.agent = this.target?.protocol === 'https:'
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
@@ -325,6 +326,31 @@ export function startVerifyProxy(options: VerifyProxyOptions): Promise<VerifyPro
 }
 
 /**
+ * The upstream as a URL. Userinfo is refused: what goes upstream is the client's request with
+ * its SigV4 Authorization, never a Basic one, so a user:password there would be dropped without
+ * a word (the upstream answering 401) and kept in the options for every log to print. Node's
+ * own TypeError for a bad URL quotes it whole (its `input`): ours drops the userinfo.
+ */
+function targetUrl(target: unknown): URL {
+  let url: URL | undefined;
+  try {
+    url = typeof target === 'string' ? new URL(target) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigurationError('ERR_INVALID_URL',
+      `VerifyProxy option "target" must be an absolute http(s) URL such as http://127.0.0.1:9200, got ${typeof target === 'string' ? JSON.stringify(withoutUserinfo(target).slice(0, 120)) : `a ${target === null ? 'null' : typeof target}`}.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigurationError('ERR_INVALID_URL',
+      'VerifyProxy option "target" carries a user name or password (user:pass@host): the stub forwards the client\'s SigV4-signed request, never Basic credentials, ' +
+        'so they would not reach the upstream. Remove them, and run the upstream without authentication for the tests (or with its security plugin off).');
+  }
+  return url;
+}
+
+/**
  * The whole body, or none when it exceeds the limit. An oversized body is still read
  * to its end and dropped, so the client gets its 413 on a connection it can reuse
  * rather than a reset in the middle of its upload.
@@ -351,12 +377,21 @@ function originForm(target: string): string | undefined {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
-// Presigned URLs carry the token and the signature in the query.
 /**
- * A request-target as the records keep it: the presigned token and signature masked under
- * any spelling of their names (`X%2DAmz%2DSignature` is decoded by the verifier, so it is
- * masked here too), and the userinfo of an absolute-form target dropped.
+ * A request-target as the records keep it: the value of every query parameter whose name,
+ * decoded as the verifier decodes it (any letter percent-encoded, `X-Amz-Security-T%6Fken`),
+ * is the presigned token or signature masked, and the userinfo of an absolute-form target
+ * dropped. Pairs split on `;` as well as `&`: a server that reads either must not see more.
  */
 function maskQuery(target: string): string {
-  return withoutUserinfo(target).replace(/([?&;](?:x|%78|%58)(?:-|%2d)amz(?:-|%2d)(?:security(?:-|%2d)token|signature)=)[^&;]*/gi, '$1***');
+  const local = withoutUserinfo(target);
+  const mark = local.indexOf('?');
+  if (mark < 0) return local;
+  const query = local.slice(mark + 1).split(/([&;])/).map((part) => {
+    const eq = part.indexOf('=');
+    return eq > 0 && SECRET_PARAMETERS.has(percentDecode(part.slice(0, eq)).toLowerCase()) ? `${part.slice(0, eq)}=***` : part;
+  });
+  return `${local.slice(0, mark + 1)}${query.join('')}`;
 }
+
+const SECRET_PARAMETERS = new Set(['x-amz-security-token', 'x-amz-signature']);
