@@ -27,8 +27,7 @@ const NOT_IN_A_SECRET = /[\s\x00-\x1f\x7f]/;
 /**
  * White space (a stray newline from where it was read) and what no HTTP stack sends in the
  * Authorization header the key id goes into (UNSENDABLE_IN_VALUE): the complement of the
- * visible Latin-1 characters but the no-break space. One class, so the per-request check
- * costs what the white-space check alone did.
+ * visible Latin-1 characters but the no-break space. Scanned once per distinct key id.
  */
 const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
 const METHOD = /^[A-Za-z]+$/;
@@ -182,10 +181,14 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
     // The token the headers step last checked is known good: a comparison, not a scan.
     if (token !== caches.token.raw && UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
   }
-  if (NOT_IN_A_KEY_ID.test(accessKeyId)) {
-    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
-      'credentials.accessKeyId contains white space, a control character or a character above U+00FF, which no HTTP stack sends in the Authorization header; ' +
-        'check for a stray newline or space where it was read from, and that the key id (not the secret) is in accessKeyId.');
+  // The key id last checked is known good: a comparison, not a scan.
+  if (accessKeyId !== caches.accessKeyId) {
+    if (NOT_IN_A_KEY_ID.test(accessKeyId)) {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+        'credentials.accessKeyId contains white space, a control character or a character above U+00FF, which no HTTP stack sends in the Authorization header; ' +
+          'check for a stray newline or space where it was read from, and that the key id (not the secret) is in accessKeyId.');
+    }
+    caches.accessKeyId = accessKeyId;
   }
   // A stray newline from a file, a secret mount or an environment variable signs with a key AWS
   // does not have: every request a signature mismatch. The secret last checked is known good.
