@@ -71,7 +71,11 @@ export interface VerifyProxyOptions {
   expectedHost?: string;
   /** Forward without checking: the unsigned baseline of benchmarks. */
   passThrough?: boolean;
-  /** Called with each record as it is made. */
+  /**
+   * Called with each record as it is made. It observes and never decides: what it throws (a
+   * test's assertion) is thrown again on its own, as an uncaught exception (which fails the
+   * running test under mocha or node:test), after the client has its answer.
+   */
   onRequest?: (record: VerifiedRequestRecord) => void;
 }
 
@@ -306,7 +310,16 @@ export class VerifyProxy {
     const time = this.now();
     const record: VerifiedRequestRecord = { ...decision, status, time };
     this.records.push(record);
-    this.options.onRequest?.(record);
+    const onRequest = this.options.onRequest;
+    if (onRequest !== undefined) {
+      try {
+        onRequest(record);
+      } catch (error) {
+        // Not here: thrown inside the answer it would turn the verdict into our 500, or (in
+        // the upstream's response listener) leave the client without any answer at all.
+        setImmediate(() => { throw error; });
+      }
+    }
     return time;
   }
 

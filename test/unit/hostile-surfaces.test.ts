@@ -194,6 +194,37 @@ describe('hostile surfaces (round 2)', function () {
       }
     });
 
+    it('an onRequest that throws (a test\'s assertion) leaves every answer as decided, and its error is thrown again, uncaught', async function () {
+      // Before: without a target the verdict became a 500 "internal error (Error)"; with one,
+      // the throw escaped the upstream's response listener and the client never got an answer.
+      const upstream = createServer((req, res) => res.end('{"upstream":true}'));
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      const mochas = process.listeners('uncaughtException');
+      process.removeAllListeners('uncaughtException');
+      const uncaught: unknown[] = [];
+      process.on('uncaughtException', (error) => uncaught.push(error));
+      try {
+        for (const [target, body] of [[undefined, '{}'], [`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, '{"upstream":true}']] as const) {
+          const proxy = await startVerifyProxy({ region: 'eu-west-1', target, credentials: [identity], onRequest: () => { throw new Error('the assertion of a test'); } });
+          try {
+            const signed = signRequest({ method: 'GET', url: `${proxy.url}/_cluster/health` }, { region: 'eu-west-1', service: 'es', credentials: identity });
+            const response = await fetch(`${proxy.url}/_cluster/health`, { headers: signed.headers, signal: AbortSignal.timeout(5_000) });
+            assert.equal(response.status, 200, `${target ?? 'no target'}: the verdict stands`);
+            assert.equal(await response.text(), body);
+            assert.equal(proxy.records.at(-1)?.verdict, 'accepted');
+            await new Promise((resolve) => setImmediate(resolve));
+          } finally {
+            await proxy.close();
+          }
+        }
+      } finally {
+        process.removeAllListeners('uncaughtException');
+        for (const listener of mochas) process.on('uncaughtException', listener);
+        await new Promise<void>((resolve) => upstream.close(() => resolve()));
+      }
+      assert.deepEqual(uncaught.map((error) => (error as Error).message), ['the assertion of a test', 'the assertion of a test']);
+    });
+
     it('refuses a target with user:password (never forwarded, and printed with the options), typed and without quoting it', async function () {
       for (const target of ['http://admin:hunter2@127.0.0.1:9200', 'http://admin:hunter2@[::1', 'ftp://admin:hunter2@127.0.0.1/']) {
         await assert.rejects(startVerifyProxy({ target }), typed(ConfigurationError, 'ERR_INVALID_URL', `target ${target}`));
