@@ -162,6 +162,41 @@ describe('hostile surfaces (round 2)', function () {
     });
   });
 
+  describe('a same-origin redirect whose Location carries user:password', function () {
+    // Before: followed, signed, then fetch threw "Request cannot be constructed from a URL that
+    // includes credentials: http://user:hunter2@..." – the server's password in our caller's error.
+    let redirects: Server;
+    let at = '';
+    let followed = 0;
+    before(async function () {
+      redirects = createServer((req, res) => {
+        if (req.url === '/next') { followed++; res.end('{}'); return; }
+        res.writeHead(302, { location: req.url === '/plain' ? `${at}/next` : at.replace('http://', 'http://user:hunter2@') + '/next' });
+        res.end();
+      });
+      await new Promise<void>((resolve) => redirects.listen(0, '127.0.0.1', resolve));
+      at = `http://127.0.0.1:${(redirects.address() as AddressInfo).port}`;
+    });
+    after(async function () {
+      const closed = new Promise<void>((resolve) => redirects.close(() => resolve()));
+      redirects.closeAllConnections();
+      await closed;
+    });
+
+    it('is not followed: the 3xx is the answer, as for another origin, from both entries; a plain one still is', async function () {
+      for (const create of [createSignedFetch, createWebSignedFetch]) {
+        followed = 0;
+        const signedFetch = create({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } });
+        const response = await signedFetch(`${at}/userinfo`);
+        assert.equal(response.status, 302);
+        assert.equal(followed, 0, 'the hop with userinfo was followed');
+        const plain = await signedFetch(`${at}/plain`);
+        assert.equal(plain.status, 200);
+        assert.equal(followed, 1);
+      }
+    });
+  });
+
   describe('the verifying stub (aws-sigv4-connection/testing)', function () {
     const identity = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN };
 
