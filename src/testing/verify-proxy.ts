@@ -41,6 +41,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors.js';
 import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
+import { typeName } from '../sigv4/validate.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
 import {
   bodyTooLarge, percentDecode, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
@@ -129,7 +130,11 @@ export class VerifyProxy {
     this.agent = this.target?.protocol === 'https:'
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
-    this.addCredentials(...(options.credentials ?? []));
+    const given: unknown = options.credentials ?? [];
+    if (!Array.isArray(given)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "credentials" must be an array of { accessKeyId, secretAccessKey, sessionToken?, expiration? }, got ${typeName(given)}.`);
+    }
+    this.addCredentials(...(given as VerifyProxyCredentials[]));
     // Held sealed in the map alone, so neither the options nor the map print a secret.
     this.options = { ...options, credentials: undefined };
     if (options.clockOffsetMs !== undefined) this.setClockOffset(options.clockOffsetMs);
@@ -174,8 +179,12 @@ export class VerifyProxy {
     this.clockOffset = typeof offset === 'number' ? () => offset : offset;
   }
 
+  /** Checked here, typed: a malformed identity would otherwise fail every request it signs as a 500. */
   addCredentials(...credentials: VerifyProxyCredentials[]): void {
-    for (const c of credentials) this.credentials.set(c.accessKeyId, sealIdentity(c));
+    for (const given of credentials) {
+      const c = checkedCredentials(given);
+      this.credentials.set(c.accessKeyId, sealIdentity(c));
+    }
   }
 
   removeCredentials(accessKeyId: string): boolean {
@@ -338,6 +347,24 @@ export function startVerifyProxy(options: VerifyProxyOptions): Promise<VerifyPro
   return VerifyProxy.start(options);
 }
 
+/** The stub's identity read once and checked by shape, never echoing a value. */
+function checkedCredentials(given: unknown): VerifyProxyCredentials {
+  const shape = 'VerifyProxy credentials are { accessKeyId, secretAccessKey, sessionToken?, expiration? }';
+  if (given === null || typeof given !== 'object') throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}, got ${typeName(given)}.`);
+  const { accessKeyId, secretAccessKey, sessionToken, expiration } = given as Record<string, unknown>;
+  for (const [name, value] of [['accessKeyId', accessKeyId], ['secretAccessKey', secretAccessKey]] as const) {
+    if (typeof value !== 'string' || value === '') throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}: ${name} must be a non-empty string, got ${typeName(value)}.`);
+  }
+  if (sessionToken !== undefined && sessionToken !== null && typeof sessionToken !== 'string') {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}: sessionToken must be a string when given, got ${typeName(sessionToken)}.`);
+  }
+  if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}: expiration must be a valid Date when given, got ${expiration instanceof Date ? 'an invalid Date' : typeName(expiration)}.`);
+  }
+  // null reads as absent, as the signer's cache reads it.
+  return { accessKeyId: accessKeyId as string, secretAccessKey: secretAccessKey as string, sessionToken: sessionToken ?? undefined, expiration: expiration instanceof Date ? new Date(expiration.getTime()) : undefined };
+}
+
 /**
  * The upstream as a URL. Userinfo is refused: what goes upstream is the client's request with
  * its SigV4 Authorization, never a Basic one, so a user:password there would be dropped without
@@ -353,7 +380,7 @@ function targetUrl(target: unknown): URL {
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new ConfigurationError('ERR_INVALID_URL',
-      `VerifyProxy option "target" must be an absolute http(s) URL such as http://127.0.0.1:9200, got ${typeof target === 'string' ? JSON.stringify(withoutUserinfo(target).slice(0, 120)) : `a ${target === null ? 'null' : typeof target}`}.`);
+      `VerifyProxy option "target" must be an absolute http(s) URL such as http://127.0.0.1:9200, got ${typeof target === 'string' ? JSON.stringify(withoutUserinfo(target).slice(0, 120)) : typeName(target)}.`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new ConfigurationError('ERR_INVALID_URL',

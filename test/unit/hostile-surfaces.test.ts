@@ -260,6 +260,29 @@ describe('hostile surfaces (round 2)', function () {
       assert.deepEqual(uncaught.map((error) => (error as Error).message), ['the assertion of a test', 'the assertion of a test']);
     });
 
+    it('refuses credentials of the wrong shape when given, typed, instead of answering each request they sign with a 500', async function () {
+      const bad: unknown[] = [
+        { accessKeyId: 'AKIDEXAMPLE' },
+        { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: 5 },
+        { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, expiration: 'tomorrow' },
+        { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, expiration: new Date('nope') },
+        null,
+      ];
+      for (const entry of bad) {
+        await assert.rejects(startVerifyProxy({ credentials: [entry as never] }), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', `credentials ${inspect(entry)}`));
+      }
+      await assert.rejects(startVerifyProxy({ credentials: identity as never }), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', 'credentials not an array'));
+      const proxy = await startVerifyProxy({ region: 'eu-west-1', credentials: [{ ...identity, sessionToken: null as never, expiration: null as never }] });
+      try {
+        assert.throws(() => proxy.addCredentials({ accessKeyId: 'AKIDOTHER', secretAccessKey: 42 as never }), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', 'addCredentials'));
+        // (control) null token and expiration read as absent: a request without a token is accepted.
+        const signed = signRequest({ method: 'GET', url: `${proxy.url}/` }, { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } });
+        assert.equal((await fetch(`${proxy.url}/`, { headers: signed.headers })).status, 200);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('refuses a target with user:password (never forwarded, and printed with the options), typed and without quoting it', async function () {
       for (const target of ['http://admin:hunter2@127.0.0.1:9200', 'http://admin:hunter2@[::1', 'ftp://admin:hunter2@127.0.0.1/']) {
         await assert.rejects(startVerifyProxy({ target }), typed(ConfigurationError, 'ERR_INVALID_URL', `target ${target}`));
