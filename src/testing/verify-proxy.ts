@@ -38,7 +38,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, redactValues } from '../errors.js';
 import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
 import { typeName } from '../sigv4/validate.js';
@@ -82,7 +82,7 @@ export interface VerifyProxyOptions {
 
 export interface VerifiedRequestRecord {
   method: string;
-  /** Path and query as received; any X-Amz-Security-Token / X-Amz-Signature value in the query is masked. */
+  /** Path and query as received; any X-Amz-Security-Token / X-Amz-Signature value in the query is masked, and the stub's own secrets and tokens wherever they stand. */
   path: string;
   signedHeaders: string[];
   accessKeyId?: string;
@@ -90,7 +90,7 @@ export interface VerifiedRequestRecord {
   status: number;
   amzDate?: string;
   bodyBytes: number;
-  /** Why it was refused (without the canonical request `es` echoes). */
+  /** Why it was refused (without the canonical request `es` echoes, nor the stub's own secrets and tokens). */
   message?: string;
   /** Stub clock when the request was decided. */
   time: Date;
@@ -317,7 +317,7 @@ export class VerifyProxy {
 
   private record(decision: Decision, status: number): Date {
     const time = this.now();
-    const record: VerifiedRequestRecord = { ...decision, status, time };
+    const record: VerifiedRequestRecord = { ...decision, ...this.scrubbed(decision), status, time };
     this.records.push(record);
     const onRequest = this.options.onRequest;
     if (onRequest !== undefined) {
@@ -330,6 +330,20 @@ export class VerifyProxy {
       }
     }
     return time;
+  }
+
+  /**
+   * The record's texts without the stub's own secrets and tokens, in any form they take: a
+   * client may send them where no name marks them (`?token=...`), or with the key id and the
+   * secret swapped (the Credential the refusal quotes is then the secret).
+   */
+  private scrubbed(decision: Decision): Pick<Decision, 'path' | 'message'> {
+    const secrets: string[] = [];
+    for (const c of this.credentials.values()) secrets.push(c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : []));
+    return {
+      path: redactValues(decision.path, secrets),
+      ...(decision.message !== undefined ? { message: redactValues(decision.message, secrets) } : {}),
+    };
   }
 
   private fail(res: ServerResponse, error: unknown): void {

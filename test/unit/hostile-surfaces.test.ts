@@ -229,6 +229,30 @@ describe('hostile surfaces (round 2)', function () {
       }
     });
 
+    it('keeps its own secret and token out of its records where no name marks them: another query parameter, a key id swapped with the secret', async function () {
+      const proxy = await startVerifyProxy({ region: 'eu-west-1', credentials: [identity] });
+      const seen: string[] = [];
+      try {
+        const url = `${proxy.url}/logs/_doc/1?token=${encodeURIComponent(TOKEN)}&raw=${TOKEN}&k=${Buffer.from(SECRET).toString('base64')}`;
+        const signed = signRequest({ method: 'GET', url }, { region: 'eu-west-1', service: 'es', credentials: identity });
+        await (await fetch(url, { headers: signed.headers })).arrayBuffer();
+        assert.equal(proxy.records.at(-1)!.verdict, 'accepted');
+        // The key id and the secret swapped, as from two environment variables mixed up: the
+        // refusal quotes the Credential, which then starts with the secret.
+        const swapped = signRequest({ method: 'GET', url: `${proxy.url}/` }, { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: SECRET, secretAccessKey: 'AKIDEXAMPLE' } });
+        await (await fetch(`${proxy.url}/`, { headers: swapped.headers })).arrayBuffer();
+        const refused = proxy.records.at(-1)!;
+        assert.equal(refused.verdict, 'incomplete-signature');
+        assert.equal(refused.accessKeyId, undefined, 'no key id read from a Credential that cannot be read');
+        for (const record of proxy.records) seen.push(JSON.stringify(record), inspect(record, { depth: Infinity }));
+        assertNoSecret(seen.join('\n'), 'the records');
+        assert.ok(!seen.join('\n').includes(SECRET.split('/')[0]!), 'the first part of the swapped secret');
+        assert.ok(!seen.join('\n').includes(Buffer.from(SECRET).toString('base64')), 'the secret in base64');
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('an onRequest that throws (a test\'s assertion) leaves every answer as decided, and its error is thrown again, uncaught', async function () {
       // Before: without a target the verdict became a 500 "internal error (Error)"; with one,
       // the throw escaped the upstream's response listener and the client never got an answer.
