@@ -33,7 +33,7 @@ const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
 const METHOD = /^[A-Za-z]+$/;
 
 export function typeName(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
   return `a ${typeof value}`;
@@ -120,6 +120,22 @@ export function isHeaderCollection(headers: object): boolean {
 export function headersShapeError(headers: unknown): ConfigurationError {
   return new ConfigurationError('ERR_INVALID_HEADERS', `request.headers must be an object of name -> value, got ${typeName(headers)}` +
     `${typeof headers === 'object' && !Array.isArray(headers) ? '; from a Headers or Map, pass Object.fromEntries(headers)' : ''}.`);
+}
+
+/**
+ * The values of a header given as an array, each read once, as strings: numbers as the
+ * single-value form takes them. Anything else is refused: join() writes null and undefined as
+ * nothing while String() signs them as "null", so the value sent would not be the one signed,
+ * and a Symbol throws a TypeError from either.
+ */
+export function headerArrayValues(name: string, values: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (typeof value === 'string') out.push(value);
+    else if (typeof value === 'number') out.push(String(value));
+    else throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${truncate(name)}"] must be a string or an array of strings, got an array holding ${typeName(value)}.`);
+  }
+  return out;
 }
 
 export function headerValueError(name: string): ConfigurationError {

@@ -86,6 +86,35 @@ describe('hostile surfaces (round 2)', function () {
     });
   });
 
+  describe('a header given as an array holding what is not a string', function () {
+    // Before: ['a', null] was sent as "a," (join) but signed as "a,null" (String), a signature
+    // AWS refuses as a mismatch; a Symbol threw a raw TypeError from join.
+    const holding: Array<[string, unknown]> = [['null', null], ['undefined', undefined], ['a Symbol', Symbol('s')], ['an object', { toString: () => 'b' }], ['an array', ['b']]];
+    for (const [what, element] of holding) {
+      it(`${what}: ERR_INVALID_HEADERS from signRequest and presignRequest`, function () {
+        const request = { method: 'GET', url: 'https://search-x.eu-west-1.es.amazonaws.com/', headers: { 'x-tag': ['a', element] as never } };
+        const options = { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN } };
+        assert.throws(() => signRequest(request, options), typed(ConfigurationError, 'ERR_INVALID_HEADERS', 'signRequest'));
+        assert.throws(() => presignRequest(request, options), typed(ConfigurationError, 'ERR_INVALID_HEADERS', 'presignRequest'));
+      });
+    }
+
+    it('(control) strings and numbers sign, and what is sent is what the stub verifies', async function () {
+      const identity = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET };
+      const proxy = await startVerifyProxy({ region: 'eu-west-1', credentials: [identity] });
+      try {
+        // A number, as the single-value form takes one (the type says strings; JavaScript callers pass numbers).
+        const signed = signRequest({ method: 'GET', url: `${proxy.url}/`, headers: { 'x-tag': ['a', 5 as never, 'b c'] } }, { region: 'eu-west-1', service: 'es', credentials: identity });
+        assert.equal(signed.headers['x-tag'], 'a,5,b c');
+        const { host: _host, ...headers } = signed.headers;
+        await (await fetch(`${proxy.url}/`, { headers })).arrayBuffer();
+        assert.equal(proxy.records.at(-1)!.verdict, 'accepted', proxy.records.at(-1)!.message);
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
   describe('an expiration that is not a plain Date', function () {
     const hostile: Array<[string, () => unknown]> = [
       // getTime on a Proxy of a Date throws a TypeError: it escaped configure() untyped.
