@@ -76,9 +76,10 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
       } else if (typeof value === 'number') {
         sendValue = canonical = String(value);
       } else if (Array.isArray(value)) {
-        const parts = headerArrayValues(name, value);
-        sendValue = parts.join(',');
-        canonical = parts.map((v) => canonicalHeaderValue(name, v)).join(',');
+        // Each value trimmed, as AWS signs repeated lines; sent as that one line, so the white
+        // space at a value's edge (`['a ', 'b']`) is not sent inside it where the server keeps it.
+        canonical = headerArrayValues(name, value).map((v) => canonicalHeaderValue(name, v)).join(',');
+        sendValue = canonical;
       } else {
         throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${name}"] must be a string or an array of strings, got ${typeName(value)}.`);
       }
