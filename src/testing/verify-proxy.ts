@@ -335,14 +335,16 @@ export class VerifyProxy {
   /**
    * The record's texts without the stub's own secrets and tokens, in any form they take: a
    * client may send them where no name marks them (`?token=...`), or with the key id and the
-   * secret swapped (the Credential the refusal quotes is then the secret).
+   * secret swapped (the Credential's key id, and the Credential a refusal quotes, are then the secret).
    */
-  private scrubbed(decision: Decision): Pick<Decision, 'path' | 'message'> {
+  private scrubbed(decision: Decision): Pick<Decision, 'path' | 'message' | 'accessKeyId'> {
     const secrets: string[] = [];
     for (const c of this.credentials.values()) secrets.push(c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : []));
+    const scrub = (text: string): string => redactValues(text, secrets);
     return {
-      path: redactValues(decision.path, secrets),
-      ...(decision.message !== undefined ? { message: redactValues(decision.message, secrets) } : {}),
+      path: scrub(decision.path),
+      ...(decision.message !== undefined ? { message: scrub(decision.message) } : {}),
+      ...(decision.accessKeyId !== undefined ? { accessKeyId: scrub(decision.accessKeyId) } : {}),
     };
   }
 

@@ -261,7 +261,9 @@ describe('hostile surfaces (round 2)', function () {
     });
 
     it('keeps its own secret and token out of its records where no name marks them: another query parameter, a key id swapped with the secret', async function () {
-      const proxy = await startVerifyProxy({ region: 'eu-west-1', credentials: [identity] });
+      // A second identity whose secret holds no "/": swapped in, its Credential reads, with the secret as key id.
+      const plainSecret = 'Zq9PlainSecretWithoutSlashes0123456789ab';
+      const proxy = await startVerifyProxy({ region: 'eu-west-1', credentials: [identity, { accessKeyId: 'AKIDPLAIN', secretAccessKey: plainSecret }] });
       const seen: string[] = [];
       try {
         const url = `${proxy.url}/logs/_doc/1?token=${encodeURIComponent(TOKEN)}&raw=${TOKEN}&k=${Buffer.from(SECRET).toString('base64')}`;
@@ -275,10 +277,15 @@ describe('hostile surfaces (round 2)', function () {
         const refused = proxy.records.at(-1)!;
         assert.equal(refused.verdict, 'incomplete-signature');
         assert.equal(refused.accessKeyId, undefined, 'no key id read from a Credential that cannot be read');
+        const swappedPlain = signRequest({ method: 'GET', url: `${proxy.url}/` }, { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: plainSecret, secretAccessKey: 'AKIDPLAIN' } });
+        await (await fetch(`${proxy.url}/`, { headers: swappedPlain.headers })).arrayBuffer();
+        assert.equal(proxy.records.at(-1)!.verdict, 'invalid-token');
+        assert.equal(proxy.records.at(-1)!.accessKeyId, '[REDACTED]');
         for (const record of proxy.records) seen.push(JSON.stringify(record), inspect(record, { depth: Infinity }));
         assertNoSecret(seen.join('\n'), 'the records');
         assert.ok(!seen.join('\n').includes(SECRET.split('/')[0]!), 'the first part of the swapped secret');
         assert.ok(!seen.join('\n').includes(Buffer.from(SECRET).toString('base64')), 'the secret in base64');
+        assert.ok(!seen.join('\n').includes(plainSecret), 'the swapped secret as key id');
       } finally {
         await proxy.close();
       }
