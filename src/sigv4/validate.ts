@@ -30,6 +30,11 @@ const NOT_IN_A_SECRET = /[\s\x00-\x1f\x7f]/;
  * visible Latin-1 characters but the no-break space. Scanned once per distinct key id.
  */
 const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
+/**
+ * A long-term (AKIA) or temporary (ASIA) AWS access key id. Never the form of an AWS secret
+ * access key (40 characters of base64): in secretAccessKey, the two were swapped.
+ */
+const AN_ACCESS_KEY_ID = /^A[KS]IA[A-Z0-9]{16}$/;
 const METHOD = /^[A-Za-z]+$/;
 
 export function typeName(value: unknown): string {
@@ -213,6 +218,11 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
       throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
         'credentials.secretAccessKey contains white space or a control character (at its start, its end or inside); ' +
           'check for a stray newline or space where it was read from (a file, a secret mount, an environment variable).');
+    }
+    if (AN_ACCESS_KEY_ID.test(secretAccessKey)) {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+        'credentials.secretAccessKey has the form of an access key id (AKIA... or ASIA..., 20 characters): the key id and the secret look swapped ' +
+          '(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY mixed up?). Signed so, the secret would be sent, and logged by AWS, as the key id of the Authorization header. Swap them back.');
     }
     caches.secret = secretAccessKey;
   }

@@ -86,6 +86,39 @@ describe('hostile surfaces (round 2)', function () {
     });
   });
 
+  describe('the key id and the secret swapped (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY mixed up)', function () {
+    // Before: signed, with the secret sent as the Credential's key id of the Authorization
+    // header, to AWS (which logs key ids) or any server; the onSign event and our messages
+    // showed its first and last four characters as the masked key.
+    const swapped = { accessKeyId: SECRET, secretAccessKey: 'AKIAIOSFODNN7EXAMPLE' };
+
+    it('is ERR_CREDENTIALS_MALFORMED from every entry, nothing sent, the secret unquoted', async function () {
+      const request = { method: 'GET', url: `http://127.0.0.1:${port}/` };
+      const options = { region: 'eu-west-1', service: 'es', credentials: swapped };
+      const refused = typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'swapped');
+      assert.throws(() => signRequest(request, options), refused);
+      assert.throws(() => presignRequest(request, options), refused);
+      assert.throws(() => AwsSigV4Connection.configure(options), refused);
+      for (const create of [createSignedFetch, createWebSignedFetch]) {
+        let signed = 0;
+        const signedFetch = create({ region: 'eu-west-1', credentials: async () => swapped, onSign: () => { signed++; } });
+        await assert.rejects(signedFetch(`http://127.0.0.1:${port}/`), (error: unknown) => {
+          refused(error);
+          assert.ok(!(error as Error).message.includes(`${SECRET.slice(0, 4)}...`), 'the masked "key id" is the secret\'s');
+          return true;
+        });
+        assert.equal(signed, 0);
+      }
+      assert.equal(hits, 0, 'a request reached the server');
+    });
+
+    it('(control) a secret of 40 characters that starts like a key id still signs', function () {
+      const signed = signRequest({ method: 'GET', url: 'https://search-x.eu-west-1.es.amazonaws.com/' },
+        { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI/K7MDEN' } });
+      assert.match(signed.headers.authorization!, /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\//);
+    });
+  });
+
   describe('a header given as an array holding what is not a string', function () {
     // Before: ['a', null] was sent as "a," (join) but signed as "a,null" (String), a signature
     // AWS refuses as a mismatch; a Symbol threw a raw TypeError from join.
