@@ -12,6 +12,7 @@ import { resolveEndpoint } from '../../src/endpoint.js';
 import { ConfigurationError, CredentialsError } from '../../src/errors.js';
 import { createSignedFetch } from '../../src/fetch.js';
 import { AwsSigV4Connection } from '../../src/opensearch.js';
+import { RequestSigner } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
 import { startVerifyProxy } from '../../src/testing/index.js';
 import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
@@ -259,6 +260,17 @@ describe('hostile surfaces (round 2)', function () {
         assert.equal(followed, 1);
       }
     });
+  });
+
+  it('a signer handed URLs of ever new origins (a signed fetch over URLs its users send) remembers a bounded number of them', function () {
+    // Before: one entry per origin, for as long as the signer lived.
+    const signer = new RequestSigner({ region: 'eu-west-1', service: 'execute-api', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } });
+    for (let i = 0; i < 5_000; i++) signer.endpoint(new URL(`https://api-${i}.example.com:${1024 + (i % 1000)}`));
+    // The memo is private; its size is what this test is about.
+    const remembered = (signer as unknown as { endpoints: Map<string, unknown> }).endpoints.size;
+    assert.ok(remembered <= 256, `${remembered} origins remembered`);
+    // (control) what it answers is unchanged, remembered or not.
+    assert.deepEqual(signer.endpoint(new URL('https://api-1.example.com:1025')), { region: 'eu-west-1', service: 'execute-api', host: 'api-1.example.com:1025' });
   });
 
   describe('the verifying stub (aws-sigv4-connection/testing)', function () {
