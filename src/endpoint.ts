@@ -4,7 +4,7 @@
  */
 import { ConfigurationError } from './errors.js';
 import { assertObject, assertScopePart, SCOPE_PART, truncate, typeName } from './sigv4/validate.js';
-import { withoutUserinfo } from './sigv4/wire-url.js';
+import { quotableUrl } from './sigv4/wire-url.js';
 
 export interface ResolvedEndpoint {
   region: string;
@@ -63,10 +63,10 @@ export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptio
   try {
     hostname = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
   } catch {
-    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: ${typeof url === 'string' ? JSON.stringify(truncate(withoutUserinfo(url))) : typeName(url)}. Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: ${typeof url === 'string' ? JSON.stringify(quotableUrl(url)) : typeName(url)}. Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
   }
   if (hostname === '') {
-    throw new ConfigurationError('ERR_INVALID_URL', `The URL ${JSON.stringify(truncate(withoutUserinfo(String(url))))} has no host name.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `The URL ${JSON.stringify(quotableUrl(String(url)))} has no host name.`);
   }
   const fromHost = regionAndServiceFromHost(hostname);
   const service = options.service || (fromHost?.service ?? 'es');

@@ -42,7 +42,7 @@ import { ConfigurationError, redactValues } from '../errors.js';
 import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
 import { typeName } from '../sigv4/validate.js';
-import { withoutUserinfo } from '../sigv4/wire-url.js';
+import { quotableUrl, withoutUserinfo } from '../sigv4/wire-url.js';
 import {
   bodyTooLarge, percentDecode, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
 } from './sigv4-verifier.js';
@@ -396,7 +396,7 @@ function targetUrl(target: unknown): URL {
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new ConfigurationError('ERR_INVALID_URL',
-      `VerifyProxy option "target" must be an absolute http(s) URL such as http://127.0.0.1:9200, got ${typeof target === 'string' ? JSON.stringify(withoutUserinfo(target).slice(0, 120)) : typeName(target)}.`);
+      `VerifyProxy option "target" must be an absolute http(s) URL such as http://127.0.0.1:9200, got ${typeof target === 'string' ? JSON.stringify(quotableUrl(target)) : typeName(target)}.`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new ConfigurationError('ERR_INVALID_URL',

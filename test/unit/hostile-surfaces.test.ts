@@ -262,6 +262,26 @@ describe('hostile surfaces (round 2)', function () {
     });
   });
 
+  it('a URL refused for its scheme, host or port is quoted without its query: a presigned URL\'s token and signature stay out of the message', function () {
+    // Before: quoted whole up to 120 characters, the query with it.
+    const query = `?X-Amz-Security-Token=${encodeURIComponent(TOKEN)}&X-Amz-Signature=${'ab'.repeat(32)}`;
+    const options = { region: 'eu-west-1', service: 'es', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } };
+    const urls = [`ftp://h.example/${query}`, `/_search${query}`, `https://h.example:99999/${query}`, `https://evil.example\\@h.example/${query}`];
+    const clean = (where: string) => (error: unknown): boolean => {
+      typed(ConfigurationError, 'ERR_INVALID_URL', where)(error);
+      assert.ok(!(error as Error).message.includes('ab'.repeat(32)), `the signature in ${(error as Error).message}`);
+      assert.ok(!(error as Error).message.includes(encodeURIComponent(TOKEN).slice(0, 12)), `the token in ${(error as Error).message}`);
+      return true;
+    };
+    for (const url of urls) {
+      assert.throws(() => signRequest({ method: 'GET', url }, options), clean(`signRequest ${url}`));
+      assert.throws(() => presignRequest({ method: 'GET', url }, options), clean(`presignRequest ${url}`));
+    }
+    assert.throws(() => resolveEndpoint(`https://[bad${query}`), clean('resolveEndpoint'));
+    // (control) what is wrong is still named: the scheme, and the URL up to its query.
+    assert.throws(() => signRequest({ method: 'GET', url: urls[0]! }, options), /scheme "ftp" in "ftp:\/\/h\.example\/\?\.\.\."/);
+  });
+
   it('a signer handed URLs of ever new origins (a signed fetch over URLs its users send) remembers a bounded number of them', function () {
     // Before: one entry per origin, for as long as the signer lived.
     const signer = new RequestSigner({ region: 'eu-west-1', service: 'execute-api', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } });
