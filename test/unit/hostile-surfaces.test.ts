@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { runInNewContext } from 'node:vm';
 import { CredentialCache } from '../../src/credentials.js';
 import { resolveEndpoint } from '../../src/endpoint.js';
 import { ConfigurationError, CredentialsError } from '../../src/errors.js';
@@ -155,8 +156,8 @@ describe('hostile surfaces (round 2)', function () {
     const hostile: Array<[string, () => unknown]> = [
       // getTime on a Proxy of a Date throws a TypeError: it escaped configure() untyped.
       ['a Proxy of a Date', () => new Proxy(new Date(Date.now() + 3_600_000), {})],
-      ['a Date whose getTime throws (quoting the secret)', () => Object.assign(new Date(), { getTime: () => { throw new Error(`no time for ${SECRET}`); } })],
-      ['a Date whose getTime answers a string (refused before too)', () => Object.assign(new Date(), { getTime: () => 'soon' })],
+      ['an object posing as a Date (Date.prototype, no time of its own)', () => Object.create(Date.prototype) as unknown],
+      ['a plain object with a getTime (refused before too)', () => ({ getTime: () => Date.now() + 3_600_000 })],
     ];
     for (const [what, expiration] of hostile) {
       it(`${what}: ERR_CREDENTIALS_MALFORMED as a static identity and from a provider (not a provider failure)`, async function () {
@@ -167,6 +168,22 @@ describe('hostile surfaces (round 2)', function () {
         await assert.rejects(Promise.resolve(cache.get()), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'the provider path'));
       });
     }
+
+    it('a Date is read by Date\'s own getTime: an own getTime that throws (quoting the secret) or lies is not asked; a Date of another realm is a Date', async function () {
+      // Before: an own getTime that threw escaped configure() raw, the secret in its message.
+      const at = Date.now() + 3_600_000;
+      const dates: Array<[string, Date]> = [
+        ['own getTime throws', Object.assign(new Date(at), { getTime: () => { throw new Error(`no time for ${SECRET}`); } })],
+        ['own getTime lies', Object.assign(new Date(at), { getTime: () => 0 })],
+        ['another realm', runInNewContext(`new Date(${at})`) as Date],
+      ];
+      for (const [what, expiration] of dates) {
+        const identity = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, expiration };
+        AwsSigV4Connection.configure({ region: 'eu-west-1', credentials: identity });
+        const cache = new CredentialCache(async () => identity);
+        assert.equal((await cache.get()).expiration?.getTime(), at, what);
+      }
+    });
 
     it('is read once: a Date the provider moves afterwards (setTime) does not move the cached one', async function () {
       const expiration = new Date(Date.now() + 3_600_000);
