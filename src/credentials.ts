@@ -331,13 +331,32 @@ function copyError(error: AwsSigV4Error, suffix: string): AwsSigV4Error {
  */
 export function checkIdentity(value: unknown): SealedIdentity {
   const credentials = assertCredentials(readIdentity(value));
-  const expiration = (credentials as { expiration?: unknown }).expiration;
-  if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
-    const got = expiration instanceof Date ? 'an invalid Date' : typeof expiration === 'string' ? 'a string' : `a ${typeof expiration}`;
-    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
-      `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
+  if (credentials instanceof SealedIdentity) return credentials;
+  const expiration = expirationOf((credentials as { expiration?: unknown }).expiration);
+  return sealIdentity({ ...credentials, expiration });
+}
+
+/**
+ * The expiration as a Date of our own, its time read once, by Date's own getTime: a Proxy of
+ * a Date (which that getTime refuses), a subclass or an own getTime that throws or answers
+ * differently each time cannot make the cache judge one instant and keep another, and the
+ * provider cannot move it later (setTime) under the cache. A Date of another realm (vm, a test
+ * runner's sandbox) is read as the Date it is.
+ */
+function expirationOf(expiration: unknown): Date | undefined {
+  if (expiration === undefined || expiration === null) return undefined;
+  let time = NaN;
+  let isDate = false;
+  try {
+    time = Date.prototype.getTime.call(expiration);
+    isDate = true;
+  } catch {
+    // Not a Date (a string, a number, a plain object), or a Proxy of one.
   }
-  return sealIdentity(credentials);
+  if (Number.isFinite(time)) return new Date(time);
+  const got = isDate ? 'an invalid Date' : typeof expiration === 'object' ? 'an object that is not a Date' : `a ${typeof expiration}`;
+  throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+    `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
 }
 
 function expiresAt(credentials: AwsCredentialIdentity): number | undefined {

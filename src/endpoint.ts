@@ -3,8 +3,8 @@
  * nothing but the URL the user already has.
  */
 import { ConfigurationError } from './errors.js';
-import { assertObject, assertScopePart, truncate, typeName } from './sigv4/validate.js';
-import { withoutUserinfo } from './sigv4/wire-url.js';
+import { assertObject, assertScopePart, SCOPE_PART, truncate, typeName } from './sigv4/validate.js';
+import { quotableUrl } from './sigv4/wire-url.js';
 
 export interface ResolvedEndpoint {
   region: string;
@@ -63,10 +63,10 @@ export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptio
   try {
     hostname = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
   } catch {
-    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: ${typeof url === 'string' ? JSON.stringify(truncate(withoutUserinfo(url))) : typeName(url)}. Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `Not a URL: ${typeof url === 'string' ? JSON.stringify(quotableUrl(url)) : typeName(url)}. Give the node as an absolute URL, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com.`);
   }
   if (hostname === '') {
-    throw new ConfigurationError('ERR_INVALID_URL', `The URL ${JSON.stringify(truncate(withoutUserinfo(String(url))))} has no host name.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `The URL ${JSON.stringify(quotableUrl(String(url)))} has no host name.`);
   }
   const fromHost = regionAndServiceFromHost(hostname);
   const service = options.service || (fromHost?.service ?? 'es');
@@ -74,8 +74,18 @@ export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptio
   if (fromHost) return { region: fromHost.region, service, hostname, source: 'host' };
   // Workers and browsers have no `process`: there, only the options and the host name tell.
   const env = options.env ?? (typeof process === 'undefined' ? {} : process.env);
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (region) return { region, service, hostname, source: 'environment' };
+  const name = env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  const region: unknown = env[name];
+  if (region) {
+    // Named as the variable it came from: a stray newline from a .env file or a secret
+    // mount would otherwise be refused per request as an option the user never passed.
+    if (typeof region !== 'string' || !SCOPE_PART.test(region)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS',
+        `The environment variable ${name} ${typeof region === 'string' ? JSON.stringify(truncate(region)) : `is ${typeName(region)}, which`} cannot go in a credential scope: ` +
+          'set it to a region name such as "eu-west-1" (letters, digits, "-", "_" and "." only; check for a stray newline or space), or pass { region } to configure().');
+    }
+    return { region, service, hostname, source: 'environment' };
+  }
   throw new ConfigurationError(
     'ERR_MISSING_REGION',
     `Cannot tell the AWS region for host "${hostname}": it is not a *.REGION.es.amazonaws.com, *.REGION.aoss.amazonaws.com or *.aos.REGION.on.aws name ` +

@@ -130,7 +130,8 @@ export function requestHeaders(init: HeadersInit | undefined): Record<string, st
  * Redirects: a signature covers one method, host and path, and its headers carry the
  * session token, so the base fetch never follows one itself (it would re-send our headers
  * as they are, to any origin). With fetch's default `redirect: 'follow'` we follow a hop to
- * the same origin, re-signed for its own URL, and stop at a hop to another origin: that
+ * the same origin, re-signed for its own URL, and stop at a hop to another origin (or to a
+ * URL with user:password): that
  * 3xx is returned as with `redirect: 'manual'`, and the caller decides what to send there.
  * `redirect: 'manual'` returns every 3xx; `redirect: 'error'` rejects as fetch does.
  * Returns the next hop, or undefined when `response` is the answer; `headers` loses the
@@ -141,7 +142,9 @@ export function nextHop(response: Response, url: URL, method: string, mode: Requ
   if (location === null || mode === 'manual') return undefined;
   if (mode === 'error') throw new TypeError(`fetch failed: redirect mode is "error" and ${url.origin} answered ${response.status}.`);
   const next = new URL(location, url);
-  if (next.origin !== url.origin || hop >= MAX_REDIRECTS) return undefined;
+  // A Location with user:password is a URL we never sign (requestUrl refuses it), and fetch's
+  // TypeError for it quotes it whole: that 3xx is the answer, as for another origin.
+  if (next.origin !== url.origin || next.username !== '' || next.password !== '' || hop >= MAX_REDIRECTS) return undefined;
   // As fetch does: 303, and 301/302 after a POST, continue as a GET without a body.
   if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
     for (const name of BODY_HEADERS) delete headers[name];

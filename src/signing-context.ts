@@ -79,6 +79,9 @@ export function isRefusalStatus(statusCode: number | undefined): boolean {
   return statusCode === 403 || statusCode === 401 || statusCode === 400;
 }
 
+/** Node URLs whose region, service and Host are remembered (endpoint()). */
+const ENDPOINT_CACHE_SIZE = 256;
+
 /** How long credentials fetched because AWS refused the previous ones are not refreshed again for a refusal. */
 const REFRESH_ON_REFUSAL_INTERVAL_MS = 60_000;
 
@@ -119,6 +122,9 @@ export abstract class SigningContext {
         service: this.options.service,
       });
       endpoint = { region: resolved.region, service: resolved.service, host };
+      // A client has a few nodes; a signed fetch may be handed any URL (a crawler, a gateway
+      // signing for URLs its users send): past this many origins, start over rather than grow.
+      if (this.endpoints.size >= ENDPOINT_CACHE_SIZE) this.endpoints.clear();
       this.endpoints.set(key, endpoint);
     }
     return endpoint;

@@ -18,6 +18,8 @@ export interface SigV4Caches {
   token: { raw: string; trimmed: string };
   /** The last secret access key that passed its check (assertCredentials in validate.ts). */
   secret: string;
+  /** The last access key id that passed its check (assertCredentials in validate.ts). */
+  accessKeyId: string;
   /** The last wire path and its canonical URI (a client sends the same `/_bulk` or search path again and again). */
   canonicalUri: { path: string; canonical: string };
   /** The x-amz-date of the last second signed in (NaN before any: no second matches it). */
@@ -42,6 +44,7 @@ export const caches: SigV4Caches = {
   origin: undefined,
   token: { raw: '', trimmed: '' },
   secret: '',
+  accessKeyId: '',
   canonicalUri: { path: '', canonical: '' },
   amzDate: { second: NaN, text: '' },
   scope: { region: '', service: '' },
@@ -58,6 +61,7 @@ export function resetSigV4Caches(): void {
   caches.origin = undefined;
   caches.token = { raw: '', trimmed: '' };
   caches.secret = '';
+  caches.accessKeyId = '';
   caches.canonicalUri = { path: '', canonical: '' };
   caches.amzDate = { second: NaN, text: '' };
   caches.scope = { region: '', service: '' };

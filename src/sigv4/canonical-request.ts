@@ -12,7 +12,7 @@ import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
 import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignOptions } from './types.js';
 import { uriEncode } from './uri-encode.js';
 import {
-  assertContentSha256Header, assertCredentials, assertHeaderName, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate, assertSignOptionNames,
+  assertContentSha256Header, assertCredentials, assertHeaderName, headerArrayValues, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate, assertSignOptionNames,
   duplicateHeaderError, headersShapeError, isHeaderCollection, typeName,
 } from './validate.js';
 import { parseWireUrl, type WireUrl } from './wire-url.js';
@@ -76,8 +76,10 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
       } else if (typeof value === 'number') {
         sendValue = canonical = String(value);
       } else if (Array.isArray(value)) {
-        sendValue = value.join(',');
-        canonical = value.map((v) => canonicalHeaderValue(name, String(v))).join(',');
+        // Each value trimmed, as AWS signs repeated lines; sent as that one line, so the white
+        // space at a value's edge (`['a ', 'b']`) is not sent inside it where the server keeps it.
+        canonical = headerArrayValues(name, value).map((v) => canonicalHeaderValue(name, v)).join(',');
+        sendValue = canonical;
       } else {
         throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${name}"] must be a string or an array of strings, got ${typeName(value)}.`);
       }

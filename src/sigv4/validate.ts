@@ -20,14 +20,25 @@ export const NOT_IN_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
  */
 export const UNSENDABLE_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** What a credential scope (`day/region/service/aws4_request`) can hold in one part. */
-const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
+export const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 /** No AWS secret access key holds any of these (they are 40 characters of base64). */
 const NOT_IN_A_SECRET = /[\s\x00-\x1f\x7f]/;
+/**
+ * White space (a stray newline from where it was read) and what no HTTP stack sends in the
+ * Authorization header the key id goes into (UNSENDABLE_IN_VALUE): the complement of the
+ * visible Latin-1 characters but the no-break space. Scanned once per distinct key id.
+ */
+const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
+/**
+ * A long-term (AKIA) or temporary (ASIA) AWS access key id. Never the form of an AWS secret
+ * access key (40 characters of base64): in secretAccessKey, the two were swapped.
+ */
+const AN_ACCESS_KEY_ID = /^A[KS]IA[A-Z0-9]{16}$/;
 const METHOD = /^[A-Za-z]+$/;
 
 export function typeName(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
   return `a ${typeof value}`;
@@ -116,6 +127,22 @@ export function headersShapeError(headers: unknown): ConfigurationError {
     `${typeof headers === 'object' && !Array.isArray(headers) ? '; from a Headers or Map, pass Object.fromEntries(headers)' : ''}.`);
 }
 
+/**
+ * The values of a header given as an array, each read once, as strings: numbers as the
+ * single-value form takes them. Anything else is refused: join() writes null and undefined as
+ * nothing while String() signs them as "null", so the value sent would not be the one signed,
+ * and a Symbol throws a TypeError from either.
+ */
+export function headerArrayValues(name: string, values: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (typeof value === 'string') out.push(value);
+    else if (typeof value === 'number') out.push(String(value));
+    else throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${truncate(name)}"] must be a string or an array of strings, got an array holding ${typeName(value)}.`);
+  }
+  return out;
+}
+
 export function headerValueError(name: string): ConfigurationError {
   return new ConfigurationError('ERR_INVALID_HEADERS',
     `request.headers["${name}"] contains a control character (CR, LF, NUL or another) or a character above U+00FF, which no HTTP stack sends in a header: remove it, or encode the value (e.g. encodeURIComponent).`);
@@ -175,8 +202,14 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
     // The token the headers step last checked is known good: a comparison, not a scan.
     if (token !== caches.token.raw && UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
   }
-  if (/[\s\0]/.test(accessKeyId)) {
-    throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', 'credentials.accessKeyId contains white space or a control character; check for a stray newline or space where it was read from.');
+  // The key id last checked is known good: a comparison, not a scan.
+  if (accessKeyId !== caches.accessKeyId) {
+    if (NOT_IN_A_KEY_ID.test(accessKeyId)) {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+        'credentials.accessKeyId contains white space, a control character or a character above U+00FF, which no HTTP stack sends in the Authorization header; ' +
+          'check for a stray newline or space where it was read from, and that the key id (not the secret) is in accessKeyId.');
+    }
+    caches.accessKeyId = accessKeyId;
   }
   // A stray newline from a file, a secret mount or an environment variable signs with a key AWS
   // does not have: every request a signature mismatch. The secret last checked is known good.
@@ -185,6 +218,11 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
       throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
         'credentials.secretAccessKey contains white space or a control character (at its start, its end or inside); ' +
           'check for a stray newline or space where it was read from (a file, a secret mount, an environment variable).');
+    }
+    if (AN_ACCESS_KEY_ID.test(secretAccessKey)) {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+        'credentials.secretAccessKey has the form of an access key id (AKIA... or ASIA..., 20 characters): the key id and the secret look swapped ' +
+          '(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY mixed up?). Signed so, the secret would be sent, and logged by AWS, as the key id of the Authorization header. Swap them back.');
     }
     caches.secret = secretAccessKey;
   }

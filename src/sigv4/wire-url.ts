@@ -43,7 +43,7 @@ export function parseWireUrl(url: string | URL): WireUrl {
   } else {
     const schemeEnd = url.indexOf('://');
     if (schemeEnd <= 0 || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(url.slice(0, schemeEnd))) {
-      throw new ConfigurationError('ERR_INVALID_URL', `request.url must be an absolute http(s) URL such as https://host/path, got ${JSON.stringify(truncate(withoutUserinfo(url)))}.`);
+      throw new ConfigurationError('ERR_INVALID_URL', `request.url must be an absolute http(s) URL such as https://host/path, got ${JSON.stringify(quotableUrl(url))}.`);
     }
     scheme = url.slice(0, schemeEnd).toLowerCase();
     assertHttpScheme(scheme, url);
@@ -55,7 +55,7 @@ export function parseWireUrl(url: string | URL): WireUrl {
     }
     const prefix = url.slice(0, authorityEnd);
     const authority = url.slice(authorityStart, authorityEnd);
-    host = hostFromAuthority(authority, scheme, withoutUserinfo(url));
+    host = hostFromAuthority(authority, scheme, url);
     // First the disagreement (`evil\@good`), then userinfo that both readings see.
     assertSameHostAsWhatwg(prefix, host);
     if (authority.indexOf('@') !== -1) throw userinfoError();
@@ -77,7 +77,7 @@ function isAuthorityEnd(url: string, at: number): boolean {
 
 function assertHttpScheme(scheme: string, url: string): void {
   if (scheme !== 'https' && scheme !== 'http') {
-    throw new ConfigurationError('ERR_INVALID_URL', `request.url must use http or https, got the scheme "${truncate(scheme)}" in ${JSON.stringify(truncate(withoutUserinfo(url)))}.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `request.url must use http or https, got the scheme "${truncate(scheme)}" in ${JSON.stringify(quotableUrl(url))}.`);
   }
 }
 
@@ -99,12 +99,12 @@ function hostFromAuthority(authority: string, scheme: string, url: string): stri
     if (colon !== -1) { hostname = hostPort.slice(0, colon); port = hostPort.slice(colon + 1); }
   }
   if (hostname === '' || hostname === '[]' || (port !== '' && !/^\d+$/.test(port))) {
-    throw new ConfigurationError('ERR_INVALID_URL', `request.url has no valid host: ${JSON.stringify(truncate(url))}.`);
+    throw new ConfigurationError('ERR_INVALID_URL', `request.url has no valid host: ${JSON.stringify(quotableUrl(url))}.`);
   }
   if (port !== '') {
     const number = Number(port);
     if (number > 65535) {
-      throw new ConfigurationError('ERR_INVALID_URL', `request.url has the port ${truncate(port)}, out of the range 0-65535: ${JSON.stringify(truncate(url))}.`);
+      throw new ConfigurationError('ERR_INVALID_URL', `request.url has the port ${truncate(port)}, out of the range 0-65535: ${JSON.stringify(quotableUrl(url))}.`);
     }
     port = String(number);
   }
@@ -126,7 +126,7 @@ function assertSameHostAsWhatwg(prefix: string, host: string): void {
   }
   if (whatwg !== host) {
     throw new ConfigurationError('ERR_INVALID_URL',
-      `request.url ${JSON.stringify(truncate(withoutUserinfo(prefix)))} names the host "${truncate(host)}" to the signer but ${whatwg === undefined ? 'no valid host' : `"${truncate(whatwg)}"`} to fetch and Node's URL: ` +
+      `request.url ${JSON.stringify(quotableUrl(prefix))} names the host "${truncate(host)}" to the signer but ${whatwg === undefined ? 'no valid host' : `"${truncate(whatwg)}"`} to fetch and Node's URL: ` +
         'write the host plainly (lower-case ASCII or punycode, no "\\", "%", spaces or control characters in the authority).');
   }
 }
@@ -141,4 +141,13 @@ export function withoutUserinfo(url: string): string {
   const start = url.indexOf('://');
   const at = url.lastIndexOf('@');
   return start === -1 || at < start ? url : url.slice(0, start + 3) + url.slice(at + 1);
+}
+
+/**
+ * A URL as an error message may quote it: without userinfo (withoutUserinfo), and without its
+ * query and fragment, which carry a presigned URL's token and signature (and any API key a
+ * caller put there); a message names what is wrong with the scheme, host or port, never those.
+ */
+export function quotableUrl(url: string): string {
+  return truncate(withoutUserinfo(url).replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}...`));
 }

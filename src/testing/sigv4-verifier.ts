@@ -158,7 +158,9 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
   const accessKeyId = scopeParts[0];
   const base = { signedHeaders, accessKeyId };
   if (scopeParts.length !== 5) {
-    return incomplete(base, [`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${auth.credential}'`]);
+    // Not `base`: what comes before the first "/" of a Credential that cannot be read is no
+    // known key id (with the key id and the secret swapped, it is the secret's first part).
+    return incomplete({ signedHeaders }, [`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${auth.credential}'`]);
   }
 
   const signingDate = parseRequestDate(auth.dateName ?? 'x-amz-date', auth.rawDate);
@@ -386,7 +388,7 @@ function parseTarget(target: string): { path: string; query: QueryParameterBag }
 
 // Like Python's unquote, which botocore clients sign with: `+` stays a plus, and a
 // malformed escape stays as it is (smithy then encodes its `%` as %25).
-function percentDecode(text: string): string {
+export function percentDecode(text: string): string {
   if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);

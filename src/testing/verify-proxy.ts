@@ -38,11 +38,13 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { ConfigurationError, redactValues } from '../errors.js';
 import { isStaleSocketError } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
-import { withoutUserinfo } from '../sigv4/wire-url.js';
+import { typeName } from '../sigv4/validate.js';
+import { quotableUrl, withoutUserinfo } from '../sigv4/wire-url.js';
 import {
-  bodyTooLarge, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
+  bodyTooLarge, percentDecode, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
 } from './sigv4-verifier.js';
 
 export type { RejectionVerdict, Verdict, VerifyProxyCredentials } from './sigv4-verifier.js';
@@ -70,13 +72,17 @@ export interface VerifyProxyOptions {
   expectedHost?: string;
   /** Forward without checking: the unsigned baseline of benchmarks. */
   passThrough?: boolean;
-  /** Called with each record as it is made. */
+  /**
+   * Called with each record as it is made. It observes and never decides: what it throws (a
+   * test's assertion) is thrown again on its own, as an uncaught exception (which fails the
+   * running test under mocha or node:test), after the client has its answer.
+   */
   onRequest?: (record: VerifiedRequestRecord) => void;
 }
 
 export interface VerifiedRequestRecord {
   method: string;
-  /** Path and query as received; any X-Amz-Security-Token / X-Amz-Signature value in the query is masked. */
+  /** Path and query as received; any X-Amz-Security-Token / X-Amz-Signature value in the query is masked, and the stub's own secrets and tokens wherever they stand. */
   path: string;
   signedHeaders: string[];
   accessKeyId?: string;
@@ -84,7 +90,7 @@ export interface VerifiedRequestRecord {
   status: number;
   amzDate?: string;
   bodyBytes: number;
-  /** Why it was refused (without the canonical request `es` echoes). */
+  /** Why it was refused (without the canonical request `es` echoes, nor the stub's own secrets and tokens). */
   message?: string;
   /** Stub clock when the request was decided. */
   time: Date;
@@ -120,11 +126,15 @@ export class VerifyProxy {
     };
     this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
     this.server.on(options.tls ? 'secureConnection' : 'connection', () => { this.connections++; });
-    if (options.target !== undefined) this.target = new URL(options.target);
+    if (options.target !== undefined) this.target = targetUrl(options.target);
     this.agent = this.target?.protocol === 'https:'
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
-    this.addCredentials(...(options.credentials ?? []));
+    const given: unknown = options.credentials ?? [];
+    if (!Array.isArray(given)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "credentials" must be an array of { accessKeyId, secretAccessKey, sessionToken?, expiration? }, got ${typeName(given)}.`);
+    }
+    this.addCredentials(...(given as VerifyProxyCredentials[]));
     // Held sealed in the map alone, so neither the options nor the map print a secret.
     this.options = { ...options, credentials: undefined };
     if (options.clockOffsetMs !== undefined) this.setClockOffset(options.clockOffsetMs);
@@ -169,8 +179,12 @@ export class VerifyProxy {
     this.clockOffset = typeof offset === 'number' ? () => offset : offset;
   }
 
+  /** Checked here, typed: a malformed identity would otherwise fail every request it signs as a 500. */
   addCredentials(...credentials: VerifyProxyCredentials[]): void {
-    for (const c of credentials) this.credentials.set(c.accessKeyId, sealIdentity(c));
+    for (const given of credentials) {
+      const c = checkedCredentials(given);
+      this.credentials.set(c.accessKeyId, sealIdentity(c));
+    }
   }
 
   removeCredentials(accessKeyId: string): boolean {
@@ -303,10 +317,35 @@ export class VerifyProxy {
 
   private record(decision: Decision, status: number): Date {
     const time = this.now();
-    const record: VerifiedRequestRecord = { ...decision, status, time };
+    const record: VerifiedRequestRecord = { ...decision, ...this.scrubbed(decision), status, time };
     this.records.push(record);
-    this.options.onRequest?.(record);
+    const onRequest = this.options.onRequest;
+    if (onRequest !== undefined) {
+      try {
+        onRequest(record);
+      } catch (error) {
+        // Not here: thrown inside the answer it would turn the verdict into our 500, or (in
+        // the upstream's response listener) leave the client without any answer at all.
+        setImmediate(() => { throw error; });
+      }
+    }
     return time;
+  }
+
+  /**
+   * The record's texts without the stub's own secrets and tokens, in any form they take: a
+   * client may send them where no name marks them (`?token=...`), or with the key id and the
+   * secret swapped (the Credential's key id, and the Credential a refusal quotes, are then the secret).
+   */
+  private scrubbed(decision: Decision): Pick<Decision, 'path' | 'message' | 'accessKeyId'> {
+    const secrets: string[] = [];
+    for (const c of this.credentials.values()) secrets.push(c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : []));
+    const scrub = (text: string): string => redactValues(text, secrets);
+    return {
+      path: scrub(decision.path),
+      ...(decision.message !== undefined ? { message: scrub(decision.message) } : {}),
+      ...(decision.accessKeyId !== undefined ? { accessKeyId: scrub(decision.accessKeyId) } : {}),
+    };
   }
 
   private fail(res: ServerResponse, error: unknown): void {
@@ -322,6 +361,49 @@ export class VerifyProxy {
 
 export function startVerifyProxy(options: VerifyProxyOptions): Promise<VerifyProxy> {
   return VerifyProxy.start(options);
+}
+
+/** The stub's identity read once and checked by shape, never echoing a value. */
+function checkedCredentials(given: unknown): VerifyProxyCredentials {
+  const shape = 'VerifyProxy credentials are { accessKeyId, secretAccessKey, sessionToken?, expiration? }';
+  if (given === null || typeof given !== 'object') throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}, got ${typeName(given)}.`);
+  const { accessKeyId, secretAccessKey, sessionToken, expiration } = given as Record<string, unknown>;
+  for (const [name, value] of [['accessKeyId', accessKeyId], ['secretAccessKey', secretAccessKey]] as const) {
+    if (typeof value !== 'string' || value === '') throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}: ${name} must be a non-empty string, got ${typeName(value)}.`);
+  }
+  if (sessionToken !== undefined && sessionToken !== null && typeof sessionToken !== 'string') {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}: sessionToken must be a string when given, got ${typeName(sessionToken)}.`);
+  }
+  if (expiration !== undefined && expiration !== null && !(expiration instanceof Date && Number.isFinite(expiration.getTime()))) {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `${shape}: expiration must be a valid Date when given, got ${expiration instanceof Date ? 'an invalid Date' : typeName(expiration)}.`);
+  }
+  // null reads as absent, as the signer's cache reads it.
+  return { accessKeyId: accessKeyId as string, secretAccessKey: secretAccessKey as string, sessionToken: sessionToken ?? undefined, expiration: expiration instanceof Date ? new Date(expiration.getTime()) : undefined };
+}
+
+/**
+ * The upstream as a URL. Userinfo is refused: what goes upstream is the client's request with
+ * its SigV4 Authorization, never a Basic one, so a user:password there would be dropped without
+ * a word (the upstream answering 401) and kept in the options for every log to print. Node's
+ * own TypeError for a bad URL quotes it whole (its `input`): ours drops the userinfo.
+ */
+function targetUrl(target: unknown): URL {
+  let url: URL | undefined;
+  try {
+    url = typeof target === 'string' ? new URL(target) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigurationError('ERR_INVALID_URL',
+      `VerifyProxy option "target" must be an absolute http(s) URL such as http://127.0.0.1:9200, got ${typeof target === 'string' ? JSON.stringify(quotableUrl(target)) : typeName(target)}.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigurationError('ERR_INVALID_URL',
+      'VerifyProxy option "target" carries a user name or password (user:pass@host): the stub forwards the client\'s SigV4-signed request, never Basic credentials, ' +
+        'so they would not reach the upstream. Remove them, and run the upstream without authentication for the tests (or with its security plugin off).');
+  }
+  return url;
 }
 
 /**
@@ -351,12 +433,21 @@ function originForm(target: string): string | undefined {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
-// Presigned URLs carry the token and the signature in the query.
 /**
- * A request-target as the records keep it: the presigned token and signature masked under
- * any spelling of their names (`X%2DAmz%2DSignature` is decoded by the verifier, so it is
- * masked here too), and the userinfo of an absolute-form target dropped.
+ * A request-target as the records keep it: the value of every query parameter whose name,
+ * decoded as the verifier decodes it (any letter percent-encoded, `X-Amz-Security-T%6Fken`),
+ * is the presigned token or signature masked, and the userinfo of an absolute-form target
+ * dropped. Pairs split on `;` as well as `&`: a server that reads either must not see more.
  */
 function maskQuery(target: string): string {
-  return withoutUserinfo(target).replace(/([?&;](?:x|%78|%58)(?:-|%2d)amz(?:-|%2d)(?:security(?:-|%2d)token|signature)=)[^&;]*/gi, '$1***');
+  const local = withoutUserinfo(target);
+  const mark = local.indexOf('?');
+  if (mark < 0) return local;
+  const query = local.slice(mark + 1).split(/([&;])/).map((part) => {
+    const eq = part.indexOf('=');
+    return eq > 0 && SECRET_PARAMETERS.has(percentDecode(part.slice(0, eq)).toLowerCase()) ? `${part.slice(0, eq)}=***` : part;
+  });
+  return `${local.slice(0, mark + 1)}${query.join('')}`;
 }
+
+const SECRET_PARAMETERS = new Set(['x-amz-security-token', 'x-amz-signature']);
