@@ -78,6 +78,8 @@ async function runVerifyProxy(flags: VerifyProxyFlags, cio: CommandIo): Promise<
     maxBodyBytes: flags.maxBodyBytes,
     clockOffsetMs: flags.clockOffsetMs,
     passThrough: flags.passThrough,
+    // It runs for as long as a user keeps it: records would grow with every request.
+    maxRecords: 0,
     tls,
     onRequest: flags.quiet
       ? undefined

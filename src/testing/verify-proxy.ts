@@ -73,6 +73,11 @@ export interface VerifyProxyOptions {
   /** Forward without checking: the unsigned baseline of benchmarks. */
   passThrough?: boolean;
   /**
+   * Keep at most this many `records`, the oldest dropped first (`stats()` counts those kept).
+   * Default: every one, as a test wants; a long-running stub (the CLI's) keeps none.
+   */
+  maxRecords?: number;
+  /**
    * Called with each record as it is made. It observes and never decides: what it throws (a
    * test's assertion) is thrown again on its own, as an uncaught exception (which fails the
    * running test under mocha or node:test), after the client has its answer.
@@ -131,6 +136,10 @@ export class VerifyProxy {
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
     const given: unknown = options.credentials ?? [];
+    const { maxRecords } = options;
+    if (maxRecords !== undefined && !(Number.isSafeInteger(maxRecords) && maxRecords >= 0)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "maxRecords" must be a whole number, 0 or more, got ${typeof maxRecords === 'number' ? String(maxRecords) : typeName(maxRecords)}.`);
+    }
     if (!Array.isArray(given)) {
       throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "credentials" must be an array of { accessKeyId, secretAccessKey, sessionToken?, expiration? }, got ${typeName(given)}.`);
     }
@@ -318,7 +327,11 @@ export class VerifyProxy {
   private record(decision: Decision, status: number): Date {
     const time = this.now();
     const record: VerifiedRequestRecord = { ...decision, ...this.scrubbed(decision), status, time };
-    this.records.push(record);
+    const max = this.options.maxRecords ?? Infinity;
+    if (max > 0) {
+      if (this.records.length >= max) this.records.shift();
+      this.records.push(record);
+    }
     const onRequest = this.options.onRequest;
     if (onRequest !== undefined) {
       try {

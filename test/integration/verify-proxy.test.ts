@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import aws4 from 'aws4';
 import { VerifyProxy, type Verdict, type VerifyProxyCredentials, type VerifyProxyOptions } from '../../src/testing/index.js';
 import { runCli } from '../../src/cli/program.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { presignRequest } from '../../src/sigv4.js';
 import { droppingTarget } from '../support/dropping-target.js';
 
@@ -182,6 +183,25 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
 
   after(async () => {
     await closeServer(echo.server);
+  });
+
+  describe('maxRecords', () => {
+    it('keeps the newest N records, none with 0 (onRequest still hears each), and refuses a value that is no count', async () => {
+      const heard: string[] = [];
+      const two = await proxy({ maxRecords: 2 });
+      const none = await proxy({ maxRecords: 0, onRequest: (r) => heard.push(r.path) });
+      for (const n of [1, 2, 3]) {
+        assert.equal((await send(two, sign({ path: `/r${n}` }))).status, 200);
+        assert.equal((await send(none, sign({ path: `/r${n}` }))).status, 200);
+      }
+      assert.deepEqual(two.records.map((r) => r.path), ['/r2', '/r3']);
+      assert.deepEqual(two.stats(), { accepted: 2, rejected: 0, byVerdict: { accepted: 2 } });
+      assert.deepEqual(none.records, []);
+      assert.deepEqual(heard, ['/r1', '/r2', '/r3']);
+      for (const bad of [-1, 1.5, Number.NaN, '10']) {
+        await assert.rejects(VerifyProxy.start({ maxRecords: bad as number }), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS' && /"maxRecords"/.test(e.message));
+      }
+    });
   });
 
   describe('accepts', () => {
