@@ -214,13 +214,13 @@ describe('the proxy and `request` on the one exchange', function () {
       assert.equal((await call(proxy.url, { path: '/_cluster/health' })).status, 200);
     });
 
-    it('a chunked body that passes the in-flight budget while read: 503 with Retry-After, nothing sent upstream', async () => {
+    it('a chunked body that passes the whole in-flight budget by itself while read: 413 without Retry-After (no retry could fit it), nothing sent upstream', async () => {
       const proxy = await proxyTo(stub.url, { maxInflightBodyBytes: 1000 });
       const before = stub.records.length;
       const answer = await call(proxy.url, { method: 'PUT', path: '/x/_doc/3', headers: { 'content-type': 'application/json' }, chunks: ['"', 'c'.repeat(700), 'c'.repeat(700), '"'], pauseMs: 20 });
-      assert.equal(answer.status, 503);
-      assert.equal(answer.headers['retry-after'], '1');
-      assert.match(JSON.parse(answer.body).message, /--max-inflight-body-bytes/);
+      assert.equal(answer.status, 413);
+      assert.equal(answer.headers['retry-after'], undefined);
+      assert.match(JSON.parse(answer.body).message, /larger than --max-inflight-body-bytes \(1000\)/);
       assert.equal(stub.records.length, before);
       assert.equal(proxy.inFlightBodyBytes, 0);
     });
