@@ -39,14 +39,18 @@ export class BodyBudget {
 export class BodyHold {
   private held = 0;
   private released = false;
-  /** Set when a `take` failed that would have failed with the budget all to itself. */
-  neverFits = false;
+  private alone = false;
 
   constructor(private readonly budget: BodyBudget) {}
 
+  /** True once a `take` failed that would have failed with the budget all to itself. */
+  get neverFits(): boolean {
+    return this.alone;
+  }
+
   /** Counts `bytes` more of the body; false when the budget has no room for them. */
   take(bytes: number): boolean {
-    if (this.held + bytes > this.budget.limit) this.neverFits = true;
+    if (this.held + bytes > this.budget.limit) this.alone = true;
     if (this.released || !this.budget.reserve(bytes)) return false;
     this.held += bytes;
     return true;

@@ -398,11 +398,10 @@ export class SigningProxy {
       if (error instanceof OverBudget) {
         return hold.neverFits ? refuse(413, 'body-too-large', overWholeBudget(`over ${this.budget.limit} bytes`)) : refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
       }
-      if (error instanceof AnswerOverBudget && hold.neverFits) {
-        return refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} with an error answer larger than --max-inflight-body-bytes (${this.budget.limit}), all the proxy holds at once; an error answer is read whole, to be cleaned of signing secrets, before it is passed on. Start the proxy with a larger --max-inflight-body-bytes if the target's error answers are this large.`);
-      }
       if (error instanceof AnswerOverBudget) {
-        return refuse(503, 'over-budget', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status}; an error answer is read whole, to be cleaned of signing secrets, and with the bodies held now this one would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`, { 'retry-after': '1' });
+        return hold.neverFits
+          ? refuse(502, 'upstream-failed', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} with an error answer larger than --max-inflight-body-bytes (${this.budget.limit}), all the proxy holds at once; an error answer is read whole, to be cleaned of signing secrets, before it is passed on. Start the proxy with a larger --max-inflight-body-bytes if the target's error answers are this large.`)
+          : refuse(503, 'over-budget', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status}; an error answer is read whole, to be cleaned of signing secrets, and with the bodies held now this one would pass --max-inflight-body-bytes (${this.budget.limit}); retry shortly.`, { 'retry-after': '1' });
       }
       if (error instanceof AnswerStalled) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} and did not send the rest of that error answer within ${this.upstreamTimeout} ms (--upstream-timeout); an error answer is read whole, to be cleaned of signing secrets, before it is passed on.`);
@@ -532,7 +531,7 @@ export class SigningProxy {
       header: (name) => firstHeader(upstream.headers[name]),
       response: { upstream, head },
       consume: async (scrub, bound) => {
-        const { raw, text, decoded } = await this.readErrorAnswer(upstream, status, bound, hold);
+        const { raw, text, decoded } = await this.readHeldErrorAnswer(upstream, status, bound, hold);
         const shown = scrub(text);
         if (decoded && shown === text) return { text, response: { upstream, head, payload: raw } };
         const payload = Buffer.from(shown);
@@ -550,7 +549,7 @@ export class SigningProxy {
    * timeout: the client hears nothing until it has, so a target trickling a byte now and then
    * would hold it (and its share of the budget) for ever.
    */
-  private async readErrorAnswer(upstream: IncomingMessage, status: number, bound: RefusalBound, hold: BodyHold): Promise<RefusalRead> {
+  private async readHeldErrorAnswer(upstream: IncomingMessage, status: number, bound: RefusalBound, hold: BodyHold): Promise<RefusalRead> {
     const count = (chunk: Buffer): void => {
       if (!hold.take(chunk.length)) upstream.destroy(new AnswerOverBudget(status));
     };
