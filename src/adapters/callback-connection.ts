@@ -12,6 +12,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
+import type { ConfigurationError } from '../errors.js';
 import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
@@ -68,6 +69,11 @@ export type ClientErrors = ClientErrorClass | { RequestAbortedError: ClientError
 export interface ErrorFactories {
   aborted: () => Error;
   timedOut: (params: unknown) => Error;
+  /**
+   * A refusal of ours made before anything is sent (ERR_SNIFFING_UNSUPPORTED), as the client's
+   * RequestAbortedError: its message, its `code`, and the ConfigurationError itself as `cause`.
+   */
+  refusedUnsent: (refusal: ConfigurationError) => Error;
 }
 
 /** The abort and timeout errors each stock Connection ends with ('Request aborted', 'Request timed out'). */
@@ -81,6 +87,12 @@ export function errorFactories(errors: ClientErrors): ErrorFactories {
       const error = new Error('Request timed out');
       error.name = 'TimeoutError';
       return error;
+    },
+    refusedUnsent: (refusal) => {
+      const error = new Aborted(refusal.message);
+      // As `new Error(message, { cause })` defines it: own, not enumerable.
+      Object.defineProperty(error, 'cause', { value: refusal, writable: true, configurable: true, enumerable: false });
+      return Object.assign(error, { code: refusal.code });
     },
   };
 }
@@ -131,7 +143,15 @@ export function withSigV4Callback<T extends ConnectionClass>(
       };
       const sniffing = refuseSniffing(params.path, signer);
       if (sniffing) {
-        process.nextTick(done, sniffing, null);
+        // Not the ConfigurationError itself: os2/os3/es7 take any error but their
+        // RequestAbortedError for a fault of the node (markDead, a sniff on connection fault,
+        // the request resent to the next node up to maxRetries), so sniffOnStart left every
+        // node dead. Their RequestAbortedError they hand straight back, as for maxResponseSize:
+        // every node stays alive, the sniff is made once, and its error ('sniff' event, or a
+        // direct request's rejection) says the fix, with our code and the ConfigurationError
+        // as `cause`. A made-up answer (as tooLargeNote's) would not be clearer: no target
+        // answered, so its status would be ours, and the client would show it as the server's.
+        process.nextTick(done, make.refusedUnsent(sniffing), null);
         return { abort: () => undefined } as unknown as ClientRequest;
       }
       // opensearch-js copies `params.auth` onto http.request's options (Basic auth): never with SigV4.

@@ -76,7 +76,12 @@ export function withSigV4Promise<T extends ConnectionClass>(
 
     override async request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
       const sniffing = refuseSniffing(params.path, signer);
-      if (sniffing) throw sniffing;
+      // @elastic/transport throws an error it does not name back as it is (no node marked
+      // dead, nothing resent); but the client's SniffingTransport writes `error.meta.sniff`
+      // before its 'sniff' event, and without a `meta` that throw, inside its catch, was an
+      // unhandled rejection (the process ended) and no event came. With a `meta` for it to
+      // fill, the event carries the ConfigurationError itself.
+      if (sniffing) throw Object.assign(sniffing, { meta: {} });
       const { headers, unset } = clientHeaders(this.headers, params.headers);
       const { response, rejection } = await exchange<PromiseResponse>({
         signer,

@@ -11,7 +11,9 @@ const warnedFor = new WeakSet<object>();
 
 /**
  * Sniffing replaces the node URL with the addresses nodes report, which behind AWS are
- * unreachable (and not what is signed for): the sniff request fails at once, typed.
+ * unreachable (and not what is signed for): the sniff request fails at once, typed, and is
+ * never sent. Each adapter hands the refusal on in the form its client takes as no fault of
+ * the node's (nodes stay alive, the sniff is not resent).
  */
 export function refuseSniffing(path: string, owner: object): ConfigurationError | undefined {
   if (!SNIFF_PATH.test(path)) return undefined;

@@ -321,7 +321,8 @@ describe('OpenSearch client 3.x -> opensearch@3: nodes, prefixes, TLS, retries, 
     const client = new os3.Client({ node: s.stubUrl, Connection: EntryConnection.configure(options(s)), maxRetries: 0 });
     try {
       const error = await client.transport.request({ method: 'GET', path: '/_nodes/_all/http' }).then(() => undefined, (e: unknown) => e);
-      assert.ok(error instanceof ConfigurationError && error.code === 'ERR_SNIFFING_UNSUPPORTED', String(error));
+      // The client's RequestAbortedError, which it takes as no fault of the node; ours is its cause.
+      assert.ok(error instanceof os3.errors.RequestAbortedError && error.cause instanceof ConfigurationError && error.cause.code === 'ERR_SNIFFING_UNSUPPORTED', String(error));
       await new Promise((r) => setImmediate(r));
       const sniffed = new os3.Client({ node: s.stubUrl, Connection: EntryConnection.configure(options(s)), sniffOnStart: true });
       await new Promise((r) => setTimeout(r, 200));

@@ -47,20 +47,28 @@ export interface FamilyClient {
   call(call: Call): Promise<Outcome>;
   /** Each node's status as the pool sees it: 'alive' / 'dead'. */
   nodeStatuses(): string[];
+  /** The pool's list of dead node ids (with resurrectingPool: every family's pool keeps one). */
+  deadList(): string[];
+  /** The client's 'sniff' event: the error each sniff ended with (null when it succeeded). */
+  onSniff(listener: (error: unknown) => void): void;
   /** Makes every dead node due for resurrection now (instead of after a minute). */
   expireDeadNodes(): void;
   close(): Promise<void>;
 }
 
 interface TransportReturn extends Promise<{ body: unknown; statusCode: number }> { abort(): void }
+type SniffListener = (error: unknown) => void;
+interface Pool { connections: Array<{ status: string; resurrectTimeout: number }>; dead?: string[] }
 interface CallbackClient {
   transport: { request(params: object, options: object): TransportReturn };
-  connectionPool: { connections: Array<{ status: string; resurrectTimeout: number }> };
+  connectionPool: Pool;
+  on(event: 'sniff', listener: SniffListener): void;
   close(): Promise<void>;
 }
 interface PromiseClient {
   transport: { request(params: object, options: object): Promise<{ body: unknown; statusCode: number }> };
-  connectionPool: { connections: Array<{ status: string; resurrectTimeout: number }> };
+  connectionPool: Pool;
+  diagnostic: { on(event: 'sniff', listener: SniffListener): void };
   close(): Promise<void>;
 }
 
@@ -110,6 +118,8 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        deadList: () => deadList(client.connectionPool),
+        onSniff: (listener) => client.on('sniff', (error) => listener(error)),
         expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
         close: () => client.close(),
       };
@@ -143,11 +153,18 @@ function promiseFamily(name: string, mod: { Client: unknown; errors: unknown; Cl
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        deadList: () => deadList(client.connectionPool),
+        onSniff: (listener) => client.diagnostic.on('sniff', (error) => listener(error)),
         expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
         close: () => client.close(),
       };
     },
   };
+}
+
+function deadList(pool: Pool): string[] {
+  if (pool.dead === undefined) throw new Error('this pool keeps no dead list (use the family\'s resurrectingPool)');
+  return [...pool.dead];
 }
 
 /**
