@@ -36,6 +36,7 @@ import { BodyBudget, type BodyHold } from './body-budget.js';
 import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
+import { mayResend } from './resend-policy.js';
 import { isStaleSocketError } from './stale-socket.js';
 import { originForm, underPrefix } from './target-path.js';
 import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
@@ -136,6 +137,8 @@ class AnswerOverBudget extends Error {
 class AnswerStalled extends Error {
   constructor(readonly status: number) { super(); }
 }
+// A kept-alive upstream socket failed before any answer, and the request is not safe to send again (./resend-policy.ts): 502.
+class NotResent extends Error {}
 
 /** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (an error answer) the bytes read. */
 interface Answer {
@@ -406,6 +409,9 @@ export class SigningProxy {
       if (error instanceof AnswerStalled) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} and did not send the rest of that error answer within ${this.upstreamTimeout} ms (--upstream-timeout); an error answer is read whole, to be cleaned of signing secrets, before it is passed on.`);
       }
+      if (error instanceof NotResent) {
+        return refuse(502, 'not-resent', `aws-sigv4-connection proxy: ${this.target.origin} closed a reused keep-alive connection before answering this ${method}, and it was not sent again because the target may have applied it already (only idempotent methods, read-only search APIs and requests with an Idempotency-Key header are resent). Check whether it took effect before sending it again.`);
+      }
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
       if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
@@ -507,9 +513,13 @@ export class SigningProxy {
         resolve(this.replyOf(upstream, hold));
       });
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        // Sent once more with the same buffered bytes and signature (see stale-socket.ts).
+        // Sent once more with the same buffered bytes and signature (see stale-socket.ts), when
+        // running it twice is safe: the target may have run it before it closed.
         if (!resent && !gone.aborted && isStaleSocketError(outgoing, error, answered)) {
-          resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
+          const again = mayResend(method, pathAndQuery, attempt.headers);
+          this.metrics.staleSocket(again);
+          if (again) resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
+          else reject(new NotResent());
           return;
         }
         reject(error);
