@@ -38,6 +38,7 @@ import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-a
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
 import { mayResend } from './resend-policy.js';
 import { isStaleSocketError } from './stale-socket.js';
+import { DEFAULT_UPSTREAM_IDLE_MS, UpstreamPool } from './upstream-pool.js';
 import { originForm, underPrefix } from './target-path.js';
 import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 
@@ -79,6 +80,12 @@ export interface SigningProxyOptions {
   allowUnauthenticatedRemote?: boolean;
   /** No response head (or no byte while one streams) from the target for this long: 504. Default 120000. */
   upstreamTimeoutMs?: number;
+  /**
+   * An upstream connection idle this long is closed, before the target closes it as a request
+   * reuses it; a target announcing its own idle timeout (Keep-Alive: timeout=N) gets closed 1 s
+   * before that instead. 0: no connection is kept. Default 4000.
+   */
+  upstreamIdleTimeoutMs?: number;
   /**
    * A client silent this long: no byte of its request body while it is read (408, and the
    * connection is closed), or none of an error answer taken while it is written back
@@ -159,7 +166,7 @@ export class SigningProxy {
   private readonly nodeUrl: URL;
   /** The target's path without its trailing slash: prepended to every request path. */
   private readonly prefix: string;
-  private readonly agent: http.Agent;
+  private readonly pool: UpstreamPool;
   private readonly server: http.Server;
   private readonly auth: InboundAuth;
   private readonly redactor: LogRedactor;
@@ -191,9 +198,7 @@ export class SigningProxy {
     checkAddHeaders(options.addHeaders);
     // No servername needed for a tunnel (https://localhost:PORT): Node takes SNI and the
     // name the certificate is checked against from the Host header, the signed domain name.
-    this.agent = this.target.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, ...options.targetTls })
-      : new http.Agent({ keepAlive: true });
+    this.pool = new UpstreamPool(this.target, options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_MS, options.targetTls);
     const handler = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse): void => {
       this.track(res);
       this.handle(req, res, expectsContinue).catch((error: unknown) => this.answer(res, 500, `aws-sigv4-connection proxy: ${describe(error)}`));
@@ -274,7 +279,7 @@ export class SigningProxy {
     }
     this.server.closeAllConnections();
     await closed;
-    this.agent.destroy();
+    this.pool.destroy();
   }
 
   private track(res: ServerResponse): void {
@@ -498,7 +503,7 @@ export class SigningProxy {
         method,
         path: pathAndQuery,
         headers: attempt.headers as OutgoingHttpHeaders,
-        agent: this.agent,
+        agent: this.pool.agent,
       });
       outgoing.on('socket', (socket) => {
         // A reused socket is already connected; count only the ones this request opens.
@@ -509,6 +514,7 @@ export class SigningProxy {
       let answered = false;
       outgoing.on('response', (upstream: IncomingMessage) => {
         answered = true;
+        this.pool.answered(upstream.socket, firstHeader(upstream.headers['keep-alive']));
         this.metrics.upstreamLatency(Date.now() - sentAt);
         resolve(this.replyOf(upstream, hold));
       });

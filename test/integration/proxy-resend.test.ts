@@ -2,10 +2,12 @@
  * The signing proxy meets a kept-alive upstream socket the target closes just as a request
  * reuses it (made to happen every time: the target reads the second request of a connection
  * and drops it unanswered). Sent again only when running it twice is safe (src/proxy/resend-policy.ts);
- * anything else gets a 502 saying so, the target having seen it once.
+ * anything else gets a 502 saying so, the target having seen it once. And the race made rare:
+ * an idle upstream socket is closed by the proxy before the target's idle timeout.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { SigningProxy } from '../../src/proxy/signing-proxy.js';
 import { droppingTarget } from '../support/dropping-target.js';
 
@@ -83,5 +85,91 @@ describe('signing proxy: a request that met a stale kept-alive socket is resent 
     const { answer, sent } = await afterWarmSocket('POST', '/orders', '{"a":1}', { 'idempotency-key': '"8e03978e-40d5-43e8-bc93-6894a57f9324"' });
     assert.equal(answer.status, 200, answer.body);
     assert.equal(sent, 2);
+  });
+});
+
+/**
+ * A target that closes idle connections after `keepAliveMs`, announcing it (Node's own
+ * `Keep-Alive: timeout=N`) or not; for each connection, how long after its last answer the
+ * proxy closed it (undefined while the proxy has not).
+ */
+async function idleTarget(keepAliveMs: number, announce: boolean): Promise<{ url: string; closedByProxyAfter: () => Array<number | undefined>; close(): Promise<void> }> {
+  const connections: Array<{ answeredAt: number; peerClosedAfter?: number }> = [];
+  const server = http.createServer((req, res) => {
+    const connection = (req.socket as Socket & { record?: { answeredAt: number } }).record!;
+    // An explicit Connection header: Node then adds no Keep-Alive hint of its own.
+    if (!announce) res.setHeader('connection', 'keep-alive');
+    req.resume();
+    req.on('end', () => res.end('{}', () => { connection.answeredAt = Date.now(); }));
+  });
+  server.keepAliveTimeout = keepAliveMs;
+  server.on('connection', (socket: Socket & { record?: { answeredAt: number; peerClosedAfter?: number } }) => {
+    const record: { answeredAt: number; peerClosedAfter?: number } = { answeredAt: 0 };
+    socket.record = record;
+    connections.push(record);
+    // The peer's FIN: the proxy closed it (the target's own timeout destroys the socket, no 'end').
+    socket.on('end', () => { record.peerClosedAfter = Date.now() - record.answeredAt; });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    closedByProxyAfter: () => connections.map((c) => c.peerClosedAfter),
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('signing proxy: an idle upstream socket is closed before the target closes it', function () {
+  this.timeout(15_000);
+
+  async function through(target: string, options: { upstreamIdleTimeoutMs?: number }, requests: number): Promise<SigningProxy> {
+    const proxy = await SigningProxy.start({ target, signing: { region: 'us-east-1', service: 'es', credentials: CREDENTIALS }, ...options });
+    for (let i = 0; i < requests; i++) assert.equal((await call(proxy.port, 'GET', '/_cluster/health')).status, 200);
+    return proxy;
+  }
+
+  it('Keep-Alive: timeout=3 from the target: closed by the proxy about 1 s before, not by the target at 3 s', async () => {
+    const target = await idleTarget(3000, true);
+    const proxy = await through(target.url, {}, 1);
+    try {
+      await until(() => target.closedByProxyAfter()[0] !== undefined, 3500);
+      const after = target.closedByProxyAfter()[0];
+      assert.ok(after !== undefined && after >= 1700 && after < 2900, `closed by the proxy after ${after} ms`);
+    } finally {
+      await proxy.close();
+      await target.close();
+    }
+  });
+
+  it('no hint: closed after --upstream-idle-timeout (300 ms here), under the target\'s 3 s', async () => {
+    const target = await idleTarget(3000, false);
+    const proxy = await through(target.url, { upstreamIdleTimeoutMs: 300 }, 1);
+    try {
+      await until(() => target.closedByProxyAfter()[0] !== undefined, 2500);
+      const after = target.closedByProxyAfter()[0];
+      assert.ok(after !== undefined && after >= 250 && after < 1500, `closed by the proxy after ${after} ms`);
+    } finally {
+      await proxy.close();
+      await target.close();
+    }
+  });
+
+  it('a target announcing timeout=1 (no margin left), or --upstream-idle-timeout 0: no socket is kept, each request opens its own', async () => {
+    for (const [keepAliveMs, idle] of [[1000, undefined], [5000, 0]] as const) {
+      const target = await idleTarget(keepAliveMs, true);
+      const proxy = await through(target.url, { upstreamIdleTimeoutMs: idle }, 3);
+      try {
+        assert.equal(proxy.stats.upstreamConnections, 3, `keepAliveTimeout ${keepAliveMs}, idle ${idle}`);
+        await until(() => target.closedByProxyAfter().every((after) => after !== undefined), 800);
+        assert.ok(target.closedByProxyAfter().every((after) => after !== undefined && after < 500), String(target.closedByProxyAfter()));
+      } finally {
+        await proxy.close();
+        await target.close();
+      }
+    }
   });
 });

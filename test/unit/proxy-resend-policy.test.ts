@@ -1,6 +1,7 @@
-/** Which requests the signing proxy sends again after a stale kept-alive socket (src/proxy/resend-policy.ts). */
+/** Which requests the signing proxy sends again after a stale kept-alive socket (src/proxy/resend-policy.ts), and how long it keeps an idle one (src/proxy/upstream-pool.ts). */
 import assert from 'node:assert/strict';
 import { mayResend } from '../../src/proxy/resend-policy.js';
+import { idleTimeoutOf } from '../../src/proxy/upstream-pool.js';
 
 describe('proxy resend policy', () => {
   const cases: Array<[boolean, string, string, Record<string, string>?]> = [
@@ -29,4 +30,23 @@ describe('proxy resend policy', () => {
       assert.equal(mayResend(method, path, headers ?? {}), expected);
     });
   }
+});
+
+describe('proxy upstream idle timeout', () => {
+  it('a Keep-Alive hint less a second, in any place or case of the header; none: the configured idle time', () => {
+    assert.equal(idleTimeoutOf('timeout=5', 4000), 4000);
+    assert.equal(idleTimeoutOf('timeout=5, max=1000', 4000), 4000);
+    assert.equal(idleTimeoutOf('max=100, Timeout = 60', 4000), 59_000);
+    assert.equal(idleTimeoutOf(undefined, 4000), 4000);
+    assert.equal(idleTimeoutOf('max=100', 30_000), 30_000);
+    assert.equal(idleTimeoutOf('xtimeout=60', 4000), 4000);
+  });
+
+  it('timeout=1 or 0 leaves no margin: not kept; a hint of hours (or past setTimeout\'s range) is held to 10 min; idle 0 keeps none whatever the hint', () => {
+    assert.ok(idleTimeoutOf('timeout=1', 4000) <= 0);
+    assert.ok(idleTimeoutOf('timeout=0', 4000) <= 0);
+    assert.equal(idleTimeoutOf('timeout=86400', 4000), 600_000);
+    assert.equal(idleTimeoutOf(`timeout=${'9'.repeat(40)}`, 4000), 600_000);
+    assert.equal(idleTimeoutOf('timeout=60', 0), 0);
+  });
 });
