@@ -19,6 +19,7 @@ interface ProxyFlags extends SigningFlags, ListenFlags {
   maxBodyBytes?: number;
   maxInflightBodyBytes?: number;
   upstreamTimeout: number;
+  upstreamIdleTimeout: number;
   bodyIdleTimeout: number;
   shutdownTimeout: number;
   allowHost: string[];
@@ -53,6 +54,7 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .option('--max-body-bytes <n>', 'bodies are buffered to be hashed up to this size; larger ones get 413 (default 104857600)', nonNegative)
     .option('--max-inflight-body-bytes <n>', 'total body bytes held at once (request bodies, and error answers read to be scrubbed); past it 503 with Retry-After (default 268435456)', nonNegative)
     .addOption(new Option('--upstream-timeout <duration>', 'no answer from the target for this long (30s, 500ms, 2m): 504').argParser(duration).default(120_000, '2m'))
+    .addOption(new Option('--upstream-idle-timeout <duration>', 'close an upstream connection idle this long, before the target does (a target announcing Keep-Alive: timeout=N: 1s before that); 0 keeps none').argParser(duration).default(4000, '4s'))
     .addOption(new Option('--body-idle-timeout <duration>', 'no byte of a request body for this long while it is read: 408, connection closed; a client taking none of an error answer this long is cut off').argParser(duration).default(30_000, '30s'))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM, let requests in flight finish for up to this long').argParser(duration).default(10_000, '10s'))
     .option('--health-path <path>', 'answer 200 on this path without calling AWS (liveness)')
@@ -98,6 +100,7 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     inboundAuth: { token, basic: flags.basicAuth ?? cio.env.AWS_SIGV4_PROXY_BASIC_AUTH },
     allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote,
     upstreamTimeoutMs: flags.upstreamTimeout,
+    upstreamIdleTimeoutMs: flags.upstreamIdleTimeout,
     bodyIdleTimeoutMs: flags.bodyIdleTimeout,
     maxInflightBodyBytes: flags.maxInflightBodyBytes,
     healthPath: flags.healthPath,

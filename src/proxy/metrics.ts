@@ -8,13 +8,14 @@ import type { CredentialCacheStats } from '../credentials.js';
 
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export type ProxyRefusalReason = 'host' | 'origin' | 'unauthorized' | 'path' | 'method' | 'body-too-large' | 'over-budget' | 'body-idle' | 'upstream-timeout' | 'upstream-failed' | 'no-credentials' | 'unsignable' | 'connect';
+export type ProxyRefusalReason = 'host' | 'origin' | 'unauthorized' | 'path' | 'method' | 'body-too-large' | 'over-budget' | 'body-idle' | 'upstream-timeout' | 'upstream-failed' | 'no-credentials' | 'unsignable' | 'connect' | 'not-resent';
 
 export class ProxyMetrics {
   private readonly byStatus = new Map<number, number>();
   private readonly refusals = new Map<string, number>();
   private readonly signatureRefusals = new Map<string, number>();
   private readonly buckets = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
+  private readonly staleSockets = { resent: 0, 'not-resent': 0 };
   private latencyCount = 0;
   private latencySum = 0;
   requestBytes = 0;
@@ -30,6 +31,11 @@ export class ProxyMetrics {
 
   signatureRefused(kind: string): void {
     bump(this.signatureRefusals, kind);
+  }
+
+  /** A kept-alive upstream socket failed before any answer: the request was sent again, or (not safe to repeat) not. */
+  staleSocket(resent: boolean): void {
+    this.staleSockets[resent ? 'resent' : 'not-resent']++;
   }
 
   upstreamLatency(ms: number): void {
@@ -58,6 +64,8 @@ export class ProxyMetrics {
     lines.push(`aws_sigv4_proxy_response_body_bytes_total ${this.responseBytes}`);
     family('aws_sigv4_proxy_inflight_body_bytes', 'gauge', 'Body bytes held in memory now: request bodies and error answers.');
     lines.push(`aws_sigv4_proxy_inflight_body_bytes ${inFlightBodyBytes}`);
+    family('aws_sigv4_proxy_upstream_stale_sockets_total', 'counter', 'Requests whose kept-alive upstream socket failed before any answer, by outcome: resent, or not (unsafe to repeat; 502).');
+    for (const [outcome, n] of Object.entries(this.staleSockets)) lines.push(`aws_sigv4_proxy_upstream_stale_sockets_total{outcome="${outcome}"} ${n}`);
     family('aws_sigv4_proxy_upstream_latency_seconds', 'histogram', 'Time from sending upstream to the response head.');
     LATENCY_BUCKETS_S.forEach((le, i) => lines.push(`aws_sigv4_proxy_upstream_latency_seconds_bucket{le="${le}"} ${this.buckets[i]}`));
     lines.push(`aws_sigv4_proxy_upstream_latency_seconds_bucket{le="+Inf"} ${this.latencyCount}`);

@@ -36,7 +36,9 @@ import { BodyBudget, type BodyHold } from './body-budget.js';
 import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
+import { mayResend } from './resend-policy.js';
 import { isStaleSocketError } from './stale-socket.js';
+import { DEFAULT_UPSTREAM_IDLE_MS, UpstreamPool } from './upstream-pool.js';
 import { originForm, underPrefix } from './target-path.js';
 import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 
@@ -78,6 +80,12 @@ export interface SigningProxyOptions {
   allowUnauthenticatedRemote?: boolean;
   /** No response head (or no byte while one streams) from the target for this long: 504. Default 120000. */
   upstreamTimeoutMs?: number;
+  /**
+   * An upstream connection idle this long is closed, before the target closes it as a request
+   * reuses it; a target announcing its own idle timeout (Keep-Alive: timeout=N) gets closed 1 s
+   * before that instead. 0: no connection is kept. Default 4000.
+   */
+  upstreamIdleTimeoutMs?: number;
   /**
    * A client silent this long: no byte of its request body while it is read (408, and the
    * connection is closed), or none of an error answer taken while it is written back
@@ -136,6 +144,8 @@ class AnswerOverBudget extends Error {
 class AnswerStalled extends Error {
   constructor(readonly status: number) { super(); }
 }
+// A kept-alive upstream socket failed before any answer, and the request is not safe to send again (./resend-policy.ts): 502.
+class NotResent extends Error {}
 
 /** What goes back to the client: the target's answer with its end-to-end headers, streamed, or (an error answer) the bytes read. */
 interface Answer {
@@ -156,7 +166,7 @@ export class SigningProxy {
   private readonly nodeUrl: URL;
   /** The target's path without its trailing slash: prepended to every request path. */
   private readonly prefix: string;
-  private readonly agent: http.Agent;
+  private readonly pool: UpstreamPool;
   private readonly server: http.Server;
   private readonly auth: InboundAuth;
   private readonly redactor: LogRedactor;
@@ -188,9 +198,7 @@ export class SigningProxy {
     checkAddHeaders(options.addHeaders);
     // No servername needed for a tunnel (https://localhost:PORT): Node takes SNI and the
     // name the certificate is checked against from the Host header, the signed domain name.
-    this.agent = this.target.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, ...options.targetTls })
-      : new http.Agent({ keepAlive: true });
+    this.pool = new UpstreamPool(this.target, options.upstreamIdleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_MS, options.targetTls);
     const handler = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse): void => {
       this.track(res);
       this.handle(req, res, expectsContinue).catch((error: unknown) => this.answer(res, 500, `aws-sigv4-connection proxy: ${describe(error)}`));
@@ -271,7 +279,7 @@ export class SigningProxy {
     }
     this.server.closeAllConnections();
     await closed;
-    this.agent.destroy();
+    this.pool.destroy();
   }
 
   private track(res: ServerResponse): void {
@@ -406,6 +414,9 @@ export class SigningProxy {
       if (error instanceof AnswerStalled) {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} and did not send the rest of that error answer within ${this.upstreamTimeout} ms (--upstream-timeout); an error answer is read whole, to be cleaned of signing secrets, before it is passed on.`);
       }
+      if (error instanceof NotResent) {
+        return refuse(502, 'not-resent', `aws-sigv4-connection proxy: ${this.target.origin} closed a reused keep-alive connection before answering this ${method}, and it was not sent again because the target may have applied it already (only idempotent methods, read-only search APIs and requests with an Idempotency-Key header are resent). Check whether it took effect before sending it again.`);
+      }
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
       if (error instanceof ConfigurationError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
@@ -492,7 +503,7 @@ export class SigningProxy {
         method,
         path: pathAndQuery,
         headers: attempt.headers as OutgoingHttpHeaders,
-        agent: this.agent,
+        agent: this.pool.agent,
       });
       outgoing.on('socket', (socket) => {
         // A reused socket is already connected; count only the ones this request opens.
@@ -503,13 +514,18 @@ export class SigningProxy {
       let answered = false;
       outgoing.on('response', (upstream: IncomingMessage) => {
         answered = true;
+        this.pool.answered(upstream.socket, firstHeader(upstream.headers['keep-alive']));
         this.metrics.upstreamLatency(Date.now() - sentAt);
         resolve(this.replyOf(upstream, hold));
       });
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        // Sent once more with the same buffered bytes and signature (see stale-socket.ts).
+        // Sent once more with the same buffered bytes and signature (see stale-socket.ts), when
+        // running it twice is safe: the target may have run it before it closed.
         if (!resent && !gone.aborted && isStaleSocketError(outgoing, error, answered)) {
-          resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
+          const again = mayResend(method, pathAndQuery, attempt.headers);
+          this.metrics.staleSocket(again);
+          if (again) resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
+          else reject(new NotResent());
           return;
         }
         reject(error);

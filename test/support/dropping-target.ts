@@ -6,11 +6,14 @@ import type { AddressInfo, Socket } from 'node:net';
  * next request of that connection, drops the socket unanswered: the race of a kept-alive
  * socket closed by the server just as the client reuses it, made to happen every time.
  */
-export async function droppingTarget(): Promise<{ url: string; requests: () => number; connections: () => number; close(): Promise<void> }> {
+export async function droppingTarget(): Promise<{ url: string; requests: () => number; connections: () => number; seen: () => string[]; close(): Promise<void> }> {
   let requests = 0;
   let connections = 0;
+  // "METHOD /path" of each request read, answered or dropped.
+  const seen: string[] = [];
   const server = http.createServer((req, res) => {
     requests++;
+    seen.push(`${req.method} ${req.url}`);
     const served = req.socket as Socket & { served?: boolean };
     if (served.served) {
       req.socket.destroy();
@@ -26,6 +29,7 @@ export async function droppingTarget(): Promise<{ url: string; requests: () => n
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => requests,
     connections: () => connections,
+    seen: () => [...seen],
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
