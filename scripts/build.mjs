@@ -8,11 +8,14 @@
 //   3. The bin files of package.json, executable.
 //   4. The web entry's bundle for runtimes without Node built-ins (scripts/build-fetch.mjs),
 //      typed as the entry's `import` (bundleDeclarations).
+//   5. ES modules of the Node entries for bundlers, under the `module` condition
+//      (scripts/build-module.mjs), typed as the entry's `import`.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, posix } from 'node:path';
 import { buildFetchBundle } from './build-fetch.mjs';
+import { buildModules } from './build-module.mjs';
 import { writeEsmLayer } from './esm-layer.mjs';
 
 const require = createRequire(import.meta.url);
@@ -109,6 +112,17 @@ function bundleDeclarations() {
   }
 }
 
+/** The sources behind the `module` condition's files: dist/module/<p>.js comes from src/<p>.ts. */
+function moduleSources() {
+  return Object.values(pkg.exports).flatMap((target) => {
+    const file = target?.module?.default;
+    if (typeof file !== 'string') return [];
+    const match = /^\.\/dist\/module\/(.+)\.js$/.exec(file);
+    if (!match) throw new Error(`exports: the module condition's ${file} is not dist/module/<p>.js`);
+    return [`src/${match[1]}.ts`];
+  });
+}
+
 // npm sets the bit on install, but a checkout runs the bin straight from dist.
 function makeBinsExecutable() {
   const bins = typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin ?? {});
@@ -121,3 +135,4 @@ buildEsmLayer();
 makeBinsExecutable();
 await buildFetchBundle();
 bundleDeclarations();
+await buildModules(moduleSources());
