@@ -11,7 +11,7 @@
 // `require` through createRequire, not `import cjs from`: on Node 20, once an import of a
 // CommonJS module that throws (a missing peer) has rejected, the error is thrown again
 // uncaught and ends the process, even when the caller caught it. Bundlers never see this
-// file: the `module` condition gives them the CommonJS build itself, one copy as well.
+// file: the `module` condition gives them dist/module (scripts/build-module.mjs), one copy as well.
 // The export lists come from the CommonJS declarations (TypeScript's own reading of them),
 // never from a hand-kept list and never by running the entry (its peers may be absent).
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -18,15 +18,14 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { TEST_CREDENTIALS, useSignedStack } from '../support/stack.js';
+import { README_PEERS, removePackedTarball, userProject } from './user-project.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-/** The README's install line, less the package itself (the tarball stands for it). */
-const README_PEERS = ['@aws-sdk/credential-providers', '@opensearch-project/opensearch'];
 const ELASTIC = 'npm install @elastic/elasticsearch';
 const VERIFIER = 'npm install @smithy/signature-v4 @smithy/hash-node';
 
@@ -186,36 +185,6 @@ function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv =
   return spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
 }
 
-/** Packs the checkout once (or takes PACKAGE_TARBALL); the folder goes when the run ends. */
-let packed: { dir: string; tarball: string } | undefined;
-function packedTarball(): string {
-  if (packed) return packed.tarball;
-  const dir = mkdtempSync(join(tmpdir(), 'sigv4-packed-'));
-  let tarball = process.env.PACKAGE_TARBALL;
-  if (!tarball) {
-    if (!existsSync(join(REPO, 'dist', 'cjs', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
-    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' })) as Array<{ filename: string; size: number; entryCount: number }>;
-    tarball = join(dir, info!.filename);
-    console.log(`      packed: ${info!.filename}, ${info!.size} bytes, ${info!.entryCount} files`);
-  }
-  packed = { dir, tarball: resolve(tarball) };
-  return packed.tarball;
-}
-
-/** An empty project in the temp dir with the tarball and `packages` installed, as `npm install` does it. */
-function userProject(packages: string[]): string {
-  const project = mkdtempSync(join(tmpdir(), 'sigv4-user-'));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
-  // Nothing above the project may hold a node_modules, or the checks would see more than the user has.
-  for (let dir = dirname(project); dir !== dirname(dir); dir = dirname(dir)) assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
-  assert.ok(!existsSync('/node_modules'));
-  const started = Date.now();
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', packedTarball(), ...packages], { cwd: project, stdio: 'inherit' });
-  const lock = JSON.parse(readFileSync(join(project, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
-  console.log(`      installed: ${Object.keys(lock.packages).filter(Boolean).length} packages in ${Date.now() - started} ms`);
-  return project;
-}
-
 /** What a user sees from the bin holds no stack trace. */
 const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace:\n${text}`);
 
@@ -298,7 +267,7 @@ const PEERS_OWN_ERRORS = [/^(\.\.\/)?node_modules\/@elastic\/elasticsearch\/(esm
 
 describe(`the packed package (Node ${process.version})`, function () {
   this.timeout(300_000);
-  after(() => { if (packed) rmSync(packed.dir, { recursive: true, force: true }); packed = undefined; });
+  after(removePackedTarball);
 
   describe("installed with the README's line", function () {
     const stack = useSignedStack({ server: 'opensearch@3' });
