@@ -7,6 +7,10 @@
  * Where a stock class has nothing to wait for and ours does (credentials), the same client
  * behaviour is met through the wait each one has: the stock class waits on a slow server,
  * ours on a slow credential provider, and both must end with the client's own error at once.
+ *
+ * Each run has servers of its own, so the two sides of a case, and a few cases, run at the
+ * same time: most of a case is waiting (for a timer, or for an outcome that stays pending
+ * for settleWithinMs), and waited in sequence that was most of the tier's time.
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -63,16 +67,24 @@ function slowProvider(ms: number) {
   return () => new Promise<typeof CREDENTIALS>((resolve) => setTimeout(() => resolve(CREDENTIALS), ms).unref());
 }
 
+/** What a run has of its own: its server, and a forward proxy where the case asks for one. */
+interface RunContext {
+  server: LoopbackServer;
+  proxy?: ForwardProxy;
+}
+
 interface Case {
   name: string;
   applies?: (family: Family) => boolean;
   tls?: boolean;
+  /** The run starts a forward proxy (RunContext.proxy). */
+  proxy?: boolean;
   call: (side: Side) => Call;
-  clientOptions?: (family: Family, side: Side) => Record<string, unknown>;
+  clientOptions?: (family: Family, side: Side, context: RunContext) => Record<string, unknown>;
   /** Signing options for ours (e.g. a slow provider). */
   signing?: () => AwsSigV4Options;
   /** What both outcomes must be, beyond being the same. */
-  expect: (outcome: Outcome, context: { elapsedMs: number; server: LoopbackServer; side: Side; nodes: string[] }) => void;
+  expect: (outcome: Outcome, context: RunContext & { elapsedMs: number; side: Side; nodes: string[] }) => void;
   /** Calls made before the one compared (keep-alive). */
   repeat?: number;
   /** Compare the TCP connections the server accepted (stock and ours must reuse or not alike). */
@@ -104,7 +116,6 @@ function isOk(check?: (body: unknown) => void) {
 }
 
 const fingerprint = new X509Certificate(TLS_CERT).fingerprint256;
-let forwardProxy: ForwardProxy;
 
 const CASES: Case[] = [
   {
@@ -228,11 +239,12 @@ const CASES: Case[] = [
     name: 'through a forward proxy (the proxy option)',
     // UndiciConnection refuses a proxy when the client is built ("can't work with proxies"), stock and ours alike.
     applies: (f) => !f.name.includes('Undici'),
+    proxy: true,
     call: () => ({ method: 'GET', path: '/echo' }),
-    clientOptions: () => ({ proxy: forwardProxy.url }),
-    expect: (outcome) => {
+    clientOptions: (_family, _side, { proxy }) => ({ proxy: proxy!.url }),
+    expect: (outcome, { proxy }) => {
       isOk()(outcome);
-      assert.ok(forwardProxy.requests > 0, 'it went through the proxy');
+      assert.ok(proxy!.requests > 0, 'it went through the proxy');
     },
   },
   {
@@ -348,57 +360,108 @@ async function within(ms: number, pending: Promise<Outcome>): Promise<Outcome> {
   }
 }
 
-interface Run { outcome: Outcome; seen: LoopbackServer['seen']; elapsedMs: number; nodes: string[]; connections: number }
+interface Run {
+  outcome: Outcome;
+  seen: LoopbackServer['seen'];
+  /** The run's own server as a Host header names it (each side has its own port). */
+  host: string;
+  elapsedMs: number;
+  nodes: string[];
+  connections: number;
+}
 
-describe('parity: each stock Connection and ours, the same outcome', function () {
-  this.timeout(20_000);
-  let plain: LoopbackServer;
-  let tls: LoopbackServer;
-  before(async () => {
-    plain = await LoopbackServer.start();
-    tls = await LoopbackServer.start(true);
-    forwardProxy = await ForwardProxy.start();
-  });
-  after(async () => {
-    await forwardProxy?.close();
-    await plain?.close();
-    await tls?.close();
-  });
-
-  async function run(family: Family, testCase: Case, side: Side): Promise<Run> {
-    const server = testCase.tls ? tls : plain;
-    server.reset();
-    forwardProxy.requests = 0;
+/** One side of a case, on servers of its own: started here, and closed (sockets dropped) before it returns. */
+async function run(family: Family, testCase: Case, side: Side): Promise<Run> {
+  const context: RunContext = { server: await LoopbackServer.start(testCase.tls === true) };
+  try {
+    if (testCase.proxy) context.proxy = await ForwardProxy.start();
+    const { server } = context;
     const Connection: ConnectionClass = side === 'stock' ? family.stock : family.ours(testCase.signing?.() ?? SIGNING);
-    const client = family.client(Connection, server.url, testCase.clientOptions?.(family, side));
+    const client = family.client(Connection, server.url, testCase.clientOptions?.(family, side, context));
     try {
       for (let i = 0; i < (testCase.repeat ?? 0); i++) await client.call(testCase.call(side));
       const started = Date.now();
       const outcome = await within(testCase.settleWithinMs ?? 8000, client.call(testCase.call(side)));
-      const result = { outcome, seen: [...server.seen], elapsedMs: Date.now() - started, nodes: client.nodeStatuses(), connections: server.connections };
-      testCase.expect(outcome, { elapsedMs: result.elapsedMs, server, side, nodes: result.nodes });
+      const result = { outcome, seen: [...server.seen], host: new URL(server.url).host, elapsedMs: Date.now() - started, nodes: client.nodeStatuses(), connections: server.connections };
+      testCase.expect(outcome, { ...context, elapsedMs: result.elapsedMs, side, nodes: result.nodes });
       return result;
     } finally {
       // A stalled answer ends as a reset, and a client left waiting on it is not waited for.
       server.dropConnections();
       await within(1000, client.close().then(() => ({ ok: true, statusCode: 0, body: undefined }), () => ({ ok: true, statusCode: 0, body: undefined })));
     }
+  } finally {
+    await context.proxy?.close();
+    await context.server.close();
   }
+}
+
+/** Both sides of a case, at the same time; the stock side's failure is reported first, as it is the reference. */
+async function runBoth(family: Family, testCase: Case): Promise<{ stock: Run; ours: Run }> {
+  const [stock, ours] = await Promise.allSettled([run(family, testCase, 'stock'), run(family, testCase, 'ours')]);
+  if (stock.status === 'rejected') throw stock.reason;
+  if (ours.status === 'rejected') throw ours.reason;
+  return { stock: stock.value, ours: ours.value };
+}
+
+/**
+ * Cases started ahead of mocha, in its order, so that at most this many run at once (each
+ * with its two sides): bounded, for a machine others share, and small against the margins of
+ * the timing assertions (a timer of 200-300 ms must end its case within 2 s).
+ */
+const CASES_AT_ONCE = 6;
+
+class Ahead<T> {
+  private readonly started = new Map<number, Promise<T>>();
+  private readonly jobs: Array<() => Promise<T>> = [];
+
+  /** Adds a job; its index is what `take` is given. */
+  add(job: () => Promise<T>): number {
+    return this.jobs.push(job) - 1;
+  }
+
+  /** The outcome of job `index`, started now if it was not, with the next ones up to the bound. */
+  take(index: number): Promise<T> {
+    for (let next = index; next < Math.min(index + CASES_AT_ONCE, this.jobs.length); next++) this.start(next);
+    return this.start(index);
+  }
+
+  /** Every started job settled (its servers closed), whether or not its test took it. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.started.values());
+  }
+
+  private start(index: number): Promise<T> {
+    let pending = this.started.get(index);
+    if (pending === undefined) {
+      pending = this.jobs[index]!();
+      // Taken later by its own test (or never, with --grep): not an unhandled rejection meanwhile.
+      pending.catch(() => undefined);
+      this.started.set(index, pending);
+    }
+    return pending;
+  }
+}
+
+describe('parity: each stock Connection and ours, the same outcome', function () {
+  this.timeout(20_000);
+  const ahead = new Ahead<{ stock: Run; ours: Run }>();
+  after(() => ahead.settled());
 
   for (const family of FAMILIES) {
     describe(family.name, () => {
       for (const testCase of CASES) {
         if (testCase.applies && !testCase.applies(family)) continue;
+        const index = ahead.add(() => runBoth(family, testCase));
         it(testCase.name, async () => {
-          const stock = await run(family, testCase, 'stock');
-          const ours = await run(family, testCase, 'ours');
+          const { stock, ours } = await ahead.take(index);
           assertSameOutcome(stock.outcome, ours.outcome);
           assert.deepEqual(ours.nodes, stock.nodes, 'the pool marks the node as it does with the stock class');
           if (testCase.asymmetric) {
             assert.equal(ours.seen.length, 0, 'ours sent nothing');
             return;
           }
-          assertSameWire(stock.seen, ours.seen, testCase.streamBody === true);
+          assertSameWire(stock, ours, testCase.streamBody === true);
           if (testCase.connections) assert.equal(ours.connections, stock.connections, 'as many connections opened');
         });
       }
@@ -425,12 +488,17 @@ function show(outcome: Outcome): string {
   return outcome.ok ? `response ${outcome.statusCode}` : `${outcome.name}: ${outcome.message}`;
 }
 
-/** The requests the server saw: same methods, paths, bodies, header names and values but for signing and host. */
-function assertSameWire(stock: LoopbackServer['seen'], ours: LoopbackServer['seen'], streamBody: boolean): void {
+/**
+ * The requests each side's server saw: same methods, paths, bodies, header names and values
+ * but for signing; a Host that names the side's own server counts as the same.
+ */
+function assertSameWire(stockRun: Run, oursRun: Run, streamBody: boolean): void {
+  const [stock, ours] = [stockRun.seen, oursRun.seen];
   assert.equal(ours.length, stock.length, 'as many requests reached the server');
+  const ownHost = (run: Run, headers: Record<string, unknown>) => (headers.host === run.host ? { ...headers, host: '(its own server)' } : headers);
   for (let i = 0; i < stock.length; i++) {
-    const a = stock[i]!;
-    const b = ours[i]!;
+    const a = { ...stock[i]!, headers: ownHost(stockRun, stock[i]!.headers) };
+    const b = { ...ours[i]!, headers: ownHost(oursRun, ours[i]!.headers) };
     assert.equal(b.method, a.method);
     assert.equal(b.path, a.path);
     assert.deepEqual(b.body, a.body);

@@ -40,8 +40,10 @@ export class LoopbackServer {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     self = new LoopbackServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
-    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-      self!.connections++;
+    // Counted once usable (TLS: handshake done); dropped from the first byte, so that close()
+    // never waits on a socket whose handshake the client gave up (a refused certificate).
+    server.on(tls ? 'secureConnection' : 'connection', () => { self!.connections++; });
+    server.on('connection', (socket: Socket) => {
       self!.sockets.add(socket);
       socket.on('close', () => self!.sockets.delete(socket));
     });
