@@ -25,7 +25,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { firstHeader, readRefusal, type RefusalRead } from '../adapters/shared.js';
-import { ConfigurationError, CredentialsError, describeThrown, type AwsSigV4Error } from '../errors.js';
+import { ConfigurationError, CredentialsError, describeThrown, redactValues, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, MIN_ERROR_ANSWER_BYTES, errorAnswerLimit } from '../exchange/body.js';
 import { exchange, type ExchangeResult, type RefusalBound, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
@@ -516,7 +516,7 @@ export class SigningProxy {
         answered = true;
         this.pool.answered(upstream.socket, firstHeader(upstream.headers['keep-alive']));
         this.metrics.upstreamLatency(Date.now() - sentAt);
-        resolve(this.replyOf(upstream, hold));
+        resolve(this.replyOf(upstream, hold, attempt));
       });
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         // Sent once more with the same buffered bytes and signature (see stale-socket.ts), when
@@ -538,22 +538,35 @@ export class SigningProxy {
     });
   }
 
-  /** The target's answer as the exchange reads it: streamed on, or (an error answer, 400 and up) read whole, bounded, and scrubbed. */
-  private replyOf(upstream: IncomingMessage, hold: BodyHold): Reply<Answer> {
+  /**
+   * The target's answer as the exchange reads it: streamed on, or (an error answer, 400 and up)
+   * read whole, bounded, and scrubbed. A target (or a box on the way) may echo what it was sent
+   * in a header as well as in a body (a debug header, www-authenticate, x-amzn-*), so the head
+   * is scrubbed too, following the bodies' policy: an error answer's as its body is (the
+   * exchange's scrub: our secrets by value in every form, and any signature or token value
+   * quoted back); any other answer's by value only: our token and this attempt's signature, in
+   * every form. Unlike its body (streamed, of any size, the client's data), its head is whole
+   * and small, so it costs no buffering; but a pattern scrub would break what is not ours (a
+   * redirect to another party's presigned URL carries X-Amz-Signature), where our own values
+   * have no place in a good answer. The secret key is never sent: no target can echo it.
+   */
+  private replyOf(upstream: IncomingMessage, hold: BodyHold, attempt: SignedAttempt): Reply<Answer> {
     const head = responseHeaders(upstream);
     const status = upstream.statusCode ?? 502;
+    const sent = [attempt.headers['x-amz-security-token'], /Signature=([0-9a-f]+)/.exec(attempt.headers.authorization ?? '')?.[1]];
     return {
       statusCode: status,
       header: (name) => firstHeader(upstream.headers[name]),
-      response: { upstream, head },
+      response: { upstream, head: scrubHead(head, (text) => redactValues(text, sent)) },
       consume: async (scrub, bound) => {
         const { raw, text, decoded } = await this.readHeldErrorAnswer(upstream, status, bound, hold);
+        const errorHead = scrubHead(head, scrub);
         const shown = scrub(text);
-        if (decoded && shown === text) return { text, response: { upstream, head, payload: raw } };
+        if (decoded && shown === text) return { text, response: { upstream, head: errorHead, payload: raw } };
         const payload = Buffer.from(shown);
         // Decoded (a compressed answer expands up to the bound): what it grew by is held too.
         if (!hold.take(Math.max(0, payload.length - raw.length))) throw new AnswerOverBudget(status);
-        return { text, response: { upstream, head: [...withoutEncoding(head), 'content-length', String(payload.length)], payload } };
+        return { text, response: { upstream, head: [...withoutEncoding(errorHead), 'content-length', String(payload.length)], payload } };
       },
     };
   }
@@ -657,6 +670,18 @@ function responseHeaders(res: IncomingMessage): string[] {
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (isEndToEnd(raw[i]!.toLowerCase(), tokens)) out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
+/** A raw header list scrubbed: each value through `scrub`, a header whose name holds a secret dropped (no name can carry the mark). */
+function scrubHead(head: string[], scrub: (text: string) => string): string[] {
+  // One pass over all of it first: a clean head (nearly every one) is kept as it is.
+  const all = head.join('\n');
+  if (scrub(all) === all) return head;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (scrub(head[i]!) === head[i]) out.push(head[i]!, scrub(head[i + 1]!));
   }
   return out;
 }

@@ -133,3 +133,64 @@ describe('signing proxy: nothing it answers or logs holds a secret, token or sig
     assert.ok(output.length > cases.length * 2, 'the log lines were collected');
   });
 });
+
+describe('signing proxy: what a target echoes in answer headers is scrubbed, as in bodies', function () {
+  this.timeout(15_000);
+  let target: http.Server;
+  let proxy: SigningProxy;
+  const sent: Array<{ token: string; signature: string; authorization: string }> = [];
+  // Another party's presigned URL (not ours): a redirect to it must reach the client as sent.
+  const FOREIGN = 'https://bucket.s3.amazonaws.com/k?X-Amz-Security-Token=IQoJforeign%2Btoken&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+
+  before(async () => {
+    // Echoes what it was sent in the headers of its answer, each in a form of its own: a
+    // debug header, www-authenticate, x-amzn-*, one whose name is the signature. `/<status>`.
+    target = http.createServer((req, res) => {
+      const authorization = String(req.headers.authorization);
+      const token = String(req.headers['x-amz-security-token']);
+      const signature = /Signature=([0-9a-f]{64})/.exec(authorization)![1]!;
+      sent.push({ token, signature, authorization });
+      req.resume();
+      const status = Number(req.url!.slice(1));
+      res.writeHead(status, [
+        'x-debug-request', JSON.stringify(req.headers),
+        'WWW-Authenticate', `AWS4-HMAC-SHA256 realm="es", ${authorization}`,
+        'x-amzn-token-b64', Buffer.from(token).toString('base64'),
+        'x-amzn-token-hex', Buffer.from(token).toString('hex'),
+        'x-echo-token', encodeURIComponent(token),
+        'x-echo-authorization', authorization,
+        `x-${signature}`, '1',
+        ...(status === 302 ? ['location', FOREIGN] : []),
+        'content-type', 'application/json',
+      ]);
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    proxy = await SigningProxy.start({
+      target: `http://127.0.0.1:${(target.address() as AddressInfo).port}`,
+      signing: { region: 'us-east-1', service: 'es', credentials: CREDENTIALS },
+    });
+  });
+
+  after(async () => {
+    await proxy.close();
+    target.closeAllConnections();
+    await new Promise<void>((resolve) => target.close(() => resolve()));
+  });
+
+  it('500, 404, 200 and 302 answers echoing the token, signature and Authorization in headers: 0 hits in the whole answer; a foreign presigned Location kept', async () => {
+    const answers: string[] = [];
+    for (const status of [500, 404, 200, 302]) {
+      const answer = await raw(proxy.port, `GET /${status} HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`);
+      assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), answer.slice(0, 300));
+      // The other headers still go through, scrubbed or not.
+      assert.match(answer, /\r\nx-amzn-token-b64: /i);
+      answers.push(answer);
+    }
+    assert.equal(sent.length, 4);
+    const forms = [...new Set([SECRET, SESSION, ...sent.flatMap((s) => [s.token, s.signature, s.authorization])].flatMap(formsOf))].filter((f) => f.length >= 8);
+    const all = answers.join('\n');
+    assert.deepEqual(forms.filter((form) => all.includes(form)), [], all.slice(0, 3000));
+    assert.ok(answers[3]!.includes(`\r\nlocation: ${FOREIGN}\r\n`), answers[3]);
+  });
+});
