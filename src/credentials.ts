@@ -22,7 +22,7 @@ import { readIdentity, readOptions } from './read-once.js';
 import { INSPECT, maskKey, sealIdentity, SealedIdentity } from './sealed-identity.js';
 // From the step modules, not ./sigv4.js: that one binds node:crypto, and the cache serves the web entry too.
 import type { AwsCredentialIdentity } from './sigv4/types.js';
-import { assertCredentials } from './sigv4/validate.js';
+import { assertCredentials, ownTimeOf } from './sigv4/validate.js';
 
 export { maskKey, sealIdentity, SealedIdentity };
 
@@ -345,16 +345,9 @@ export function checkIdentity(value: unknown): SealedIdentity {
  */
 function expirationOf(expiration: unknown): Date | undefined {
   if (expiration === undefined || expiration === null) return undefined;
-  let time = NaN;
-  let isDate = false;
-  try {
-    time = Date.prototype.getTime.call(expiration);
-    isDate = true;
-  } catch {
-    // Not a Date (a string, a number, a plain object), or a Proxy of one.
-  }
-  if (Number.isFinite(time)) return new Date(time);
-  const got = isDate ? 'an invalid Date' : typeof expiration === 'object' ? 'an object that is not a Date' : `a ${typeof expiration}`;
+  const time = ownTimeOf(expiration);
+  if (time !== undefined && Number.isFinite(time)) return new Date(time);
+  const got = time !== undefined ? 'an invalid Date' : typeof expiration === 'object' ? 'an object that is not a Date' : `a ${typeof expiration}`;
   throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
     `credentials.expiration must be a Date when given, got ${got}; a custom provider parsing JSON must return new Date(value).`);
 }

@@ -1,12 +1,13 @@
 /**
- * Options and credentials read once: copied, then the copy is checked and used. An object
+ * Options, credentials and the signer's input read once: copied, then the copy is checked and used. An object
  * read twice (checked, then copied) can hand back a checked value from a getter the first
  * time and another the second; a getter or Proxy trap that throws ends as the typed error
  * of what was being read, its text kept only scrubbed in `cause` (it may quote a secret).
  * No Node built-in here: the web entry reads its options through this too.
  */
-import { ConfigurationError, CredentialsError, scrubCause } from './errors.js';
+import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause, type ConfigurationErrorCode } from './errors.js';
 import { SealedIdentity } from './sealed-identity.js';
+import { assertObject, assertSignOptionNames } from './sigv4/validate.js';
 
 /**
  * A plain copy of an options object, every property read once; `shape` words the error for
@@ -42,5 +43,75 @@ export function readIdentity(value: unknown): unknown {
     throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
       'credentials could not be read: a getter or Proxy trap threw. Pass (or have the provider return) an object of plain values { accessKeyId, secretAccessKey, sessionToken? }.',
       { cause: scrubCause(error) });
+  }
+}
+
+/**
+ * The typed error for a value that could not be read (a getter or Proxy trap threw, or a Proxy
+ * stands where an intrinsic such as a Buffer's bytes is needed), the thrown value kept only
+ * scrubbed in `cause`; our own typed errors (a check inside the read) pass through as they are.
+ */
+export function unreadable(error: unknown, code: ConfigurationErrorCode, what: string, fix: string, secrets: ReadonlyArray<string | undefined> = []): AwsSigV4Error {
+  if (error instanceof AwsSigV4Error) return error;
+  return new ConfigurationError(code, `${what} could not be read: a getter or Proxy trap threw while it was read (see cause). ${fix}`, { cause: scrubCause(error, secrets) });
+}
+
+/** The fields of signRequest's request, each read once: what is checked is what is signed. */
+export interface RequestFields { method: unknown; url: unknown; headers: unknown; body: unknown }
+
+export function readRequest(request: unknown): RequestFields {
+  try {
+    assertObject(request, 'request', '{ method, url, headers?, body? }');
+    const { method, url, headers, body } = request as Record<keyof RequestFields, unknown>;
+    return { method, url, headers, body };
+  } catch (error) {
+    throw unreadable(error, 'ERR_INVALID_OPTIONS', 'The request given to the signer', 'Pass an object of plain values { method, url, headers?, body? }.');
+  }
+}
+
+/** The fields of signRequest's (or presignRequest's) options, each read once, unknown names refused. */
+export interface SignOptionFields {
+  region: unknown;
+  service: unknown;
+  credentials: unknown;
+  signingDate: unknown;
+  contentSha256: unknown;
+  payloadHash: unknown;
+  expiresIn: unknown;
+}
+
+export function readSignOptions(options: unknown, presign: boolean): SignOptionFields {
+  try {
+    assertObject(options, 'options', '{ region, service, credentials }');
+    assertSignOptionNames(options as object, presign);
+    const { region, service, credentials, signingDate, contentSha256, payloadHash } = options as Record<keyof SignOptionFields, unknown>;
+    return { region, service, credentials, signingDate, contentSha256, payloadHash, expiresIn: presign ? (options as { expiresIn?: unknown }).expiresIn : undefined };
+  } catch (error) {
+    throw unreadable(error, 'ERR_INVALID_OPTIONS', 'The options given to the signer', 'Pass an object of plain values { region, service, credentials, ... }.');
+  }
+}
+
+const TYPED_ARRAY_PROTOTYPE = Object.getPrototypeOf(Uint8Array.prototype) as object;
+
+function intrinsicGetter(key: 'buffer' | 'byteOffset' | 'byteLength'): (this: unknown) => unknown {
+  return Object.getOwnPropertyDescriptor(TYPED_ARRAY_PROTOTYPE, key)!.get as (this: unknown) => unknown;
+}
+
+const BUFFER_OF = intrinsicGetter('buffer');
+const BYTE_OFFSET_OF = intrinsicGetter('byteOffset');
+const BYTE_LENGTH_OF = intrinsicGetter('byteLength');
+
+/**
+ * A byte body as a view of its own bytes, read by the typed array's intrinsic getters: the
+ * bytes an HTTP stack sends, whatever a subclass's byteLength getter or a Proxy says. Any other
+ * value as it is, for the payload hash to take or refuse (a string, nothing, a stream).
+ */
+export function readBody(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  try {
+    if (!(body instanceof Uint8Array)) return body;
+    return new Uint8Array(BUFFER_OF.call(body) as ArrayBuffer, BYTE_OFFSET_OF.call(body) as number, BYTE_LENGTH_OF.call(body) as number);
+  } catch (error) {
+    throw unreadable(error, 'ERR_UNSUPPORTED_BODY', 'request.body', 'Pass the Buffer or Uint8Array itself (not a Proxy of one), or a string.');
   }
 }

@@ -22,7 +22,8 @@ export class RequestSigner extends SigningContext {
     super(options, defaultCredentialProvider);
   }
 
-  sign(input: SignInput, credentials: AwsCredentialIdentity): Signed {
+  sign(given: SignInput, credentials: AwsCredentialIdentity): Signed {
+    const input = this.inputOf(given);
     const endpoint = this.endpoint(input.nodeUrl);
     return this.signed(input, signRequest(this.requestFor(input, endpoint), this.optionsFor(input, endpoint, credentials)), credentials, endpoint);
   }

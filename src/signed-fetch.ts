@@ -3,11 +3,12 @@
  * headers given (typed errors before anything is signed), the redirect policy, and the one
  * request loop over the exchange, parameterised by the signer and the base fetch.
  */
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError, scrubCause } from './errors.js';
 import type { BodyInput } from './exchange/body.js';
 import { exchange, type Reply } from './exchange/exchange.js';
 import type { AwsSigV4Options, SigningContext } from './signing-context.js';
-import { assertObject, truncate, typeName } from './sigv4/validate.js';
+import { readOptions, unreadable } from './read-once.js';
+import { truncate, typeName } from './sigv4/validate.js';
 
 export type SignedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -26,9 +27,9 @@ const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'con
  * (node:crypto or WebCrypto) over the fetch to call.
  */
 export function createSignedFetchWith(options: SignedFetchOptions | undefined, signerFor: (options: AwsSigV4Options) => SigningContext): SignedFetch {
-  if (options === undefined) options = {};
-  assertObject(options, 'createSignedFetch(options)', '{ region?, service?, credentials?, fetch?, ... }');
-  const { fetch: given, ...signerOptions } = options;
+  // Read once, as configure() reads its options: a getter or Proxy trap that throws is a typed error.
+  const { fetch: given, ...signerOptions } = readOptions(options === undefined ? {} : options, 'The options of createSignedFetch',
+    (got) => `createSignedFetch(options) must be an object { region?, service?, credentials?, fetch?, ... }, got ${got}.`);
   const baseFetch = checkedFetch(given, signerOptions.host);
   return signedFetchWith(signerFor(signerOptions), baseFetch);
 }
@@ -57,8 +58,16 @@ function checkedFetch(baseFetch: typeof fetch | undefined, host: string | undefi
  * on a GET) is a typed error here, before anything is signed.
  */
 export function fetchCall(input: string | URL | Request, init: RequestInit) {
-  const request = input instanceof Request ? input : undefined;
-  const url = requestUrl(request ? request.url : input instanceof URL ? input.href : String(input));
+  let request: Request | undefined;
+  let href: string;
+  try {
+    request = input instanceof Request ? input : undefined;
+    href = request ? request.url : input instanceof URL ? input.href : String(input);
+  } catch (error) {
+    // A Proxy of a Request or URL (whose getters refuse it), an object whose toString throws.
+    throw unreadable(error, 'ERR_INVALID_URL', 'The URL given to the signed fetch', 'Pass a string, a URL or a Request.');
+  }
+  const url = requestUrl(href);
   const method = requestMethod(init.method !== undefined ? init.method : request?.method ?? 'GET');
   const body = (init.body ?? request?.body ?? undefined) as BodyInput;
   if (body !== undefined && (method === 'GET' || method === 'HEAD')) {
@@ -118,9 +127,11 @@ export function requestHeaders(init: HeadersInit | undefined): Record<string, st
   let parsed: Headers;
   try {
     parsed = new Headers(init);
-  } catch {
+  } catch (error) {
+    // Headers' own TypeError and a caller's getter or Proxy trap both end here: the cause tells which.
     throw new ConfigurationError('ERR_INVALID_HEADERS',
-      'A header given to the signed fetch has a name that is not an HTTP token (letters, digits, !#$%&\'*+-.^_`|~) or a value with CR, LF or NUL: fix the header.');
+      'A header given to the signed fetch has a name that is not an HTTP token (letters, digits, !#$%&\'*+-.^_`|~) or a value with CR, LF, NUL or a character above U+00FF, ' +
+        'or the headers could not be read (a getter or Proxy trap threw): fix the header (see cause).', { cause: scrubCause(error) });
   }
   parsed.forEach((value, name) => { headers[name] = value; });
   return headers;
@@ -163,7 +174,7 @@ export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch)
   const sendsHost = signer.options.host !== undefined;
   return async function signedFetch(input, init) {
     // fetch takes a null init as none (WebIDL: an optional dictionary).
-    if (init === undefined || init === null) init = {};
+    init = init === undefined || init === null ? {} : readInit(init);
     const call = fetchCall(input, init);
     const { headers, signal, mode } = call;
     let { url, method, body } = call;
@@ -199,6 +210,23 @@ export function signedFetchWith(signer: SigningContext, baseFetch: typeof fetch)
       if (next.dropBody) body = undefined;
     }
   };
+}
+
+/**
+ * The init of one call, read once (each attempt and hop sends this copy): its own fields, as
+ * the send spreads them, and the ones the signed fetch reads through their getters, as fetch
+ * does (a class instance's too). A getter or Proxy trap that throws is a typed error.
+ */
+function readInit(init: RequestInit): RequestInit {
+  try {
+    if (typeof init !== 'object' || Array.isArray(init)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `The init of the signed fetch must be an object (fetch's RequestInit), got ${typeName(init)}.`);
+    }
+    const { method, headers, body, signal, redirect } = init;
+    return { ...init, method, headers, body, signal, redirect };
+  } catch (error) {
+    throw unreadable(error, 'ERR_INVALID_OPTIONS', 'The init of the signed fetch', 'Pass an object of plain values { method?, headers?, body?, ... }.');
+  }
 }
 
 function abortError(reason: unknown): Error {

@@ -9,7 +9,7 @@
 import { checkIdentity, CredentialCache, maskKey, type CredentialCacheOptions, type CredentialsSource } from './credentials.js';
 import { resolveEndpoint } from './endpoint.js';
 import { ConfigurationError, describeThrown, redact, redactCanonicalRequest, redactValues, SignatureRejectedError } from './errors.js';
-import { readOptions } from './read-once.js';
+import { readOptions, unreadable } from './read-once.js';
 import { classifyRejection } from './rejection.js';
 import type { IncrementalSha256 } from './sigv4/crypto.js';
 import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
@@ -145,6 +145,20 @@ export abstract class SigningContext {
 
   /** Signs with this configuration: a Signed now (node:crypto) or a promise of one (WebCrypto). */
   abstract sign(input: SignInput, credentials: AwsCredentialIdentity): Signed | Promise<Signed>;
+
+  /**
+   * The input of sign(), each field read once: the Connections build it, but sign() is public
+   * and a caller's getter or Proxy trap that throws is a typed error, not theirs. The headers
+   * stay the caller's object (requestFor sets Host in it); the signer reads them once.
+   */
+  protected inputOf(input: SignInput): SignInput {
+    try {
+      const { method, nodeUrl, pathAndQuery, headers, body, payloadHash, attempt } = input;
+      return { method, nodeUrl, pathAndQuery, headers, body, payloadHash, attempt };
+    } catch (error) {
+      throw unreadable(error, 'ERR_INVALID_OPTIONS', 'The input of sign()', 'Pass an object of plain values { method, nodeUrl, pathAndQuery, headers, body, attempt }.');
+    }
+  }
 
   /** The request signRequest takes, with the Host set in `input.headers`. */
   protected requestFor(input: SignInput, endpoint: NodeEndpoint): SignableRequest {

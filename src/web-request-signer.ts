@@ -21,7 +21,8 @@ export class WebRequestSigner extends SigningContext {
     super(options, noDefaultCredentials);
   }
 
-  async sign(input: SignInput, credentials: AwsCredentialIdentity): Promise<Signed> {
+  async sign(given: SignInput, credentials: AwsCredentialIdentity): Promise<Signed> {
+    const input = this.inputOf(given);
     const endpoint = this.endpoint(input.nodeUrl);
     const signed = await signRequestAsyncWith(webSigV4Crypto, this.requestFor(input, endpoint), this.optionsFor(input, endpoint, credentials));
     return this.signed(input, signed, credentials, endpoint);

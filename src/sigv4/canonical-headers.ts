@@ -3,7 +3,7 @@
  * inner white space folded (botocore's `' '.join(v.split())`), sorted by name.
  */
 import { caches } from './caches.js';
-import { headerValueError, tokenError, UNSENDABLE_IN_VALUE } from './validate.js';
+import { headerValueError, tokenError, UNSIGNABLE_IN_VALUE } from './validate.js';
 
 /**
  * Headers never signed: the ones botocore leaves out (a proxy or the HTTP stack may
@@ -33,8 +33,8 @@ export type HeadersToSign = Map<string, string>;
 /** Python's str.split() whitespace, so values collapse exactly as botocore's ' '.join(v.split()). */
 const WHITESPACE_RUN = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
 const NEEDS_TRIMALL = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]| {2}|^ | $/;
-/** Anything but plain sendable text (the trimall test and what no stack sends): one scan finds both the values to fold and the ones to refuse. */
-const NEEDS_A_LOOK = /[^\x20-\x7e\x80-\x84\x86-\x9f\xa1-\xff]| {2}|^ | $/;
+/** Anything but plain printable ASCII (the trimall test and what is refused): one scan finds both the values to fold and the ones to refuse. */
+const NEEDS_A_LOOK = /[^\x20-\x7e]| {2}|^ | $/;
 
 /** Trimall: leading and trailing white space dropped, inner runs folded to one space. */
 export function trimAll(value: string): string {
@@ -45,10 +45,13 @@ export function trimAll(value: string): string {
   return folded.slice(start, end);
 }
 
-/** A caller's header value as signed; one that no HTTP stack sends (a control character, above U+00FF) is refused. */
+/**
+ * A caller's header value as signed; one that is not ASCII (a control character, Latin-1,
+ * above U+00FF: see UNSIGNABLE_IN_VALUE) is refused, named by its header.
+ */
 export function canonicalHeaderValue(name: string, value: string): string {
   if (!NEEDS_A_LOOK.test(value)) return value;
-  if (UNSENDABLE_IN_VALUE.test(value)) throw headerValueError(name);
+  if (UNSIGNABLE_IN_VALUE.test(value)) throw headerValueError(name, value);
   return trimAll(value);
 }
 
@@ -56,7 +59,7 @@ export function canonicalHeaderValue(name: string, value: string): string {
 export function trimmedToken(token: string): string {
   const last = caches.token;
   if (token === last.raw) return last.trimmed;
-  if (UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
+  if (UNSIGNABLE_IN_VALUE.test(token)) throw tokenError();
   const trimmed = trimAll(token);
   caches.token = { raw: token, trimmed };
   return trimmed;

@@ -5,21 +5,31 @@
  * asynchronous signer.
  */
 import { ConfigurationError } from '../errors.js';
+import { readBody, readIdentity, readRequest, readSignOptions, unreadable } from '../read-once.js';
 import { canonicalHeaderValue, trimmedToken, UNSIGNED_HEADERS, type HeadersToSign } from './canonical-headers.js';
 import { canonicalQuery } from './canonical-query.js';
 import { canonicalUri } from './canonical-uri.js';
-import { amzDateAt, httpDateOf, toAmzDate } from './string-to-sign.js';
-import { ALGORITHM, type AwsCredentialIdentity, type SignableRequest, type SignOptions } from './types.js';
+import { amzDateAt, httpDateOf } from './string-to-sign.js';
+import { ALGORITHM, type AwsCredentialIdentity, type PresignOptions, type SignableRequest, type SignOptions } from './types.js';
 import { uriEncode } from './uri-encode.js';
 import {
-  assertContentSha256Header, assertCredentials, assertHeaderName, headerArrayValues, assertMethod, assertObject, assertPayloadHash, assertScope, assertSigningDate, assertSignOptionNames,
-  duplicateHeaderError, headersShapeError, isHeaderCollection, typeName,
+  assertContentSha256Header, assertCredentials, assertExpiresIn, assertHeaderName, headerArrayValues, assertMethod, assertPayloadHash, assertScope,
+  duplicateHeaderError, headersShapeError, isHeaderCollection, signingTimeOf, truncate, typeName,
 } from './validate.js';
-import { parseWireUrl, type WireUrl } from './wire-url.js';
+import { parseWireUrl, wireUrlText, type WireUrl } from './wire-url.js';
+
+/** X-Amz-Expires when the caller gives none: botocore's default. */
+const DEFAULT_EXPIRES_IN = 900;
 
 export interface Prepared {
   method: string;
   wire: WireUrl;
+  /** The URL as read once (a URL object's own href): what a presigned URL is built on. */
+  url: string;
+  /** The body as read once (a byte body as a view of its own bytes), for the payload hash. */
+  body: unknown;
+  /** Seconds a presigned URL stays valid (0 in the header form). */
+  expiresIn: number;
   /** Headers to send, names as the caller wrote them (ours lower-case). */
   out: Record<string, string>;
   /** Lower-cased signed names -> trimmed, joined values. */
@@ -35,23 +45,26 @@ export interface Prepared {
   addContentSha256: boolean;
 }
 
-export function prepareRequest(request: SignableRequest, options: SignOptions, headerForm: boolean): Prepared {
-  assertObject(request, 'request', '{ method, url, headers?, body? }');
-  assertObject(options, 'options', '{ region, service, credentials }');
-  assertSignOptionNames(options, !headerForm);
-  const { method, headers } = request;
+export function prepareRequest(request: SignableRequest, options: SignOptions | PresignOptions, headerForm: boolean): Prepared {
+  // Each object the caller gave is read once, here: what is checked below is what is signed,
+  // and a getter or Proxy trap that throws is a typed error, not the caller's own.
+  const { method, url, headers, body } = readRequest(request);
+  const o = readSignOptions(options, !headerForm);
   assertMethod(method);
-  const { region, service } = options;
+  const region = o.region as string;
+  const service = o.service as string;
   assertScope(region, service);
-  const credentials = assertCredentials(options.credentials);
-  const wire = parseWireUrl(request.url);
-  let amzDate: string;
-  if (options.signingDate === undefined) amzDate = amzDateAt(Date.now());
-  else {
-    assertSigningDate(options.signingDate);
-    amzDate = toAmzDate(options.signingDate);
+  const credentials = assertCredentials(readIdentity(o.credentials));
+  const href = wireUrlText(url);
+  const wire = parseWireUrl(href);
+  const amzDate = amzDateAt(o.signingDate === undefined ? Date.now() : signingTimeOf(o.signingDate));
+  if (o.payloadHash !== undefined) assertPayloadHash(o.payloadHash);
+  let expiresIn = 0;
+  if (!headerForm) {
+    const given = o.expiresIn ?? DEFAULT_EXPIRES_IN;
+    assertExpiresIn(given);
+    expiresIn = given;
   }
-  if (options.payloadHash !== undefined) assertPayloadHash(options.payloadHash);
 
   const out: Record<string, string> = {};
   const toSign: HeadersToSign = new Map();
@@ -59,45 +72,49 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
   let hasDate = false;
   let callerPayloadHash: string | undefined;
   if (headers !== undefined && headers !== null) {
-    if (typeof headers !== 'object' || isHeaderCollection(headers)) throw headersShapeError(headers);
-    let names = 0;
-    for (const name in headers) {
-      names++;
-      const value = headers[name];
-      if (value === undefined) continue;
-      assertHeaderName(name);
-      const lower = name.toLowerCase();
-      if (lower === 'authorization' || lower === 'x-amz-date' || (lower === 'x-amz-security-token' && credentials.sessionToken)) continue;
-      let sendValue: string;
-      let canonical: string;
-      if (typeof value === 'string') {
-        sendValue = value;
-        canonical = canonicalHeaderValue(name, value);
-      } else if (typeof value === 'number') {
-        sendValue = canonical = String(value);
-      } else if (Array.isArray(value)) {
-        // Each value trimmed, as AWS signs repeated lines; sent as that one line, so the white
-        // space at a value's edge (`['a ', 'b']`) is not sent inside it where the server keeps it.
-        canonical = headerArrayValues(name, value).map((v) => canonicalHeaderValue(name, v)).join(',');
-        sendValue = canonical;
-      } else {
-        throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${name}"] must be a string or an array of strings, got ${typeName(value)}.`);
+    try {
+      if (typeof headers !== 'object' || isHeaderCollection(headers as object)) throw headersShapeError(headers);
+      let names = 0;
+      for (const name in headers as object) {
+        names++;
+        const value = (headers as Record<string, unknown>)[name];
+        if (value === undefined) continue;
+        assertHeaderName(name);
+        const lower = name.toLowerCase();
+        if (lower === 'authorization' || lower === 'x-amz-date' || (lower === 'x-amz-security-token' && credentials.sessionToken)) continue;
+        let sendValue: string;
+        let canonical: string;
+        if (typeof value === 'string') {
+          sendValue = value;
+          canonical = canonicalHeaderValue(name, value);
+        } else if (typeof value === 'number') {
+          sendValue = canonical = String(value);
+        } else if (Array.isArray(value)) {
+          // Each value trimmed, as AWS signs repeated lines; sent as that one line, so the white
+          // space at a value's edge (`['a ', 'b']`) is not sent inside it where the server keeps it.
+          canonical = headerArrayValues(name, value).map((v) => canonicalHeaderValue(name, v)).join(',');
+          sendValue = canonical;
+        } else {
+          throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${truncate(name)}"] must be a string or an array of strings, got ${typeName(value)}.`);
+        }
+        if (lower === 'host') hasHost = true;
+        else if (lower === 'date') { hasDate = true; continue; }
+        else if (lower === 'x-amz-content-sha256') {
+          assertContentSha256Header(canonical);
+          callerPayloadHash = canonical;
+        }
+        out[name] = sendValue;
+        if (!UNSIGNED_HEADERS.has(lower)) {
+          // Two names that differ only in case: signed joined, but sent as two lines (or one, by the stack's choice).
+          if (toSign.has(lower)) throw duplicateHeaderError(lower);
+          toSign.set(lower, canonical);
+        }
       }
-      if (lower === 'host') hasHost = true;
-      else if (lower === 'date') { hasDate = true; continue; }
-      else if (lower === 'x-amz-content-sha256') {
-        assertContentSha256Header(canonical);
-        callerPayloadHash = canonical;
-      }
-      out[name] = sendValue;
-      if (!UNSIGNED_HEADERS.has(lower)) {
-        // Two names that differ only in case: signed joined, but sent as two lines (or one, by the stack's choice).
-        if (toSign.has(lower)) throw duplicateHeaderError(lower);
-        toSign.set(lower, canonical);
-      }
+      // A Headers or Map of another realm or a polyfill: no names of its own, its entries behind methods.
+      if (names === 0 && typeof (headers as { forEach?: unknown }).forEach === 'function') throw headersShapeError(headers);
+    } catch (error) {
+      throw unreadable(error, 'ERR_INVALID_HEADERS', 'request.headers', 'Pass an object of name -> string (or array of strings) values.', [credentials.secretAccessKey, credentials.sessionToken]);
     }
-    // A Headers or Map of another realm or a polyfill: no names of its own, its entries behind methods.
-    if (names === 0 && typeof (headers as { forEach?: unknown }).forEach === 'function') throw headersShapeError(headers);
   }
   if (!hasHost) {
     out.host = wire.host;
@@ -120,9 +137,9 @@ export function prepareRequest(request: SignableRequest, options: SignOptions, h
     }
   }
   return {
-    method: method.toUpperCase(), wire, out, toSign, amzDate, day: amzDate.slice(0, 8), region, service, credentials,
-    knownPayloadHash: callerPayloadHash ?? options.payloadHash,
-    addContentSha256: callerPayloadHash === undefined && (options.contentSha256 === true || service === 'aoss'),
+    method: method.toUpperCase(), wire, url: href, body: readBody(body), expiresIn, out, toSign, amzDate, day: amzDate.slice(0, 8), region, service, credentials,
+    knownPayloadHash: callerPayloadHash ?? (o.payloadHash as string | undefined),
+    addContentSha256: callerPayloadHash === undefined && (o.contentSha256 === true || service === 'aoss'),
   };
 }
 

@@ -14,12 +14,11 @@ import { canonicalRequestOf, prepareRequest, presignedQuery, withPayloadHash } f
 import { payloadHashWith } from './payload-hash.js';
 import { credentialScope, stringToSign } from './string-to-sign.js';
 import { ALGORITHM, type PresignedRequest, type PresignOptions, type SignableRequest, type SignedRequest, type SignOptions } from './types.js';
-import { assertExpiresIn } from './validate.js';
 
 /** Signs a request with the Authorization header, as botocore's SigV4Auth.add_auth does. */
 export function signRequestWith<Key>(crypto: SigV4Crypto<Key>, request: SignableRequest, options: SignOptions): SignedRequest {
   const p = prepareRequest(request, options, true);
-  const payload = p.knownPayloadHash ?? payloadHashWith(crypto, request.body);
+  const payload = p.knownPayloadHash ?? payloadHashWith(crypto, p.body);
   withPayloadHash(p, payload);
   const headers = canonicalHeaders(p.toSign);
   const signedHeaders = headers.signedHeaders;
@@ -36,26 +35,24 @@ export function signRequestWith<Key>(crypto: SigV4Crypto<Key>, request: Signable
  * query string instead of headers. Only the headers given (and host) are signed.
  */
 export function presignRequestWith<Key>(crypto: SigV4Crypto<Key>, request: SignableRequest, options: PresignOptions): PresignedRequest {
-  const expiresIn = options?.expiresIn ?? 900;
-  assertExpiresIn(expiresIn);
   const p = prepareRequest(request, options, false);
-  const payload = p.knownPayloadHash ?? payloadHashWith(crypto, request.body);
+  const payload = p.knownPayloadHash ?? payloadHashWith(crypto, p.body);
   withPayloadHash(p, payload);
   const headers = canonicalHeaders(p.toSign);
   const signedHeaders = headers.signedHeaders;
   const scope = credentialScope(p.day, p.region, p.service);
-  const fullQuery = presignedQuery(p.wire.query, p.credentials.accessKeyId, scope, p.amzDate, expiresIn, p.credentials.sessionToken, signedHeaders);
+  const fullQuery = presignedQuery(p.wire.query, p.credentials.accessKeyId, scope, p.amzDate, p.expiresIn, p.credentials.sessionToken, signedHeaders);
   const canonicalRequest = canonicalRequestOf(p, fullQuery, headers, payload);
   const toSign = stringToSign(p.amzDate, scope, crypto.sha256Hex(canonicalRequest));
   const sig = crypto.hmacHex(crypto.signingKey(p.credentials.secretAccessKey, p.day, p.region, p.service), toSign);
-  const base = typeof request.url === 'string' ? request.url.replace(/[?#].*$/s, '') : `${request.url.origin}${request.url.pathname}`;
+  const base = p.url.replace(/[?#].*$/s, '');
   return { url: `${base}?${fullQuery}&X-Amz-Signature=${sig}`, headers: p.out, signedHeaders, canonicalRequest, stringToSign: toSign, signature: sig };
 }
 
 /** signRequestWith over an asynchronous crypto (WebCrypto): the same steps, awaited. */
 export async function signRequestAsyncWith<Key>(crypto: SigV4Crypto<Key, Promise<string>>, request: SignableRequest, options: SignOptions): Promise<SignedRequest> {
   const p = prepareRequest(request, options, true);
-  const payload = p.knownPayloadHash ?? await payloadHashWith(crypto, request.body);
+  const payload = p.knownPayloadHash ?? await payloadHashWith(crypto, p.body);
   withPayloadHash(p, payload);
   const headers = canonicalHeaders(p.toSign);
   const signedHeaders = headers.signedHeaders;
@@ -69,18 +66,16 @@ export async function signRequestAsyncWith<Key>(crypto: SigV4Crypto<Key, Promise
 
 /** presignRequestWith over an asynchronous crypto (WebCrypto): the same steps, awaited. */
 export async function presignRequestAsyncWith<Key>(crypto: SigV4Crypto<Key, Promise<string>>, request: SignableRequest, options: PresignOptions): Promise<PresignedRequest> {
-  const expiresIn = options?.expiresIn ?? 900;
-  assertExpiresIn(expiresIn);
   const p = prepareRequest(request, options, false);
-  const payload = p.knownPayloadHash ?? await payloadHashWith(crypto, request.body);
+  const payload = p.knownPayloadHash ?? await payloadHashWith(crypto, p.body);
   withPayloadHash(p, payload);
   const headers = canonicalHeaders(p.toSign);
   const signedHeaders = headers.signedHeaders;
   const scope = credentialScope(p.day, p.region, p.service);
-  const fullQuery = presignedQuery(p.wire.query, p.credentials.accessKeyId, scope, p.amzDate, expiresIn, p.credentials.sessionToken, signedHeaders);
+  const fullQuery = presignedQuery(p.wire.query, p.credentials.accessKeyId, scope, p.amzDate, p.expiresIn, p.credentials.sessionToken, signedHeaders);
   const canonicalRequest = canonicalRequestOf(p, fullQuery, headers, payload);
   const toSign = stringToSign(p.amzDate, scope, await crypto.sha256Hex(canonicalRequest));
   const sig = await crypto.hmacHex(crypto.signingKey(p.credentials.secretAccessKey, p.day, p.region, p.service), toSign);
-  const base = typeof request.url === 'string' ? request.url.replace(/[?#].*$/s, '') : `${request.url.origin}${request.url.pathname}`;
+  const base = p.url.replace(/[?#].*$/s, '');
   return { url: `${base}?${fullQuery}&X-Amz-Signature=${sig}`, headers: p.out, signedHeaders, canonicalRequest, stringToSign: toSign, signature: sig };
 }

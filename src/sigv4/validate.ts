@@ -19,6 +19,13 @@ export const NOT_IN_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
  * untyped error, or (CR, LF) splits the header.
  */
 export const UNSENDABLE_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/**
+ * What the signer refuses in a header value it signs: UNSENDABLE_IN_VALUE and Latin-1 too.
+ * node:http and fetch send U+0080..U+00FF as one byte each while the signature covers the
+ * value's UTF-8 (as botocore's does), and AWS answers such a request with a signature
+ * mismatch (S3 metadata, the SDKs' reports): ASCII is the one form signed as it is sent.
+ */
+export const UNSIGNABLE_IN_VALUE = /[^\t\x20-\x7e]/;
 /** What a credential scope (`day/region/service/aws4_request`) can hold in one part. */
 export const SCOPE_PART = /^[A-Za-z0-9._-]+$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -37,11 +44,17 @@ const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
 const AN_ACCESS_KEY_ID = /^A[KS]IA[A-Z0-9]{16}$/;
 const METHOD = /^[A-Za-z]+$/;
 
+/** What a value is, for a message; never throws (a Proxy whose traps throw, a revoked one, a constructor name that is no string). */
 export function typeName(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
-  return `a ${typeof value}`;
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  try {
+    if (Array.isArray(value)) return 'an array';
+    const name: unknown = (value as object).constructor?.name;
+    return `an object (${typeof name === 'string' ? truncate(name) : 'Object'})`;
+  } catch {
+    return 'an object';
+  }
 }
 
 export function truncate(text: string): string {
@@ -143,9 +156,14 @@ export function headerArrayValues(name: string, values: readonly unknown[]): str
   return out;
 }
 
-export function headerValueError(name: string): ConfigurationError {
+/** A value refused by UNSIGNABLE_IN_VALUE, named by its header (the value may be anything a caller holds). */
+export function headerValueError(name: string, value: string): ConfigurationError {
+  const bad = UNSIGNABLE_IN_VALUE.exec(value)?.[0].charCodeAt(0) ?? 0;
+  const what = bad >= 0x80 && bad <= 0xff
+    ? `a non-ASCII character (U+${bad.toString(16).toUpperCase().padStart(4, '0')}), which node:http and fetch send as one Latin-1 byte while the signature covers its UTF-8 (AWS would refuse it as a signature mismatch)`
+    : bad > 0xff ? 'a character above U+00FF, which no HTTP stack sends in a header' : 'a control character (CR, LF, NUL or another), which no HTTP stack sends in a header';
   return new ConfigurationError('ERR_INVALID_HEADERS',
-    `request.headers["${name}"] contains a control character (CR, LF, NUL or another) or a character above U+00FF, which no HTTP stack sends in a header: remove it, or encode the value (e.g. encodeURIComponent).`);
+    `request.headers["${truncate(name)}"] contains ${what}: send header values in ASCII only; percent-encode (encodeURIComponent) or base64 the value, and decode it where it is read.`);
 }
 
 export function duplicateHeaderError(name: string): ConfigurationError {
@@ -171,11 +189,26 @@ export function assertContentSha256Header(value: string): void {
   }
 }
 
-export function assertSigningDate(date: unknown): asserts date is Date {
-  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-    throw new ConfigurationError('ERR_INVALID_OPTIONS',
-      `options.signingDate must be a valid Date (e.g. new Date()), got ${date instanceof Date ? 'an invalid Date' : typeName(date)}. Omit it to sign with the current time.`);
+/**
+ * A Date's time by Date's own getTime: NaN for an invalid Date, undefined for what is not a
+ * Date (a Proxy of one included, which that getTime refuses). An own getTime or valueOf that
+ * throws or lies is never asked; a Date of another realm (vm, a test runner's sandbox) is read
+ * as the Date it is. Read once by whoever calls it, so one instant is checked and used.
+ */
+export function ownTimeOf(value: unknown): number | undefined {
+  try {
+    return Date.prototype.getTime.call(value);
+  } catch {
+    return undefined;
   }
+}
+
+/** The signing time of options.signingDate, by ownTimeOf: the instant checked is the one signed. */
+export function signingTimeOf(date: unknown): number {
+  const time = ownTimeOf(date);
+  if (time !== undefined && !Number.isNaN(time)) return time;
+  throw new ConfigurationError('ERR_INVALID_OPTIONS',
+    `options.signingDate must be a valid Date (e.g. new Date()), got ${time !== undefined ? 'an invalid Date' : typeof date === 'object' && date !== null ? `${typeName(date)} that is not a Date (a Proxy of one is not)` : typeName(date)}. Omit it to sign with the current time.`);
 }
 
 export function assertExpiresIn(expiresIn: unknown): asserts expiresIn is number {
@@ -200,7 +233,7 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
       throw new CredentialsError('ERR_CREDENTIALS_MALFORMED', `credentials.sessionToken must be a string when given, got ${typeName(token)}.`);
     }
     // The token the headers step last checked is known good: a comparison, not a scan.
-    if (token !== caches.token.raw && UNSENDABLE_IN_VALUE.test(token)) throw tokenError();
+    if (token !== caches.token.raw && UNSIGNABLE_IN_VALUE.test(token)) throw tokenError();
   }
   // The key id last checked is known good: a comparison, not a scan.
   if (accessKeyId !== caches.accessKeyId) {
@@ -235,5 +268,6 @@ function notAString(field: string, value: unknown): CredentialsError {
 
 export function tokenError(): CredentialsError {
   return new CredentialsError('ERR_CREDENTIALS_MALFORMED',
-    'credentials.sessionToken contains a CR, LF, NUL or other control character; check for a stray newline where it was read from (a file, an environment variable).');
+    'credentials.sessionToken contains a CR, LF, NUL or other control character, or a character beyond ASCII (none of which an AWS session credential holds, and it is sent as a signed header); ' +
+      'check for a stray newline where it was read from (a file, an environment variable), and that it was copied whole.');
 }

@@ -5,7 +5,7 @@
  * clients send to), and refused where the two readings disagree: a signature for one host
  * on a request that goes to another is the one mistake a signer must never make.
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, scrubCause } from '../errors.js';
 import { caches } from './caches.js';
 import { truncate, typeName } from './validate.js';
 
@@ -19,17 +19,31 @@ export interface WireUrl {
 
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
 
-export function parseWireUrl(url: string | URL): WireUrl {
-  if (typeof url !== 'string') {
-    if (!(url instanceof URL)) {
-      throw new ConfigurationError('ERR_INVALID_URL', `request.url must be a string or a URL, got ${typeName(url)}.`);
-    }
-    const scheme = url.protocol.slice(0, -1);
-    assertHttpScheme(scheme, url.href);
-    if (url.username !== '' || url.password !== '') throw userinfoError();
-    // WHATWG already lower-cased the host, dropped default ports and encoded the path.
-    return { scheme, host: url.host, path: url.pathname, query: url.search.slice(1) };
+/** URL's own href getter: what a URL object holds, whatever a subclass's getters say. */
+const OWN_HREF = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get as ((this: URL) => string) | undefined;
+
+/**
+ * The request's URL as text: a string as it is, a URL object by URL's own href getter, once.
+ * A subclass whose host or pathname getter lies would otherwise have the signature made for
+ * a host the request does not go to; a Proxy of a URL (which that getter refuses) is refused.
+ */
+export function wireUrlText(url: unknown): string {
+  if (typeof url === 'string') return url;
+  let href: unknown;
+  let cause: unknown;
+  try {
+    if (url instanceof URL) href = OWN_HREF === undefined ? url.href : OWN_HREF.call(url);
+  } catch (error) {
+    cause = error;
   }
+  if (typeof href === 'string') return href;
+  throw new ConfigurationError('ERR_INVALID_URL',
+    `request.url must be a string or a URL, got ${typeName(url)}${cause === undefined ? '' : ' that URL cannot read (a Proxy of a URL is not one)'}: pass the URL's href.`,
+    cause === undefined ? undefined : { cause: scrubCause(cause) });
+}
+
+export function parseWireUrl(given: string | URL): WireUrl {
+  const url = wireUrlText(given);
   // A client signs for one endpoint: its origin is parsed once and recognised after.
   const origin = caches.origin;
   let scheme: string;

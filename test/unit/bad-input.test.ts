@@ -250,9 +250,9 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
     assert.deepEqual(ofClass.headers, ofPlain.headers);
   });
 
-  it('what HTTP stacks do send is still signed: a tab, Latin-1 (é, a no-break space) in values; x-amz-content-sha256 as a hash, UNSIGNED-PAYLOAD or STREAMING-*', function () {
+  it('what HTTP stacks send as signed is still signed: a tab in values (Latin-1 is refused: hostile-inputs-3.test.ts); x-amz-content-sha256 as a hash, UNSIGNED-PAYLOAD or STREAMING-*', function () {
     const url = 'https://search-x.eu-west-1.es.amazonaws.com/';
-    for (const value of ['a\tb', 'caf\u00e9', 'a\u00a0b']) {
+    for (const value of ['a\tb']) {
       assert.ok(signRequest({ method: 'GET', url, headers: { 'x-a': value } }, signOptions).headers.authorization, JSON.stringify(value));
     }
     for (const hash of ['UNSIGNED-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']) {

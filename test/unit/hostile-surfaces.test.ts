@@ -16,6 +16,7 @@ import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { RequestSigner } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
 import { startVerifyProxy } from '../../src/testing/index.js';
+import { CountingServer } from '../support/counting-server.js';
 import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 import type { AwsCredentialIdentity } from '../../src/sigv4/types.js';
 
@@ -36,23 +37,17 @@ function typed(kind: typeof ConfigurationError | typeof CredentialsError, code: 
 }
 
 describe('hostile surfaces (round 2)', function () {
-  let server: Server;
-  let port = 0;
-  let hits = 0;
+  let server: CountingServer;
 
   before(async function () {
-    server = createServer((req, res) => { hits++; res.end('{}'); });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    server = await CountingServer.start();
   });
   after(async function () {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await server.close();
   });
   beforeEach(function () {
     resetSigV4Caches();
-    hits = 0;
+    server.hits = 0;
   });
 
   describe('an access key id no HTTP stack sends in the Authorization header', function () {
@@ -67,7 +62,7 @@ describe('hostile surfaces (round 2)', function () {
     for (const [what, accessKeyId] of ids) {
       const credentials = { accessKeyId, secretAccessKey: SECRET, sessionToken: TOKEN };
       it(`${what}: ERR_CREDENTIALS_MALFORMED from every entry, nothing sent`, async function () {
-        const request = { method: 'GET', url: `http://127.0.0.1:${port}/` };
+        const request = { method: 'GET', url: `http://127.0.0.1:${server.port}/` };
         const options = { region: 'eu-west-1', service: 'es', credentials };
         assert.throws(() => signRequest(request, options), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'signRequest'));
         assert.throws(() => presignRequest(request, options), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'presignRequest'));
@@ -75,16 +70,16 @@ describe('hostile surfaces (round 2)', function () {
         for (const create of [createSignedFetch, createWebSignedFetch]) {
           // From a provider: the cache's check, at the first request.
           const signedFetch = create({ region: 'eu-west-1', credentials: async () => credentials });
-          await assert.rejects(signedFetch(`http://127.0.0.1:${port}/`), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'createSignedFetch'));
+          await assert.rejects(signedFetch(`http://127.0.0.1:${server.port}/`), typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'createSignedFetch'));
         }
-        assert.equal(hits, 0, 'a request reached the server');
+        assert.equal(server.hits, 0, 'a request reached the server');
       });
     }
 
     it('(control) a key id of Latin-1 letters, which the stacks do send, still signs and is sent', async function () {
       const signedFetch = createSignedFetch({ region: 'eu-west-1', credentials: { accessKeyId: 'AKID\u00e9XAMPLE', secretAccessKey: SECRET } });
-      assert.equal((await signedFetch(`http://127.0.0.1:${port}/`)).status, 200);
-      assert.equal(hits, 1);
+      assert.equal((await signedFetch(`http://127.0.0.1:${server.port}/`)).status, 200);
+      assert.equal(server.hits, 1);
     });
   });
 
@@ -95,7 +90,7 @@ describe('hostile surfaces (round 2)', function () {
     const swapped = { accessKeyId: SECRET, secretAccessKey: 'AKIAIOSFODNN7EXAMPLE' };
 
     it('is ERR_CREDENTIALS_MALFORMED from every entry, nothing sent, the secret unquoted', async function () {
-      const request = { method: 'GET', url: `http://127.0.0.1:${port}/` };
+      const request = { method: 'GET', url: `http://127.0.0.1:${server.port}/` };
       const options = { region: 'eu-west-1', service: 'es', credentials: swapped };
       const refused = typed(CredentialsError, 'ERR_CREDENTIALS_MALFORMED', 'swapped');
       assert.throws(() => signRequest(request, options), refused);
@@ -104,14 +99,14 @@ describe('hostile surfaces (round 2)', function () {
       for (const create of [createSignedFetch, createWebSignedFetch]) {
         let signed = 0;
         const signedFetch = create({ region: 'eu-west-1', credentials: async () => swapped, onSign: () => { signed++; } });
-        await assert.rejects(signedFetch(`http://127.0.0.1:${port}/`), (error: unknown) => {
+        await assert.rejects(signedFetch(`http://127.0.0.1:${server.port}/`), (error: unknown) => {
           refused(error);
           assert.ok(!(error as Error).message.includes(`${SECRET.slice(0, 4)}...`), 'the masked "key id" is the secret\'s');
           return true;
         });
         assert.equal(signed, 0);
       }
-      assert.equal(hits, 0, 'a request reached the server');
+      assert.equal(server.hits, 0, 'a request reached the server');
     });
 
     it('(control) a secret of 40 characters that starts like a key id still signs', function () {
@@ -225,7 +220,7 @@ describe('hostile surfaces (round 2)', function () {
         try {
           const { Client } = await import('@opensearch-project/opensearch');
           const Connection = AwsSigV4Connection.configure({ credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET } });
-          const client = new Client({ node: `http://127.0.0.1:${port}`, Connection, maxRetries: 0 });
+          const client = new Client({ node: `http://127.0.0.1:${server.port}`, Connection, maxRetries: 0 });
           await assert.rejects(client.info(), names);
           await client.close();
         } finally {
@@ -234,7 +229,7 @@ describe('hostile surfaces (round 2)', function () {
             else process.env[k] = v;
           }
         }
-        assert.equal(hits, 0, 'a request reached the server');
+        assert.equal(server.hits, 0, 'a request reached the server');
       });
     }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfigurationError, CredentialsError } from '../../../src/errors.js';
 import { resetSigV4Caches } from '../../../src/sigv4/caches.js';
-import { assertCredentials, assertHeaderName, assertPayloadHash, assertScope, assertSigningDate } from '../../../src/sigv4/validate.js';
+import { assertCredentials, assertHeaderName, assertPayloadHash, assertScope, signingTimeOf } from '../../../src/sigv4/validate.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 
@@ -42,8 +42,8 @@ describe('sigv4 input validation', function () {
   });
 
   it('takes a valid Date only as the signing date', function () {
-    assert.equal(code(() => assertSigningDate(new Date())), undefined);
-    for (const date of [new Date('nope'), '2024-01-01', 1704067200000]) assert.equal(code(() => assertSigningDate(date)), 'ERR_INVALID_OPTIONS');
+    assert.equal(code(() => signingTimeOf(new Date())), undefined);
+    for (const date of [new Date('nope'), '2024-01-01', 1704067200000]) assert.equal(code(() => signingTimeOf(date)), 'ERR_INVALID_OPTIONS');
   });
 
   it('refuses malformed identities without quoting them', function () {
