@@ -13,7 +13,7 @@ import { AwsSigV4Error, ConfigurationError, CredentialsError } from '../../src/e
 import { createSignedFetch } from '../../src/fetch.js';
 import { RequestSigner } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest, type SignableRequest, type SignOptions } from '../../src/sigv4.js';
-import { CountingServer } from '../support/counting-server.js';
+import { useCountingServer } from '../support/counting-server.js';
 import { createSignedFetch as createWebSignedFetch, presignRequest as webPresignRequest, signRequest as webSignRequest } from '../../src/web-node.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
@@ -78,18 +78,7 @@ async function refusedByEverySigner(request: () => unknown, options: () => unkno
 }
 
 describe('hostile input (round 3)', function () {
-  let server: CountingServer;
-
-  before(async function () {
-    server = await CountingServer.start();
-  });
-  after(async function () {
-    await server.close();
-  });
-  beforeEach(function () {
-    resetSigV4Caches();
-    server.hits = 0;
-  });
+  const server = useCountingServer();
   afterEach(function () {
     assert.equal(server.hits, 0, 'a request reached the server');
   });

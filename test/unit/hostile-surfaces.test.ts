@@ -16,7 +16,7 @@ import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { RequestSigner } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
 import { startVerifyProxy } from '../../src/testing/index.js';
-import { CountingServer } from '../support/counting-server.js';
+import { useCountingServer } from '../support/counting-server.js';
 import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 import type { AwsCredentialIdentity } from '../../src/sigv4/types.js';
 
@@ -37,18 +37,7 @@ function typed(kind: typeof ConfigurationError | typeof CredentialsError, code: 
 }
 
 describe('hostile surfaces (round 2)', function () {
-  let server: CountingServer;
-
-  before(async function () {
-    server = await CountingServer.start();
-  });
-  after(async function () {
-    await server.close();
-  });
-  beforeEach(function () {
-    resetSigV4Caches();
-    server.hits = 0;
-  });
+  const server = useCountingServer();
 
   describe('an access key id no HTTP stack sends in the Authorization header', function () {
     // Before: signed, then node:http threw ERR_INVALID_CHAR and fetch "fetch failed" or a
