@@ -36,8 +36,7 @@ import { BodyBudget, type BodyHold } from './body-budget.js';
 import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
-import { mayResend } from './resend-policy.js';
-import { isStaleSocketError } from './stale-socket.js';
+import { notResentMessage, staleSocketOutcome } from './stale-socket.js';
 import { DEFAULT_UPSTREAM_IDLE_MS, UpstreamPool } from './upstream-pool.js';
 import { originForm, underPrefix } from './target-path.js';
 import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
@@ -415,7 +414,7 @@ export class SigningProxy {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} answered ${error.status} and did not send the rest of that error answer within ${this.upstreamTimeout} ms (--upstream-timeout); an error answer is read whole, to be cleaned of signing secrets, before it is passed on.`);
       }
       if (error instanceof NotResent) {
-        return refuse(502, 'not-resent', `aws-sigv4-connection proxy: ${this.target.origin} closed a reused keep-alive connection before answering this ${method}, and it was not sent again because the target may have applied it already (only idempotent methods, read-only search APIs and requests with an Idempotency-Key header are resent). Check whether it took effect before sending it again.`);
+        return refuse(502, 'not-resent', `aws-sigv4-connection proxy: ${notResentMessage(this.target.origin, method)}`);
       }
       if (error instanceof ConfigurationError && error.code === 'ERR_BODY_TOO_LARGE') return refuse(413, 'body-too-large', tooLarge(`over ${limit} bytes`));
       // The target's answer, not the client's upload: the client can change nothing, so no 4xx.
@@ -521,10 +520,10 @@ export class SigningProxy {
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         // Sent once more with the same buffered bytes and signature (see stale-socket.ts), when
         // running it twice is safe: the target may have run it before it closed.
-        if (!resent && !gone.aborted && isStaleSocketError(outgoing, error, answered)) {
-          const again = mayResend(method, pathAndQuery, attempt.headers);
-          this.metrics.staleSocket(again);
-          if (again) resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
+        const stale = resent || gone.aborted ? undefined : staleSocketOutcome(outgoing, error, answered, { method, pathAndQuery, idempotencyKey: attempt.headers['idempotency-key'] });
+        if (stale !== undefined) {
+          this.metrics.staleSocket(stale === 'resend');
+          if (stale === 'resend') resolve(this.send(method, pathAndQuery, attempt, guard, gone, hold, true));
           else reject(new NotResent());
           return;
         }

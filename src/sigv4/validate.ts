@@ -32,11 +32,14 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 /** No AWS secret access key holds any of these (they are 40 characters of base64). */
 const NOT_IN_A_SECRET = /[\s\x00-\x1f\x7f]/;
 /**
- * White space (a stray newline from where it was read) and what no HTTP stack sends in the
- * Authorization header the key id goes into (UNSENDABLE_IN_VALUE): the complement of the
- * visible Latin-1 characters but the no-break space. Scanned once per distinct key id.
+ * Anything but visible ASCII, and the two characters that split the Authorization header's
+ * `Credential=KEY/DATE/REGION/SERVICE/aws4_request,` apart. AWS key ids are letters and
+ * digits; white space is a stray newline from where it was read; a Latin-1 letter goes out
+ * as one byte in the header but as UTF-8 in a presigned URL's X-Amz-Credential, so neither
+ * names the key; a `/` or `,` would make the server read another key id or scope than the
+ * one signed. Scanned once per distinct key id.
  */
-const NOT_IN_A_KEY_ID = /[^\x21-\x7e\x80-\x9f\xa1-\xff]/;
+const NOT_IN_A_KEY_ID = /[^\x21-\x2b\x2d\x2e\x30-\x7e]/;
 /**
  * A long-term (AKIA) or temporary (ASIA) AWS access key id. Never the form of an AWS secret
  * access key (40 characters of base64): in secretAccessKey, the two were swapped.
@@ -235,15 +238,7 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
     // The token the headers step last checked is known good: a comparison, not a scan.
     if (token !== caches.token.raw && UNSIGNABLE_IN_VALUE.test(token)) throw tokenError();
   }
-  // The key id last checked is known good: a comparison, not a scan.
-  if (accessKeyId !== caches.accessKeyId) {
-    if (NOT_IN_A_KEY_ID.test(accessKeyId)) {
-      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
-        'credentials.accessKeyId contains white space, a control character or a character above U+00FF, which no HTTP stack sends in the Authorization header; ' +
-          'check for a stray newline or space where it was read from, and that the key id (not the secret) is in accessKeyId.');
-    }
-    caches.accessKeyId = accessKeyId;
-  }
+  // The secret first: a key id and secret swapped would otherwise be told as a malformed key id.
   // A stray newline from a file, a secret mount or an environment variable signs with a key AWS
   // does not have: every request a signature mismatch. The secret last checked is known good.
   if (secretAccessKey !== caches.secret) {
@@ -258,6 +253,15 @@ export function assertCredentials(credentials: unknown): AwsCredentialIdentity {
           '(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY mixed up?). Signed so, the secret would be sent, and logged by AWS, as the key id of the Authorization header. Swap them back.');
     }
     caches.secret = secretAccessKey;
+  }
+  // The key id last checked is known good: a comparison, not a scan.
+  if (accessKeyId !== caches.accessKeyId) {
+    if (NOT_IN_A_KEY_ID.test(accessKeyId)) {
+      throw new CredentialsError('ERR_CREDENTIALS_MALFORMED',
+        'credentials.accessKeyId contains white space, a control character, a character beyond ASCII, or a "/" or "," (which split the Authorization header\'s Credential): no AWS key id does; ' +
+          'check for a stray newline or space where it was read from, and that the key id (not the secret) is in accessKeyId.');
+    }
+    caches.accessKeyId = accessKeyId;
   }
   return credentials as AwsCredentialIdentity;
 }

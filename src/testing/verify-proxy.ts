@@ -39,7 +39,7 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerRespon
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError, redactValues } from '../errors.js';
-import { isStaleSocketError } from '../proxy/stale-socket.js';
+import { notResentMessage, staleSocketOutcome } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
 import { typeName } from '../sigv4/validate.js';
 import { quotableUrl, withoutUserinfo } from '../sigv4/wire-url.js';
@@ -291,8 +291,15 @@ export class VerifyProxy {
       answer.on('error', (error) => res.destroy(error));
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (!resent && !res.destroyed && isStaleSocketError(upstream, error, answered)) {
+      const key = req.headers['idempotency-key'];
+      const stale = resent || res.destroyed ? undefined
+        : staleSocketOutcome(upstream, error, answered, { method: req.method ?? 'GET', pathAndQuery: path, idempotencyKey: Array.isArray(key) ? key[0] : key });
+      if (stale === 'resend') {
         this.forward(req, res, body, target, path, decision, true);
+        return;
+      }
+      if (stale === 'not-resent' && !res.headersSent) {
+        this.send(res, decision, 502, {}, JSON.stringify({ message: `Bad Gateway: ${notResentMessage(target.origin, req.method ?? 'GET')}` }));
         return;
       }
       if (res.headersSent) {

@@ -367,17 +367,40 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
       assert.equal(p.stats().accepted, 30);
     });
 
-    it('a kept-alive upstream socket the target dropped as it was reused: sent once more on a new one, not a 502', async () => {
+    it('a kept-alive upstream socket the target dropped as it was reused: a read sent once more on a new one, not a 502', async () => {
       const target = await droppingTarget();
       try {
         const p = await proxy({ target: target.url });
         for (const i of [1, 2, 3]) {
-          const res = await send(p, sign({ method: 'POST', path: '/i/_doc', body: `{"a":${i}}`, headers: { 'Content-Type': 'application/json' } }));
+          const res = await send(p, sign({ method: 'GET', path: `/i/_doc/${i}` }));
           assert.equal(res.status, 200, res.text);
         }
         // Requests 2 and 3 each met a dropped socket first: 5 requests upstream, on 3 connections.
         assert.deepEqual([target.requests(), target.connections()], [5, 3]);
         assert.deepEqual(p.records.map((r) => r.status), [200, 200, 200]);
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('a write that met such a socket is not sent again (the target may have applied it): 502 saying so; with an Idempotency-Key it is', async () => {
+      // Before: every request was sent once more, so a POST /i/_doc (an auto id) indexed twice
+      // where the target had applied it before closing; the signing proxy's policy, one home.
+      const target = await droppingTarget();
+      try {
+        const p = await proxy({ target: target.url });
+        const write = (i: number, headers: Record<string, string> = {}) =>
+          send(p, sign({ method: 'POST', path: '/i/_doc', body: `{"a":${i}}`, headers: { 'Content-Type': 'application/json', ...headers } }));
+        assert.equal((await write(1)).status, 200);
+        const refused = await write(2);
+        assert.equal(refused.status, 502, refused.text);
+        assert.match(refused.text, /not sent again because the target may have applied it already/);
+        assert.deepEqual(target.seen(), ['POST /i/_doc', 'POST /i/_doc'], 'the write reached the target once');
+        // On a new connection: its first request is answered, its second dropped and, keyed, resent.
+        assert.equal((await write(3)).status, 200);
+        assert.equal((await write(4, { 'Idempotency-Key': 'k-4' })).status, 200);
+        assert.equal(target.seen().length, 5, 'the keyed write dropped once and sent again');
+        assert.deepEqual(p.records.map((r) => r.status), [200, 502, 200, 200]);
       } finally {
         await target.close();
       }
