@@ -154,16 +154,22 @@ export function mergeVary(head: readonly string[], ours: string): string[] {
   return out;
 }
 
-/** The answer (204) to a preflight from an origin check() passed: the methods forwarded, the headers it asked for. */
-export function preflightHeaders(headers: { origin?: string; 'access-control-request-headers'?: string }): Record<string, string> {
+/**
+ * The answer (204) to a preflight from an origin check() passed: the methods forwarded, the
+ * headers it asked for and, when it asks (Private Network Access: a public page reaching this
+ * proxy on loopback or a private address), leave to do so. The origin is one the user named,
+ * so it gets what it asks; without that header Chromium drops such a request with no answer.
+ */
+export function preflightHeaders(headers: { origin?: string; 'access-control-request-headers'?: string; 'access-control-request-private-network'?: string }): Record<string, string> {
   const out: Record<string, string> = {
     ...corsHeaders(headers.origin),
     'access-control-allow-methods': FORWARDED_METHODS,
     'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
-    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network',
   };
   const asked = headers['access-control-request-headers'];
   if (asked !== undefined && asked.trim() !== '') out['access-control-allow-headers'] = asked;
+  if (headers['access-control-request-private-network']?.trim().toLowerCase() === 'true') out['access-control-allow-private-network'] = 'true';
   return out;
 }
 

@@ -142,14 +142,23 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.equal(answer.headers['access-control-allow-headers'], 'content-type, authorization');
       assert.ok(Number(answer.headers['access-control-max-age']) > 0);
       assert.match(String(answer.headers.vary), /^Origin\b/);
+      assert.equal(answer.headers['access-control-allow-private-network'], undefined);
+      // Chromium's Private Network Access: a public page reaching a proxy on loopback asks first.
+      const pna = await call(proxy.port, {
+        method: 'OPTIONS', path: '/logs/_search',
+        headers: { origin: 'https://grafana.example.com', 'access-control-request-method': 'GET', 'access-control-request-private-network': 'true' },
+      });
+      assert.equal(pna.status, 204);
+      assert.equal(pna.headers['access-control-allow-private-network'], 'true');
       assert.equal(stub.records.length, before, 'the preflight reached the target');
     });
 
     it('a preflight from an origin not allowed gets 403 and is never forwarded; an OPTIONS without Access-Control-Request-Method is forwarded', async () => {
       const before = stub.records.length;
-      const refused = await call(proxy.port, { method: 'OPTIONS', path: '/logs/_search', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+      const refused = await call(proxy.port, { method: 'OPTIONS', path: '/logs/_search', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
       assert.equal(refused.status, 403);
       assert.equal(refused.headers['access-control-allow-origin'], undefined);
+      assert.equal(refused.headers['access-control-allow-private-network'], undefined, 'a page not allowed given leave to reach the private network');
       assert.equal(stub.records.length, before);
       assert.equal((await call(proxy.port, { method: 'OPTIONS', path: '/', headers: { origin: 'https://grafana.example.com' } })).status, 200);
       assert.equal(stub.records.length, before + 1);

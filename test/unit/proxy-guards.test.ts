@@ -84,6 +84,14 @@ describe('proxy guards', () => {
       assert.doesNotMatch(headers['access-control-allow-methods']!, /TRACE/);
       assert.match(headers.vary!, /^Origin/);
       assert.ok(Number(headers['access-control-max-age']) > 0);
+      assert.equal(headers['access-control-allow-private-network'], undefined, 'granted unasked');
+    });
+
+    it('a Private Network Access preflight from an allowed origin is granted (Chromium drops the request otherwise), and varies by it', () => {
+      const headers = preflightHeaders({ origin: 'https://grafana.example.com', 'access-control-request-private-network': 'true' });
+      assert.equal(headers['access-control-allow-private-network'], 'true');
+      assert.match(headers.vary!, /Access-Control-Request-Private-Network/);
+      assert.equal(preflightHeaders({ origin: 'https://grafana.example.com', 'access-control-request-private-network': 'false' })['access-control-allow-private-network'], undefined);
     });
   });
 
