@@ -70,7 +70,19 @@ export interface ReadHooks {
   hash?: () => IncrementalSha256 | undefined;
   /** The error past the limit; without it ERR_BODY_TOO_LARGE, which speaks of the request's body. */
   tooLarge?: () => Error;
+  /**
+   * The length the body declares (a server's incoming Content-Length, which Node's parser
+   * holds the sender to). Once PRESIZE_AFTER bytes of it have come, the rest is read into one
+   * buffer of that length, so the body is held once instead of as chunks and then joined
+   * (twice, for a moment); `reserve`, when given, must grant that buffer's bytes not yet read.
+   */
+  declaredBytes?: number;
+  /** Asked, once, for the bytes a presized buffer allocates beyond those read; false keeps the chunks. */
+  reserve?(bytes: number): boolean;
 }
+
+/** A body must have sent this much of its declared length before a buffer of that length is allocated for it. */
+const PRESIZE_AFTER = 1 << 20;
 
 export function isNodeStream(body: unknown): body is LegacyStream {
   return body !== null && typeof body === 'object' && typeof (body as LegacyStream).pipe === 'function';
@@ -131,18 +143,47 @@ function chunkType(chunk: unknown): string {
   }
 }
 
-/** Collects chunks up to a limit, hashing as they come when the front end can. */
+/**
+ * Collects chunks up to a limit, hashing as they come when the front end can. A body of a
+ * declared length (ReadHooks.declaredBytes) moves, once it has shown it is coming, into one
+ * buffer of that length: a declaration alone costs a sender nothing, so nothing is
+ * allocated for it until PRESIZE_AFTER bytes are in.
+ */
 class Collector {
   private readonly hash: IncrementalSha256 | undefined;
   private readonly onChunk: ReadHooks['onChunk'];
   /** The error past the limit (the hook's, else the request body's). */
   readonly overLimit: () => Error;
-  private readonly chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = [];
   private size = 0;
+  private declared: number | undefined;
+  private readonly reserve: ReadHooks['reserve'];
+  /** The presized buffer, once allocated; `size` bytes of it are filled. */
+  private whole: Uint8Array | undefined;
   constructor(private readonly limit: number, hooks: ReadHooks) {
     this.onChunk = hooks.onChunk;
     this.hash = hooks.hash?.();
     this.overLimit = hooks.tooLarge ?? (() => bodyTooLarge(limit));
+    const declared = hooks.declaredBytes;
+    this.declared = declared !== undefined && Number.isSafeInteger(declared) && declared > PRESIZE_AFTER && declared <= limit ? declared : undefined;
+    this.reserve = hooks.reserve;
+  }
+
+  /** Moves what came so far into one buffer of the declared length, when it is due and granted. */
+  private presize(): void {
+    const declared = this.declared!;
+    if (this.reserve !== undefined && !this.reserve(declared - this.size)) {
+      this.declared = undefined;
+      return;
+    }
+    const whole = new Uint8Array(declared);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      whole.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    this.chunks = [];
+    this.whole = whole;
   }
 
   /** The error that ends the read when the chunk may not be kept (not bytes, past the limit, or refused by the hook). */
@@ -161,12 +202,26 @@ class Collector {
     const refused = this.onChunk?.(bytes.byteLength);
     if (refused !== undefined) return refused;
     this.hash?.update(bytes);
+    const whole = this.whole;
+    if (whole !== undefined && this.size <= whole.byteLength) {
+      whole.set(bytes, this.size - bytes.byteLength);
+      return undefined;
+    }
+    if (whole !== undefined) {
+      // More than declared (a source that is no HTTP message): back to chunks, from what is filled.
+      this.chunks = [whole.subarray(0, this.size - bytes.byteLength)];
+      this.whole = undefined;
+      this.declared = undefined;
+    }
     this.chunks.push(bytes);
+    if (this.declared !== undefined && this.whole === undefined && this.size >= PRESIZE_AFTER) this.presize();
     return undefined;
   }
 
   result(contentType?: string): ReadBody {
-    const body = this.chunks.length === 1 ? this.chunks[0]! : concat(this.chunks, this.size);
+    const whole = this.whole;
+    const body = whole !== undefined ? (this.size === whole.byteLength ? whole : whole.subarray(0, this.size))
+      : this.chunks.length === 1 ? this.chunks[0]! : concat(this.chunks, this.size);
     const read: ReadBody = { body, contentType };
     if (this.hash !== undefined) read.payloadHash = this.hash.digest('hex');
     return read;

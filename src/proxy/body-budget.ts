@@ -8,7 +8,12 @@
  *
  * Bytes are counted as they arrive, not as declared: the budget is about memory held, and
  * a declared Content-Length costs a client nothing to send, so three idle clients declaring
- * 100 MiB each would otherwise lock every other body out.
+ * 100 MiB each would otherwise lock every other body out. A body that has sent its first
+ * MiB is read into one buffer of its declared length (held once, not as chunks and then
+ * joined, which doubled the proxy's peak memory); that buffer's unread bytes are taken
+ * ahead then (reserveAhead), so a body once started is not refused halfway for the budget,
+ * and a client that stalls after its first MiB holds its declared length until
+ * --body-idle-timeout ends it.
  */
 export class BodyBudget {
   private held = 0;
@@ -38,6 +43,8 @@ export class BodyBudget {
 
 export class BodyHold {
   private held = 0;
+  /** Of `held`, the bytes taken ahead (reserveAhead) that no chunk has counted yet. */
+  private ahead = 0;
   private released = false;
   private alone = false;
 
@@ -50,9 +57,26 @@ export class BodyHold {
 
   /** Counts `bytes` more of the body; false when the budget has no room for them. */
   take(bytes: number): boolean {
-    if (this.held + bytes > this.budget.limit) this.alone = true;
+    if (this.released) return false;
+    const covered = Math.min(bytes, this.ahead);
+    this.ahead -= covered;
+    const rest = bytes - covered;
+    if (rest === 0) return true;
+    if (this.held + rest > this.budget.limit) this.alone = true;
+    if (!this.budget.reserve(rest)) return false;
+    this.held += rest;
+    return true;
+  }
+
+  /**
+   * Takes `bytes` the body has not sent yet, for a buffer allocated ahead of them (a body
+   * of declared length, read into one buffer); the chunks that then come are counted
+   * against them. False, and nothing taken, when they do not fit now.
+   */
+  reserveAhead(bytes: number): boolean {
     if (this.released || !this.budget.reserve(bytes)) return false;
     this.held += bytes;
+    this.ahead += bytes;
     return true;
   }
 

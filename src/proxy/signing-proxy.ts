@@ -383,6 +383,9 @@ export class SigningProxy {
             entry.bodyBytes += bytes;
             return hold.take(bytes) ? undefined : new OverBudget();
           },
+          // One buffer of the declared length, once 1 MiB of it came: the body held once, not
+          // as chunks and then joined; the buffer's unread bytes are taken from the budget first.
+          ...(declared > 0 ? { declaredBytes: declared, reserve: (bytes: number) => hold.reserveAhead(bytes) } : {}),
         },
         // Declared even for a chunked upload: the body is whole, and AWS's front ends want a length.
         prepare: (headers, read) => {

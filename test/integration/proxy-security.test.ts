@@ -77,6 +77,16 @@ function upload(port: number, head: string, options: { chunked?: boolean; timeou
   });
 }
 
+/** A PUT declaring `length` bytes, its body left to the test to write; `status` is its answer's. */
+function declaredUpload(port: number, length: number): { request: http.ClientRequest; status: Promise<number> } {
+  const request = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/big/_doc/1', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(length) } });
+  const status = new Promise<number>((resolve, reject) => {
+    request.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    request.on('error', reject);
+  });
+  return { request, status };
+}
+
 /** Writes raw bytes and resolves with everything read until the server closes or `until` matches. */
 function raw(port: number, bytes: string, until: RegExp, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -302,11 +312,7 @@ describe('signing proxy security (the spawned CLI)', function () {
     it('uploads past --max-inflight-body-bytes get 503 with Retry-After while another is held', async () => {
       const proxy = await start(['--max-inflight-body-bytes', '1000000']);
       // The first upload declares 600 kB and sends 500 kB of it: what arrived stays held.
-      const slow = http.request({ host: '127.0.0.1', port: proxy.port, method: 'PUT', path: '/big/_doc/1', agent: false, headers: { 'content-type': 'application/json', 'content-length': '600000' } });
-      const slowAnswer = new Promise<number>((resolve, reject) => {
-        slow.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); });
-        slow.on('error', reject);
-      });
+      const { request: slow, status: slowAnswer } = declaredUpload(proxy.port, 600_000);
       slow.write(`{"a":"${'y'.repeat(500_000 - 6)}`);
       await new Promise((r) => setTimeout(r, 300));
       const second = await call(proxy.port, { method: 'PUT', path: '/big/_doc/2', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(599_990)}"}` });
@@ -317,6 +323,27 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.equal(await slowAnswer, 200);
       // Released: the next one fits again.
       assert.equal((await call(proxy.port, { method: 'PUT', path: '/big/_doc/3', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(599_990)}"}` })).status, 200);
+    });
+
+    it('a body past its first MiB holds the rest of its declared length: it is not refused halfway, another that would not fit is (503), and it arrives signed whole', async () => {
+      // Before: read as chunks and joined (twice its size at the end) and counted only as its
+      // bytes came, so the second upload below was taken and the first, started earlier,
+      // refused 503 after 1.5 MB of it had been sent.
+      const before = stub.records.length;
+      const proxy = await start(['--max-inflight-body-bytes', '6000000']);
+      const size = 4_000_000;
+      const { request: slow, status: slowAnswer } = declaredUpload(proxy.port, size);
+      slow.write(`{"a":"${'y'.repeat(1_500_000 - 6)}`);
+      await new Promise((r) => setTimeout(r, 300));
+      const second = await call(proxy.port, { method: 'PUT', path: '/big/_doc/2', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(2_999_990)}"}` });
+      assert.equal(second.status, 503, second.body);
+      assert.match(JSON.parse(second.body).message, /--max-inflight-body-bytes/);
+      slow.end(`${'y'.repeat(size - 1_500_000 - 2)}"}`);
+      assert.equal(await slowAnswer, 200);
+      assert.equal(stub.records.length, before + 1);
+      assert.equal(stub.records.at(-1)!.verdict, 'accepted', 'the body sent is not the one signed');
+      // All given back: the second fits now.
+      assert.equal((await call(proxy.port, { method: 'PUT', path: '/big/_doc/2', headers: { 'content-type': 'application/json' }, body: `{"a":"${'x'.repeat(2_999_990)}"}` })).status, 200);
     });
 
     it('idle clients that declared large bodies hold no budget: another body goes through at once; they get 408 after --body-idle-timeout, closed', async () => {

@@ -251,5 +251,59 @@ describe('readBody: every body kind through one bounded reader', () => {
       failing.destroy(new Error('client hung up'));
       await new Promise((resolve) => setImmediate(resolve));
     });
+
+    describe('declaredBytes: a body of declared length read into one buffer of it (held once, not as chunks and then joined)', () => {
+      const MIB = 1 << 20;
+      /** `total` bytes of a pattern, in 64 KiB chunks (as a socket gives them), from a Node stream. */
+      const body = (total: number) => {
+        const bytes = Buffer.alloc(total);
+        for (let i = 0; i < total; i++) bytes[i] = (i * 31) & 0xff;
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < total; at += 65_536) chunks.push(bytes.subarray(at, at + 65_536));
+        return { bytes, stream: () => Readable.from(chunks) };
+      };
+
+      it('past 1 MiB in, asks reserve once for the rest, and gives the same bytes and hash in a buffer of exactly that length', async () => {
+        const { bytes, stream } = body(3 * MIB + 123);
+        const asked: number[] = [];
+        const read = await readBody(stream(), 8 * MIB, undefined, { hash, declaredBytes: bytes.length, reserve: (n) => { asked.push(n); return true; } });
+        assert.deepEqual(asked, [bytes.length - MIB], 'reserved once, for what had not come yet');
+        const got = read.body as Uint8Array;
+        assert.equal(got.byteLength, bytes.length);
+        assert.equal(got.buffer.byteLength, bytes.length, 'not one buffer of the declared length');
+        assert.ok(Buffer.from(got).equals(bytes));
+        assert.equal(read.payloadHash, sha(bytes));
+      });
+
+      it('a reserve refused keeps the chunks (read and joined as before), asked once', async () => {
+        const { bytes, stream } = body(2 * MIB + 5);
+        let asked = 0;
+        const read = await readBody(stream(), 8 * MIB, undefined, { hash, declaredBytes: bytes.length, reserve: () => { asked++; return false; } });
+        assert.equal(asked, 1);
+        assert.ok(Buffer.from(read.body as Uint8Array).equals(bytes));
+        assert.equal(read.payloadHash, sha(bytes));
+      });
+
+      it('a source sending more than it declared is read whole (back to chunks), and one sending less ends with what came', async () => {
+        const { bytes, stream } = body(3 * MIB);
+        const more = await readBody(stream(), 8 * MIB, undefined, { hash, declaredBytes: 2 * MIB, reserve: () => true });
+        assert.ok(Buffer.from(more.body as Uint8Array).equals(bytes));
+        assert.equal(more.payloadHash, sha(bytes));
+        const less = await readBody(stream(), 8 * MIB, undefined, { hash, declaredBytes: 4 * MIB, reserve: () => true });
+        assert.ok(Buffer.from(less.body as Uint8Array).equals(bytes));
+      });
+
+      it('allocates nothing for a declaration alone, nor for bodies of 1 MiB or less, nor past the limit (which still refuses)', async () => {
+        let asked = 0;
+        const reserve = () => { asked++; return true; };
+        const small = body(MIB);
+        assert.ok(Buffer.from((await readBody(small.stream(), 8 * MIB, undefined, { declaredBytes: MIB, reserve })).body as Uint8Array).equals(small.bytes));
+        const { stream } = body(3 * MIB);
+        await assert.rejects(readBody(stream(), 2 * MIB, undefined, { declaredBytes: 3 * MIB, reserve }), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_BODY_TOO_LARGE');
+        // Declared 100 MiB, sent 64 KiB and ended: below 1 MiB in, nothing reserved.
+        await readBody(Readable.from([Buffer.alloc(65_536)]), 200 * MIB, undefined, { declaredBytes: 100 * MIB, reserve });
+        assert.equal(asked, 0);
+      });
+    });
   });
 });

@@ -199,6 +199,23 @@ describe('proxy guards', () => {
     assert.equal(budget.inFlight, 0);
   });
 
+  it('BodyHold.reserveAhead: bytes taken for a buffer ahead of the body are what its chunks then count against; refused whole when they do not fit', () => {
+    const budget = new BodyBudget(10);
+    const hold = budget.hold();
+    assert.ok(hold.take(2));
+    assert.ok(hold.reserveAhead(5));
+    assert.equal(budget.inFlight, 7);
+    assert.ok(hold.take(3) && hold.take(2), 'chunks covered by the reservation');
+    assert.equal(budget.inFlight, 7, 'the reserved bytes counted twice');
+    assert.ok(hold.take(1), 'past the reservation: taken from the budget again');
+    assert.equal(budget.inFlight, 8);
+    assert.equal(hold.reserveAhead(3), false);
+    assert.equal(budget.inFlight, 8, 'a refused reservation kept bytes');
+    hold.release();
+    assert.equal(budget.inFlight, 0);
+    assert.equal(hold.reserveAhead(1), false, 'a released hold reserved');
+  });
+
   describe('the access log', () => {
     it('masks the values of query parameters that carry credentials by name, in any case', () => {
       const path = loggablePath('/_search?q=1&access_token=a1&TOKEN=a2&password=a3&api_key=a4&ApiKey=a5&auth=a6&Authorization=a7&x-api-key=a8&X-Amz-Signature=a9&id_token=b1&size=10&tokens=keep');
