@@ -81,7 +81,8 @@ const REDACTED = '[REDACTED]';
  * Every form a secret takes in a message: as given, trimmed (as signed), URL-encoded (in
  * a query or a form body), JSON-escaped (in a JSON error, `/` escaped or not, or every
  * symbol as `\uXXXX`), as HTML character references, hex (S3 echoes the canonical request
- * as bytes) and base64 or base64url (in a Basic header or a serialized blob).
+ * as bytes), base64 or base64url (in a Basic header or a serialized blob, at any offset
+ * within it) and UTF-16 read as text.
  */
 export function secretForms(secret: string): string[] {
   // The same secret and token come back on every refusal (and every onSign event): kept, a few.
@@ -95,6 +96,25 @@ export function secretForms(secret: string): string[] {
 }
 
 const FORMS_OF = new Map<string, string[]>();
+
+/** Shorter values get no embedded forms: their base64 cores would be short enough to occur by chance. */
+const EMBEDDED_FROM = 12;
+
+/**
+ * The base64 characters that `bytes` alone decide wherever they stand in a longer blob (a
+ * dump of request headers, `base64("T=" + token)`): one run per offset modulo 3, without the
+ * characters shared with the bytes before and after.
+ */
+function base64Cores(bytes: Uint8Array): string[] {
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = new Uint8Array(offset + bytes.length);
+    padded.set(bytes, offset);
+    const base64 = btoa(String.fromCharCode(...padded));
+    cores.push(base64.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6)));
+  }
+  return cores;
+}
 
 function formsOf(secret: string): string[] {
   const forms = new Set<string>();
@@ -127,6 +147,14 @@ function formsOf(secret: string): string[] {
       forms.add(base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
     } catch {
       // Not latin1: no btoa form, and no AWS secret or token is anything but ASCII.
+    }
+    if (value.length >= EMBEDDED_FROM) {
+      for (const core of base64Cores(new TextEncoder().encode(value))) {
+        forms.add(core);
+        forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+      }
+      // UTF-16 (a Windows or Java dump), read as text: NUL between the characters, either byte order.
+      forms.add(value.split('').join('\u0000'));
     }
   }
   forms.delete('');

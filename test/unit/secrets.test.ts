@@ -205,6 +205,40 @@ describe('secrets never print', function () {
     }
   });
 
+  it('a refusal body or head a proxy hands on: the token and signature gone from inside a longer base64 blob at any offset (a dump of the request), and from UTF-16 read as text', function () {
+    // Before: only base64 of the bare value was known, so base64("T=" + token), or a base64
+    // dump of the request's header lines, went to the client whole (found by a red-team sweep).
+    const token = TOKEN.trim();
+    const signature = 'a'.repeat(7) + '0123456789abcdef'.repeat(3) + 'fedcba987';
+    const dump = (prefix: string) => `${prefix}GET / HTTP/1.1\r\nx-amz-security-token: ${token}\r\nauthorization: AWS4-HMAC-SHA256 Credential=ASIA/..., Signature=${signature}\r\n`;
+    const decodesToNone = (handedOn: string, what: string) => {
+      for (const run of handedOn.match(/[A-Za-z0-9+/_-]{16,}={0,2}/g) ?? []) {
+        const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1');
+        for (const [name, value] of [['token', token], ['signature', signature]] as const) {
+          // Any 12 characters of it in a row decoded from what was handed on: a part of it got through.
+          for (let i = 0; i + 12 <= value.length; i += 6) assert.ok(!text.includes(value.slice(i, i + 12)), `${what}: the ${name} decodes from ${run.slice(0, 40)}...`);
+        }
+      }
+    };
+    for (const prefix of ['', 'x', 'T=', 'abc', 'dump:\n']) {
+      for (const url of [false, true]) {
+        let blob = Buffer.from(dump(prefix)).toString('base64');
+        if (url) blob = blob.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+        const body = JSON.stringify({ message: 'internal error', request: blob });
+        const handedOn = redactRefusalBody(body, { sessionToken: TOKEN, secretAccessKey: SECRET }, signature);
+        decodesToNone(handedOn, `prefix ${JSON.stringify(prefix)}${url ? ', base64url' : ''}`);
+      }
+    }
+    for (const encoding of ['utf16le', 'ucs2'] as const) {
+      const utf16 = Buffer.from(`token ${token} refused`, encoding).toString('latin1');
+      const bigEndian = Buffer.from(`token ${token} refused`, encoding).swap16().toString('latin1');
+      for (const text of [utf16, bigEndian]) {
+        const handedOn = redactRefusalBody(text, { sessionToken: TOKEN, secretAccessKey: SECRET }, signature);
+        assert.ok(!handedOn.replace(/\u0000/g, '').includes(token.slice(0, 12)), `UTF-16 (${encoding}) ${handedOn.slice(0, 40)}`);
+      }
+    }
+  });
+
   it("a provider's first error, before any value is known: credentials written under their names, in its message, name, code and stack, are scrubbed", async function () {
     const token = 'IQoJb3JpZ2luFirstError=Token/with+breaks=inside';
     const secret = 'first/Error+SecretKey0123456789abcdef';
