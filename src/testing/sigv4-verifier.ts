@@ -148,6 +148,11 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
     return incomplete({ signedHeaders: [] }, ['Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified']);
   }
 
+  // Read first-wins, a second copy would be covered by nothing: a client bug that doubles one
+  // would pass here, and a front end in between may read the other copy.
+  const repeated = authorization !== undefined ? repeatedAuthorization(req.rawHeaders, authorization) : repeatedPresignParameter(query);
+  if (repeated !== undefined) return incomplete({ signedHeaders: [] }, [repeated]);
+
   const auth = authorization !== undefined ? fromAuthorizationHeader(authorization, headers) : fromPresignedQuery(query);
   if (auth.credential === undefined || auth.signature === undefined || auth.signedHeaders === undefined || auth.rawDate === undefined) {
     return incomplete({ signedHeaders: [] }, missingParameters(auth));
@@ -256,6 +261,37 @@ export async function verifySigV4(req: ReceivedRequest, settings: VerifierSettin
       : reject(withDate, 'content-sha256-mismatch', 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
   return { ...withDate, verdict: 'accepted' };
+}
+
+const AUTH_FIELDS: ReadonlySet<string> = new Set(['Credential', 'SignedHeaders', 'Signature']);
+const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-signedheaders', 'x-amz-signature', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token']);
+
+/** Why an Authorization header is ambiguous (sent twice, or a field of it twice), if it is. */
+function repeatedAuthorization(raw: readonly string[], joined: string): string | undefined {
+  let lines = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') lines++;
+  if (lines > 1) return `Only one Authorization header is allowed; this request has ${lines}.`;
+  const seen = new Set<string>();
+  for (const part of joined.slice(joined.indexOf(' ') + 1).split(',')) {
+    const name = part.slice(0, part.indexOf('=')).trim();
+    if (!AUTH_FIELDS.has(name)) continue;
+    if (seen.has(name)) return `Authorization header has the '${name}' parameter more than once.`;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/** Why a presigned query is ambiguous (a signing parameter given twice, in any case), if it is. */
+function repeatedPresignParameter(query: QueryParameterBag): string | undefined {
+  const counts = new Map<string, number>();
+  for (const [key, value] of Object.entries(query)) {
+    const name = key.toLowerCase();
+    if (!PRESIGN_PARAMETERS.has(name)) continue;
+    const total = (counts.get(name) ?? 0) + (Array.isArray(value) ? value.length : 1);
+    if (total > 1) return `AWS query-string parameters must include '${key}' only once.`;
+    counts.set(name, total);
+  }
+  return undefined;
 }
 
 function fromAuthorizationHeader(authorization: string, headers: Map<string, string>): AuthParameters {

@@ -597,6 +597,27 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
       assert.equal(p.records[0].path, '/?X-Amz-Signature=***');
     });
 
+    it('a signature given twice: two Authorization lines, a field twice in one, a presigning parameter twice (in any case)', async () => {
+      // Before: read first-wins, so the second copy was covered by nothing and went upstream with
+      // the accepted request (a client bug that doubles the header passed its tests).
+      const p = await proxy();
+      const req = sign({ path: '/i/_doc/1' });
+      // aws4 names it Authorization: replaced, not sent beside ours.
+      const { Authorization: auth, ...rest } = req.headers as Record<string, string>;
+      req.headers = { ...rest, authorization: auth! };
+      await expectRejected(p, { ...req, headers: { ...req.headers, authorization: [auth!, 'AWS4-HMAC-SHA256 Credential=x'] } }, 'incomplete-signature', 403, /Only one Authorization header is allowed; this request has 2/);
+      await expectRejected(p, { ...req, headers: { ...req.headers, authorization: `${auth}, Signature=${'0'.repeat(64)}` } }, 'incomplete-signature', 403, /'Signature' parameter more than once/);
+      const { url } = presignRequest({ method: 'GET', url: `https://${HOST}/prod/items?a=1` }, { region: 'us-east-1', service: 'execute-api', credentials: KEY });
+      const presigned = `${new URL(url).pathname}${new URL(url).search}`;
+      const e = await proxy({ service: 'execute-api' });
+      for (const extra of [`&X-Amz-Signature=${'0'.repeat(64)}`, `&x-amz-signature=${'0'.repeat(64)}`, '&X-Amz-Date=20260101T000000Z']) {
+        await expectRejected(e, { path: presigned + extra, headers: { host: HOST } }, 'incomplete-signature', 403, /only once/);
+      }
+      // (control) the same requests once: accepted.
+      assert.equal((await send(p, req)).status, 200);
+      assert.equal((await send(e, { path: presigned, headers: { host: HOST } })).status, 200);
+    });
+
     it('records keep no userinfo of an absolute-form target, nor a presigned token or signature under an encoded name', async () => {
       const p = await proxy();
       await send(p, { path: 'ws://user:hunter2@h/x?X%2DAmz%2DSecurity%2DToken=tok-secret&x-amz-signature=sig-secret;X-Amz-Signature=sig2' });
