@@ -53,9 +53,29 @@ export class CredentialEcho {
       candidates.add(percentDecoded(text));
       candidates.add(percentDecoded(text.replace(/\+/g, ' ')));
     }
-    for (const candidate of candidates) for (const form of this.#forms) if (candidate.includes(form)) return true;
+    for (const candidate of candidates) {
+      for (const form of this.#forms) {
+        if (form.length >= ANYWHERE_FROM ? candidate.includes(form) : standsAlone(candidate, form)) return true;
+      }
+    }
     return false;
   }
+}
+
+/**
+ * A form shorter than this (a short basic-auth password: `search`, `admin`) is found only
+ * where it stands alone, not inside a word: `/_search` would otherwise be refused.
+ */
+const ANYWHERE_FROM = 12;
+const VALUE_CHAR = /[A-Za-z0-9._~-]/;
+
+function standsAlone(text: string, form: string): boolean {
+  for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + form.length];
+    if ((before === undefined || !VALUE_CHAR.test(before)) && (after === undefined || !VALUE_CHAR.test(after))) return true;
+  }
+  return false;
 }
 
 /** Every %XX decoded as a byte and the whole read as UTF-8; a stray `%` kept (decodeURIComponent would throw on it). */

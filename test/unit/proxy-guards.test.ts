@@ -216,6 +216,13 @@ describe('proxy guards', () => {
       assert.equal(new CredentialEcho(undefined).find(`/x?t=${token}`, ['x', token]), undefined);
     });
 
+    it('a short password is found only where it stands alone: `/_search` is no echo of the password "search"', () => {
+      const short = new CredentialEcho({ basic: 'ops:search' });
+      for (const target of ['/_search', '/logs/_search?q=research', '/_msearch']) assert.equal(short.find(target, ['x-opaque-id', 'searches']), undefined, target);
+      assert.equal(short.find('/x?password=search', []), 'the query');
+      assert.equal(short.find('/x', ['x-pw', 'search']), 'header "x-pw"');
+    });
+
     it('finds a UTF-8 password sent in a header (Node gives its bytes as Latin-1) and prints none', () => {
       const utf8 = new CredentialEcho({ basic: 'ops:pässwörd' });
       assert.equal(utf8.find('/x', ['x-pw', Buffer.from('pässwörd', 'utf8').toString('latin1')]), 'header "x-pw"');
