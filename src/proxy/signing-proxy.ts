@@ -367,14 +367,16 @@ export class SigningProxy {
     if (route === this.options.healthPath) return this.health(res, finish);
     if (route === this.options.readyPath) return this.readiness(res, finish);
     if (this.auth.enabled) {
-      // Guessing the credential is bounded per client address; a throttled one is not even compared.
+      // Guessing a basic-auth password (human-chosen) is bounded per client address; a throttled
+      // one is not even compared. Not with a token alone: a random token cannot be guessed at any
+      // rate, and clients sharing an address (a load balancer's) would lock each other out.
       const peer = req.socket.remoteAddress ?? '';
-      const wait = this.throttle.retryAfter(peer);
+      const wait = this.auth.guessable ? this.throttle.retryAfter(peer) : undefined;
       if (wait !== undefined) {
         return refuse(429, 'auth-throttled', `aws-sigv4-connection proxy: too many requests without the right inbound credential from this address; retry in ${wait} s with the right one (Authorization: Bearer <token>, or basic auth).`, { 'retry-after': String(wait) });
       }
       if (!this.auth.accepts(req.headers.authorization)) {
-        this.throttle.failed(peer);
+        if (this.auth.guessable) this.throttle.failed(peer);
         return refuse(401, 'unauthorized', 'aws-sigv4-connection proxy: this proxy requires its inbound credential (Authorization: Bearer <token>, or basic auth).', { 'www-authenticate': this.auth.challenge() });
       }
     }

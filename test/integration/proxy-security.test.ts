@@ -330,11 +330,12 @@ describe('signing proxy security (the spawned CLI)', function () {
       for (const secret of [token, 'pa55word-XYZ']) assert.ok(!proxy.stderr().includes(secret), secret);
     });
 
-    it('after 10 failed attempts from one address: 429 with Retry-After, even with the right credential, nothing sent', async () => {
-      const proxy = await start([], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+    it('after 10 failed basic-auth attempts from one address: 429 with Retry-After, even with the right password, nothing sent', async () => {
+      const proxy = await start(['--basic-auth', 'alice:pa55word-XYZ']);
+      const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
       const before = stub.records.length;
-      for (let i = 0; i < 10; i++) assert.equal((await call(proxy.port, { headers: { authorization: `Bearer wrong-${i}` } })).status, 401, `attempt ${i + 1}`);
-      for (const authorization of ['Bearer wrong-again', `Bearer ${token}`]) {
+      for (let i = 0; i < 10; i++) assert.equal((await call(proxy.port, { headers: { authorization: basic(`alice:guess-${i}`) } })).status, 401, `attempt ${i + 1}`);
+      for (const authorization of [basic('alice:guess-again'), basic('alice:pa55word-XYZ')]) {
         const answer = await call(proxy.port, { headers: { authorization } });
         assert.equal(answer.status, 429, authorization);
         const wait = Number(answer.headers['retry-after']);
@@ -342,7 +343,13 @@ describe('signing proxy security (the spawned CLI)', function () {
         assert.match(JSON.parse(answer.body).message, /too many requests without the right inbound credential/);
       }
       assert.equal(stub.records.length, before);
-      assert.ok(!proxy.stderr().includes(token));
+      assert.ok(!proxy.stderr().includes('pa55word-XYZ'));
+    });
+
+    it('with a token alone, wrong attempts are not throttled (a random token is not guessable; clients behind one address would lock each other out)', async () => {
+      const proxy = await start([], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+      for (let i = 0; i < 12; i++) assert.equal((await call(proxy.port, { headers: { authorization: `Bearer wrong-${i}` } })).status, 401, `attempt ${i + 1}`);
+      assert.equal((await call(proxy.port, { path: '/x', headers: { authorization: `Bearer ${token}` } })).status, 200);
     });
   });
 
