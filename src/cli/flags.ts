@@ -151,11 +151,18 @@ export function port(value: string): number {
   return n;
 }
 
-export function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of bytes, 0 or more.');
-  return n;
+function wholeNumber(expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected ${expected}, 0 or more.`);
+    return n;
+  };
 }
+
+/** A byte count. */
+export const nonNegative = wholeNumber('a whole number of bytes');
+/** A count of anything else (connections). */
+export const count = wholeNumber('a whole number');
 
 /** Milliseconds from `500ms`, `30s`, `2m` or a bare number of milliseconds. */
 export function duration(value: string): number {

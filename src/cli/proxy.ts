@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import type { LogFormat } from '../proxy/access-log.js';
 import { UsageError, EXIT_OK, formatError } from './exit-codes.js';
 import {
-  addListenFlags, addSigningFlags, checkHeaderNames, checkHostNames, checkInboundToken, checkOrigins, collect, duration, listenAddress, nonNegative,
+  addListenFlags, addSigningFlags, checkHeaderNames, checkHostNames, checkInboundToken, checkOrigins, collect, count, duration, listenAddress, nonNegative,
   parseHeaderLines, parseHttpUrl, type ListenFlags, type SigningFlags,
 } from './flags.js';
 import type { CommandIo } from './io.js';
@@ -21,6 +21,8 @@ interface ProxyFlags extends SigningFlags, ListenFlags {
   upstreamTimeout: number;
   upstreamIdleTimeout: number;
   bodyIdleTimeout: number;
+  headerTimeout: number;
+  maxConnections?: number;
   shutdownTimeout: number;
   allowHost: string[];
   allowOrigin: string[];
@@ -56,6 +58,8 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .addOption(new Option('--upstream-timeout <duration>', 'no answer from the target for this long (30s, 500ms, 2m): 504').argParser(duration).default(120_000, '2m'))
     .addOption(new Option('--upstream-idle-timeout <duration>', 'close an upstream connection idle this long, before the target does (a target announcing Keep-Alive: timeout=N: 1s before that); 0 keeps none').argParser(duration).default(4000, '4s'))
     .addOption(new Option('--body-idle-timeout <duration>', 'no byte of a request body for this long while it is read: 408, connection closed; a client taking none of an error answer this long is cut off').argParser(duration).default(30_000, '30s'))
+    .addOption(new Option('--header-timeout <duration>', 'a connection that has not sent its whole request head for this long: 408, closed (it holds a descriptor before any credential is read)').argParser(duration).default(15_000, '15s'))
+    .option('--max-connections <n>', 'inbound connections at once; past it new ones are dropped, so they cannot use up the descriptors the proxy needs (default: half the open-files soft limit where readable, else none; 0: no cap)', count)
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM, let requests in flight finish for up to this long').argParser(duration).default(10_000, '10s'))
     .option('--health-path <path>', 'answer 200 on this path without calling AWS (liveness)')
     .option('--ready-path <path>', 'answer 200 on this path when credentials resolve, else 503 (readiness; why is in the log only)')
@@ -102,6 +106,8 @@ async function runProxy(flags: ProxyFlags, cio: CommandIo): Promise<number> {
     upstreamTimeoutMs: flags.upstreamTimeout,
     upstreamIdleTimeoutMs: flags.upstreamIdleTimeout,
     bodyIdleTimeoutMs: flags.bodyIdleTimeout,
+    headerTimeoutMs: flags.headerTimeout,
+    maxConnections: flags.maxConnections,
     maxInflightBodyBytes: flags.maxInflightBodyBytes,
     healthPath: flags.healthPath,
     readyPath: flags.readyPath,

@@ -32,6 +32,11 @@ export class InboundAuth {
     return this.digests.length > 0;
   }
 
+  /** A basic-auth password is accepted: chosen by a person, so worth guessing. */
+  get guessable(): boolean {
+    return this.basic;
+  }
+
   /** True when no credential is required or the Authorization header carries one. */
   accepts(authorization: string | undefined): boolean {
     if (!this.enabled) return true;

@@ -8,7 +8,7 @@ import type { CredentialCacheStats } from '../credentials.js';
 
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export type ProxyRefusalReason = 'host' | 'origin' | 'unauthorized' | 'path' | 'method' | 'body-too-large' | 'over-budget' | 'body-idle' | 'upstream-timeout' | 'upstream-failed' | 'no-credentials' | 'unsignable' | 'connect' | 'not-resent';
+export type ProxyRefusalReason = 'host' | 'origin' | 'unauthorized' | 'path' | 'method' | 'body-too-large' | 'over-budget' | 'body-idle' | 'upstream-timeout' | 'upstream-failed' | 'no-credentials' | 'unsignable' | 'connect' | 'not-resent' | 'max-connections' | 'credential-forwarded' | 'auth-throttled';
 
 export class ProxyMetrics {
   private readonly byStatus = new Map<number, number>();

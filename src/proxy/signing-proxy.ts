@@ -7,7 +7,8 @@
  * It lends its AWS identity to whoever reaches it, so before signing anything it checks,
  * in this order: the Host and browser origin (./host-guard.ts; an allowed origin's CORS
  * preflight is answered here), the method (TRACE would echo the signed headers back), the
- * inbound credential (./inbound-auth.ts), the request-target and path prefix
+ * inbound credential (./inbound-auth.ts; failures bounded per address, ./auth-throttle.ts),
+ * that credential nowhere else in the request (./credential-echo.ts), the request-target and path prefix
  * (./target-path.ts), and the body's size against the per-request limit and, as its bytes
  * arrive, the budget of all bodies held at once (./body-budget.ts). A body it will not read
  * whole (refused, over budget, stalled) is not read on: its connection closes after the answer.
@@ -34,10 +35,13 @@ import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget, type BodyHold } from './body-budget.js';
 import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
+import { AuthThrottle } from './auth-throttle.js';
+import { CredentialEcho, credentialForms } from './credential-echo.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
 import { notResentMessage, staleSocketOutcome } from './stale-socket.js';
 import { DEFAULT_UPSTREAM_IDLE_MS, UpstreamPool } from './upstream-pool.js';
+import { defaultMaxConnections } from './connection-cap.js';
 import { originForm, underPrefix } from './target-path.js';
 import { HTTP_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 
@@ -85,6 +89,13 @@ export interface SigningProxyOptions {
    * before that instead. 0: no connection is kept. Default 4000.
    */
   upstreamIdleTimeoutMs?: number;
+  /** A connection that has not sent its whole request head within this long gets 408 and is closed. Default 15000. */
+  headerTimeoutMs?: number;
+  /**
+   * Inbound connections at once; past it new ones are dropped. Default half the open-files
+   * soft limit where it can be read (Linux), else none; 0: no cap.
+   */
+  maxConnections?: number;
   /**
    * A client silent this long: no byte of its request body while it is read (408, and the
    * connection is closed), or none of an error answer taken while it is written back
@@ -128,6 +139,10 @@ const DEFAULT_UPSTREAM_TIMEOUT = 120_000;
 // A client uploading sends without pauses; one silent this long holds a connection and a
 // part-read body for nothing (Node's own requestTimeout, 300 s, bounds only the whole request).
 const DEFAULT_BODY_IDLE_TIMEOUT = 30_000;
+// A client sends its request head at once; Node's own default (60 s) lets a client without the
+// credential hold a descriptor that long per connection.
+const DEFAULT_HEADER_TIMEOUT = 15_000;
+const NODE_REQUEST_TIMEOUT = 300_000;
 const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it as its server URL (http://127.0.0.1:PORT), not as an HTTP(S) proxy.';
 
 // How an exchange ended, mapped to the proxy's answers: 504, 499 (nothing to answer), 503.
@@ -169,6 +184,8 @@ export class SigningProxy {
   private readonly server: http.Server;
   private readonly auth: InboundAuth;
   private readonly redactor: LogRedactor;
+  private readonly echo: CredentialEcho;
+  private readonly throttle = new AuthThrottle();
   private readonly budget: BodyBudget;
   private readonly strip: Set<string>;
   private guard: HostGuard | undefined;
@@ -190,6 +207,7 @@ export class SigningProxy {
     this.signer.endpoint(this.nodeUrl);
     this.auth = new InboundAuth(inboundAuth ?? {});
     this.redactor = new LogRedactor(credentialForms(inboundAuth));
+    this.echo = new CredentialEcho(inboundAuth);
     this.exposureWarning = checkExposure(options.listenHost ?? '127.0.0.1', this.auth, options.allowUnauthenticatedRemote);
     this.warnings = [this.exposureWarning, originWarning(options.allowOrigins)].filter((w): w is string => w !== undefined);
     this.budget = new BodyBudget(options.maxInflightBodyBytes ?? DEFAULT_INFLIGHT);
@@ -202,7 +220,24 @@ export class SigningProxy {
       this.track(res);
       this.handle(req, res, expectsContinue).catch((error: unknown) => this.answer(res, 500, `aws-sigv4-connection proxy: ${describe(error)}`));
     };
-    this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler(false)) : http.createServer(handler(false));
+    // A connection that never completes its request head holds a descriptor without showing
+    // any credential (it is in the head): closed after --header-timeout, checked at least every
+    // second (Node's defaults: 60 s, checked every 30 s). 0 turns it off; Node refuses a head
+    // timeout longer than the whole request's (300 s by default), so that follows it.
+    const serverOptions: http.ServerOptions = {
+      headersTimeout: this.headerTimeout,
+      requestTimeout: Math.max(NODE_REQUEST_TIMEOUT, this.headerTimeout),
+      connectionsCheckingInterval: this.headerTimeout > 0 ? Math.min(1000, Math.ceil(this.headerTimeout / 2)) : 30_000,
+    };
+    this.server = options.tls ? https.createServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, handler(false)) : http.createServer(serverOptions, handler(false));
+    // Node keeps only the first 2000 header lines in rawHeaders: a second Host line after them
+    // would pass the guard unseen. Every line is kept; the 16 KiB head limit still bounds them.
+    this.server.maxHeadersCount = 0;
+    // A cap below the open-files limit: past it new connections are dropped, while kept-alive
+    // ones and the sockets to the target still get descriptors (exhausted, every request fails).
+    const maxConnections = options.maxConnections ?? defaultMaxConnections();
+    if (maxConnections !== undefined && maxConnections > 0) this.server.maxConnections = maxConnections;
+    this.server.on('drop', () => this.metrics.refused('max-connections'));
     // Decided before the body is sent: an oversize or over-budget upload is refused at once.
     this.server.on('checkContinue', handler(true));
     // A tool configured with us as its HTTPS_PROXY sends CONNECT (Node hands it over here,
@@ -331,14 +366,31 @@ export class SigningProxy {
     const route = received.split('?', 1)[0];
     if (route === this.options.healthPath) return this.health(res, finish);
     if (route === this.options.readyPath) return this.readiness(res, finish);
-    if (!this.auth.accepts(req.headers.authorization)) {
-      return refuse(401, 'unauthorized', 'aws-sigv4-connection proxy: this proxy requires its inbound credential (Authorization: Bearer <token>, or basic auth).', { 'www-authenticate': this.auth.challenge() });
+    if (this.auth.enabled) {
+      // Guessing a basic-auth password (human-chosen) is bounded per client address; a throttled
+      // one is not even compared. Not with a token alone: a random token cannot be guessed at any
+      // rate, and clients sharing an address (a load balancer's) would lock each other out.
+      const peer = req.socket.remoteAddress ?? '';
+      const wait = this.auth.guessable ? this.throttle.retryAfter(peer) : undefined;
+      if (wait !== undefined) {
+        return refuse(429, 'auth-throttled', `aws-sigv4-connection proxy: too many requests without the right inbound credential from this address; retry in ${wait} s with the right one (Authorization: Bearer <token>, or basic auth).`, { 'retry-after': String(wait) });
+      }
+      if (!this.auth.accepts(req.headers.authorization)) {
+        if (this.auth.guessable) this.throttle.failed(peer);
+        return refuse(401, 'unauthorized', 'aws-sigv4-connection proxy: this proxy requires its inbound credential (Authorization: Bearer <token>, or basic auth).', { 'www-authenticate': this.auth.challenge() });
+      }
     }
     if (route === this.options.metricsPath) {
       const text = this.metrics.render(this.signer.credentialCache().stats, this.budget.inFlight);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
       res.end(text);
       return finish(200);
+    }
+    const clientHeaders = this.clientHeaders(req);
+    // Past the metrics (answered here): signed and sent on, a copy outside Authorization would reach AWS (and its logs).
+    const echoed = this.echo.find(received, clientHeaders);
+    if (echoed !== undefined) {
+      return refuse(400, 'credential-forwarded', `aws-sigv4-connection proxy: the request carries this proxy's inbound credential in ${echoed}, from where it would be passed on to AWS; send it in Authorization only and remove it from there.`);
     }
     const under = underPrefix(this.prefix, received);
     if ('status' in under) return refuse(under.status, 'path', under.message);
@@ -373,7 +425,7 @@ export class SigningProxy {
         method,
         nodeUrl: this.nodeUrl,
         pathAndQuery,
-        headers: this.requestHeaders(req),
+        headers: this.requestHeaders(clientHeaders),
         body: req,
         guard,
         reading: {
@@ -461,6 +513,10 @@ export class SigningProxy {
 
   private get upstreamTimeout(): number {
     return this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT;
+  }
+
+  private get headerTimeout(): number {
+    return this.options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT;
   }
 
   private get bodyIdleTimeout(): number {
@@ -616,15 +672,24 @@ export class SigningProxy {
     }
   }
 
-  /** Request headers to sign and forward: lower-cased, hop-by-hop, signer-owned, proxy-owned and stripped ones dropped, repeats joined, added ones set. */
-  private requestHeaders(req: IncomingMessage): Record<string, string> {
+  /** The client's headers to forward, as raw name, value pairs: hop-by-hop, signer-owned, proxy-owned and stripped ones dropped. */
+  private clientHeaders(req: IncomingMessage): string[] {
     const tokens = connectionTokens(req.headers.connection);
-    const out: Record<string, string> = {};
+    const out: string[] = [];
     const raw = req.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
-      if (!isEndToEnd(name, tokens) || SIGNER_OWNED.has(name) || PROXY_OWNED.has(name) || this.strip.has(name)) continue;
-      const value = raw[i + 1]!;
+      if (isEndToEnd(name, tokens) && !SIGNER_OWNED.has(name) && !PROXY_OWNED.has(name) && !this.strip.has(name)) out.push(name, raw[i + 1]!);
+    }
+    return out;
+  }
+
+  /** Request headers to sign and forward: the client's (lower-cased, repeats joined), added ones set. */
+  private requestHeaders(clientHeaders: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < clientHeaders.length; i += 2) {
+      const name = clientHeaders[i]!;
+      const value = clientHeaders[i + 1]!;
       out[name] = out[name] === undefined ? value : `${out[name]}${repeatSeparator(name)}${value}`;
     }
     for (const [name, value] of Object.entries(this.options.addHeaders ?? {})) out[name.toLowerCase()] = value;
@@ -696,15 +761,6 @@ function withoutEncoding(head: string[]): string[] {
     if (name !== 'content-length' && name !== 'content-encoding') kept.push(head[i]!, head[i + 1]!);
   }
   return kept;
-}
-
-/** The inbound credential as a client could write it in a URL: the token, the basic-auth password, the pair and its base64. */
-function credentialForms(auth: InboundAuthOptions | undefined): string[] {
-  const forms = [auth?.token];
-  if (auth?.basic !== undefined) {
-    forms.push(auth.basic, auth.basic.slice(auth.basic.indexOf(':') + 1), Buffer.from(auth.basic, 'utf8').toString('base64'));
-  }
-  return forms.filter((f): f is string => f !== undefined && f !== '');
 }
 
 /** A body is still to come: declared (or chunked) and not all received. */

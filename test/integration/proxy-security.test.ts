@@ -226,6 +226,17 @@ describe('signing proxy security (the spawned CLI)', function () {
       assert.match(JSON.parse(answer.body).message, /--allow-host attacker\.example/);
     });
 
+    it('a second Host line after 2050 other header lines (past Node\'s default maxHeadersCount) is still refused with 403, never forwarded', async () => {
+      const before = stub.records.length;
+      let head = `GET /x HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\n`;
+      for (let i = 0; i < 2050; i++) head += `a${i % 10}:\r\n`;
+      head += 'Host: evil.example\r\nConnection: close\r\n\r\n';
+      const text = await raw(proxy.port, head, /\r\n\r\n[\s\S]*\}/);
+      assert.match(text, /^HTTP\/1\.1 403 /);
+      assert.match(text, /more than one Host header line/);
+      assert.equal(stub.records.length, before, 'the request reached the target');
+    });
+
     it('Host of the listen address, localhost, 127.0.0.1, [::1] and an allowed name are accepted', async () => {
       for (const host of [`127.0.0.1:${proxy.port}`, `localhost:${proxy.port}`, 'localhost', `[::1]:${proxy.port}`, `search.internal:${proxy.port}`]) {
         assert.equal((await call(proxy.port, { headers: { host } })).status, 200, host);
@@ -286,6 +297,113 @@ describe('signing proxy security (the spawned CLI)', function () {
       const proxy = await start(['--listen', '0.0.0.0', '--allow-unauthenticated-remote']);
       assert.match(proxy.stderr(), /WITHOUT an inbound credential/);
       assert.equal((await call(proxy.port, {})).status, 200);
+    });
+  });
+
+  describe('the inbound credential', () => {
+    const token = 's3cr3t-inbound-TOKEN-1234567890';
+    const basic = 'alice:pa55word-XYZ';
+    const basicHeader = `Basic ${Buffer.from(basic).toString('base64')}`;
+
+    it('also in the query or in another header: 400 naming where, never the value, nothing sent to the target', async () => {
+      const proxy = await start(['--basic-auth', basic], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+      const before = stub.records.length;
+      const cases: Array<{ path: string; headers: Record<string, string>; where: RegExp }> = [
+        { path: '/x?password=pa55word-XYZ&u=alice%3Apa55word-XYZ', headers: { authorization: basicHeader }, where: /in the query/ },
+        { path: '/x', headers: { authorization: `Bearer ${token}`, 'x-auth': `Bearer ${token}` }, where: /in header "x-auth"/ },
+        { path: `/x?access_token=${encodeURIComponent(token)}`, headers: { authorization: `Bearer ${token}` }, where: /in the query/ },
+        { path: '/x', headers: { authorization: `Bearer ${token}`, 'x-forwarded-authorization': basicHeader }, where: /in header "x-forwarded-authorization"/ },
+      ];
+      for (const { path, headers, where } of cases) {
+        const answer = await call(proxy.port, { path, headers });
+        assert.equal(answer.status, 400, `${path} ${JSON.stringify(Object.keys(headers))}: ${answer.body}`);
+        assert.match(JSON.parse(answer.body).message, where);
+        assert.match(JSON.parse(answer.body).message, /Authorization only/);
+        for (const secret of [token, 'pa55word-XYZ', Buffer.from(basic).toString('base64')]) assert.ok(!answer.body.includes(secret), secret);
+      }
+      assert.equal(stub.records.length, before, 'a request carrying the credential reached the target');
+      // In Authorization only (a Connection header naming it too): forwarded, signed, without it.
+      assert.equal((await call(proxy.port, { path: '/x', headers: { authorization: `Bearer ${token}`, connection: 'authorization' } })).status, 200);
+      assert.equal(stub.records.at(-1)?.verdict, 'accepted');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.match(proxy.stderr(), /400 GET .*credential/);
+      for (const secret of [token, 'pa55word-XYZ']) assert.ok(!proxy.stderr().includes(secret), secret);
+    });
+
+    it('after 10 failed basic-auth attempts from one address: 429 with Retry-After, even with the right password, nothing sent', async () => {
+      const proxy = await start(['--basic-auth', 'alice:pa55word-XYZ']);
+      const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
+      const before = stub.records.length;
+      for (let i = 0; i < 10; i++) assert.equal((await call(proxy.port, { headers: { authorization: basic(`alice:guess-${i}`) } })).status, 401, `attempt ${i + 1}`);
+      for (const authorization of [basic('alice:guess-again'), basic('alice:pa55word-XYZ')]) {
+        const answer = await call(proxy.port, { headers: { authorization } });
+        assert.equal(answer.status, 429, authorization);
+        const wait = Number(answer.headers['retry-after']);
+        assert.ok(Number.isInteger(wait) && wait >= 1 && wait <= 60, String(answer.headers['retry-after']));
+        assert.match(JSON.parse(answer.body).message, /too many requests without the right inbound credential/);
+      }
+      assert.equal(stub.records.length, before);
+      assert.ok(!proxy.stderr().includes('pa55word-XYZ'));
+    });
+
+    it('with a token alone, wrong attempts are not throttled (a random token is not guessable; clients behind one address would lock each other out)', async () => {
+      const proxy = await start([], { ...ENV, AWS_SIGV4_PROXY_TOKEN: token });
+      for (let i = 0; i < 12; i++) assert.equal((await call(proxy.port, { headers: { authorization: `Bearer wrong-${i}` } })).status, 401, `attempt ${i + 1}`);
+      assert.equal((await call(proxy.port, { path: '/x', headers: { authorization: `Bearer ${token}` } })).status, 200);
+    });
+  });
+
+  describe('connections', () => {
+    /** Resolves with how long the server took to close `socket` (or undefined if it did not within `withinMs`). */
+    const closedWithin = (socket: net.Socket, withinMs: number): Promise<number | undefined> => new Promise((resolve) => {
+      const t0 = Date.now();
+      const timer = setTimeout(() => resolve(undefined), withinMs);
+      socket.on('error', () => undefined);
+      // Read on: a paused socket never sees the server's end, so never closes.
+      socket.resume();
+      socket.once('close', () => { clearTimeout(timer); resolve(Date.now() - t0); });
+    });
+    const connect = (port: number): Promise<net.Socket> => new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+      socket.once('error', reject);
+    });
+    /** One request on a kept-alive socket; resolves with its answer once the JSON body is in. */
+    const ask = (socket: net.Socket, port: number): Promise<string> => new Promise((resolve) => {
+      let text = '';
+      const onData = (d: Buffer): void => {
+        text += d.toString('latin1');
+        if (/\r\n\r\n[\s\S]*\}/.test(text)) { socket.off('data', onData); resolve(text); }
+      };
+      socket.on('data', onData);
+      socket.write(`GET /x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    });
+
+    it('a connection that sends half its request head is closed after --header-timeout', async () => {
+      const proxy = await start(['--header-timeout', '1s']);
+      const socket = await connect(proxy.port);
+      socket.write(`GET /x HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\n`);
+      const idle = await connect(proxy.port);
+      const [half, silent] = await Promise.all([closedWithin(socket, 8000), closedWithin(idle, 8000)]);
+      assert.ok(half !== undefined && half >= 900 && half < 4000, `half a head closed after ${half} ms`);
+      assert.ok(silent !== undefined && silent < 4000, `a silent connection closed after ${silent} ms`);
+    });
+
+    it('with --max-connections 3, a 4th connection is dropped while a request on a kept-alive one still succeeds', async () => {
+      const proxy = await start(['--max-connections', '3']);
+      const kept = await connect(proxy.port);
+      assert.match(await ask(kept, proxy.port), /^HTTP\/1\.1 200 /);
+      const idle = [await connect(proxy.port), await connect(proxy.port)];
+      await new Promise((r) => setTimeout(r, 200));
+      const fourth = net.connect(proxy.port, '127.0.0.1');
+      assert.ok((await closedWithin(fourth, 3000)) !== undefined, 'the 4th connection was not dropped');
+      assert.match(await ask(kept, proxy.port), /^HTTP\/1\.1 200 /);
+      for (const socket of [kept, ...idle]) socket.destroy();
+    });
+
+    it('--max-connections and --header-timeout are in --help', async () => {
+      const run = await runCli(['proxy', '--help'], { env: ENV });
+      assert.match(run.stdout, /--max-connections <n>/);
+      assert.match(run.stdout, /--header-timeout <duration>/);
     });
   });
 

@@ -4,7 +4,10 @@ import { inspect } from 'node:util';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { readRefusalText } from '../../src/adapters/shared.js';
 import { LogRedactor, loggablePath } from '../../src/proxy/access-log.js';
+import { AuthThrottle } from '../../src/proxy/auth-throttle.js';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
+import { defaultMaxConnections, openFilesSoftLimit } from '../../src/proxy/connection-cap.js';
+import { CredentialEcho } from '../../src/proxy/credential-echo.js';
 import { HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
 import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
 import { originForm, underPrefix } from '../../src/proxy/target-path.js';
@@ -138,6 +141,108 @@ describe('proxy guards', () => {
       assert.throws(() => checkExposure('::', new InboundAuth({}), undefined), ConfigurationError);
       assert.match(checkExposure('0.0.0.0', new InboundAuth({ token: 't' }), false)!, /must send the inbound credential/);
       assert.match(checkExposure('10.0.0.5', new InboundAuth({}), true)!, /WITHOUT an inbound credential/);
+    });
+  });
+
+  describe('AuthThrottle: failed inbound-credential attempts per client address', () => {
+    const clocked = (options: { maxAddresses?: number } = {}) => {
+      const clock = { t: 1_000_000 };
+      return { clock, throttle: new AuthThrottle({ ...options, now: () => clock.t }) };
+    };
+
+    it('lets 10 failures within 60 s through, then tells that address how many seconds until the oldest leaves the window', () => {
+      const { clock, throttle } = clocked();
+      for (let i = 0; i < 10; i++) {
+        assert.equal(throttle.retryAfter('10.0.0.1'), undefined, `attempt ${i + 1}`);
+        throttle.failed('10.0.0.1');
+        clock.t += 1000;
+      }
+      // The first failure was at 1_000_000, now is 1_010_000: 50 s until it leaves the window.
+      assert.equal(throttle.retryAfter('10.0.0.1'), 50);
+      clock.t += 49_500;
+      assert.equal(throttle.retryAfter('10.0.0.1'), 1);
+      clock.t += 500;
+      // The oldest failure left the window: one more attempt.
+      assert.equal(throttle.retryAfter('10.0.0.1'), undefined);
+      throttle.failed('10.0.0.1');
+      assert.equal(throttle.retryAfter('10.0.0.1'), 1);
+      clock.t += 60_000;
+      assert.equal(throttle.retryAfter('10.0.0.1'), undefined);
+    });
+
+    it('counts each address on its own: another address, and failures spread over more than 60 s, are not held', () => {
+      const { clock, throttle } = clocked();
+      for (let i = 0; i < 10; i++) throttle.failed('10.0.0.1');
+      assert.ok(throttle.retryAfter('10.0.0.1') !== undefined);
+      assert.equal(throttle.retryAfter('10.0.0.2'), undefined);
+      for (let i = 0; i < 30; i++) {
+        throttle.failed('10.0.0.3');
+        clock.t += 7000;
+        assert.equal(throttle.retryAfter('10.0.0.3'), undefined, `failure ${i + 1}`);
+      }
+    });
+
+    it('holds at most maxAddresses, forgetting the one that failed least recently', () => {
+      const { throttle } = clocked({ maxAddresses: 3 });
+      for (const address of ['a', 'b', 'c']) for (let i = 0; i < 10; i++) throttle.failed(address);
+      throttle.failed('a');
+      throttle.failed('d');
+      assert.equal(throttle.size, 3);
+      assert.equal(throttle.retryAfter('b'), undefined, 'b failed least recently: forgotten');
+      for (const address of ['a', 'c']) assert.ok(throttle.retryAfter(address) !== undefined, address);
+      for (let i = 0; i < 20_000; i++) throttle.failed(`10.${i}`);
+      assert.equal(throttle.size, 3);
+    });
+  });
+
+  describe('CredentialEcho: the inbound credential outside Authorization', () => {
+    const token = 's3cr3t-inbound-TOKEN-1234567890';
+    const echo = new CredentialEcho({ token, basic: 'alice:pa55word-XYZ' });
+    const b64 = Buffer.from('alice:pa55word-XYZ').toString('base64');
+
+    it('finds it in the query, raw, percent-encoded (either case, partly, +), as the pair or its base64, naming only the place', () => {
+      for (const target of [
+        '/x?password=pa55word-XYZ&u=alice%3Apa55word-XYZ', `/x?access_token=${token}`, `/x?t=${encodeURIComponent(token).replace(/-/g, '%2D')}`,
+        '/x?p=pa55word%2dXYZ', '/x?p=%70a55word-XYZ', `/x?b=${encodeURIComponent(b64)}`, '/x?u=alice:pa55word-XYZ', '/x?bad=%zz&p=pa55word-XYZ',
+      ]) assert.equal(echo.find(target, []), 'the query', target);
+      assert.equal(echo.find('/pa55word-XYZ/_doc/1', []), 'the path');
+    });
+
+    it('finds it in another header by its name (lower case), in a header name without quoting it, and nowhere else', () => {
+      assert.equal(echo.find('/x', ['X-Auth', `Bearer ${token}`]), 'header "x-auth"');
+      assert.equal(echo.find('/x', ['accept', '*/*', 'X-Basic', `Basic ${b64}`]), 'header "x-basic"');
+      assert.equal(echo.find('/x', [token, 'x']), "a header's name");
+      assert.equal(echo.find('/_search?q=pa55word&size=10', ['accept', '*/*', 'x-opaque-id', 'pa55']), undefined);
+      assert.equal(new CredentialEcho(undefined).find(`/x?t=${token}`, ['x', token]), undefined);
+    });
+
+    it('a short password is found only where it stands alone: `/_search` is no echo of the password "search"', () => {
+      const short = new CredentialEcho({ basic: 'ops:search' });
+      for (const target of ['/_search', '/logs/_search?q=research', '/_msearch']) assert.equal(short.find(target, ['x-opaque-id', 'searches']), undefined, target);
+      assert.equal(short.find('/x?password=search', []), 'the query');
+      assert.equal(short.find('/x', ['x-pw', 'search']), 'header "x-pw"');
+    });
+
+    it('finds a UTF-8 password sent in a header (Node gives its bytes as Latin-1) and prints none', () => {
+      const utf8 = new CredentialEcho({ basic: 'ops:pässwörd' });
+      assert.equal(utf8.find('/x', ['x-pw', Buffer.from('pässwörd', 'utf8').toString('latin1')]), 'header "x-pw"');
+      assert.equal(utf8.find(`/x?p=${encodeURIComponent('pässwörd')}`, []), 'the query');
+      for (const text of [inspect(echo, { depth: 5, showHidden: true }), JSON.stringify(echo)]) assert.ok(!text.includes('pa55') && !text.includes('s3cr3t'), text);
+    });
+  });
+
+  describe('the default connection cap', () => {
+    const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax processes             63474                63474                processes\nMax open files            1024                 1048576              files\n';
+
+    it('is half the open-files soft limit of /proc/self/limits', () => {
+      assert.equal(openFilesSoftLimit(limits), 1024);
+      assert.equal(defaultMaxConnections(() => limits), 512);
+    });
+
+    it('is no cap where the limit cannot be read or is unlimited', () => {
+      assert.equal(defaultMaxConnections(() => { throw new Error('ENOENT'); }), undefined);
+      assert.equal(defaultMaxConnections(() => limits.replace(/1024 /, 'unlimited ')), undefined);
+      assert.equal(defaultMaxConnections(() => ''), undefined);
     });
   });
 
