@@ -604,9 +604,11 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
       const req = sign({ path: '/i/_doc/1' });
       // aws4 names it Authorization: replaced, not sent beside ours.
       const { Authorization: auth, ...rest } = req.headers as Record<string, string>;
-      req.headers = { ...rest, authorization: auth! };
-      await expectRejected(p, { ...req, headers: { ...req.headers, authorization: [auth!, 'AWS4-HMAC-SHA256 Credential=x'] } }, 'incomplete-signature', 403, /Only one Authorization header is allowed; this request has 2/);
-      await expectRejected(p, { ...req, headers: { ...req.headers, authorization: `${auth}, Signature=${'0'.repeat(64)}` } }, 'incomplete-signature', 403, /'Signature' parameter more than once/);
+      // Two lines: node:http sends an array value as one line each (its types name one string).
+      const headers: OutgoingHttpHeaders = { ...rest, authorization: auth! };
+      req.headers = headers;
+      await expectRejected(p, { ...req, headers: { ...headers, authorization: [auth!, 'AWS4-HMAC-SHA256 Credential=x'] as unknown as string } }, 'incomplete-signature', 403, /Only one Authorization header is allowed; this request has 2/);
+      await expectRejected(p, { ...req, headers: { ...headers, authorization: `${auth}, Signature=${'0'.repeat(64)}` } }, 'incomplete-signature', 403, /'Signature' parameter more than once/);
       const { url } = presignRequest({ method: 'GET', url: `https://${HOST}/prod/items?a=1` }, { region: 'us-east-1', service: 'execute-api', credentials: KEY });
       const presigned = `${new URL(url).pathname}${new URL(url).search}`;
       const e = await proxy({ service: 'execute-api' });
