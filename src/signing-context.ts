@@ -111,9 +111,11 @@ export abstract class SigningContext {
     return this.cache;
   }
 
-  /** Region, service and signed Host for a node; computed once per node URL. */
+  /** Region, service and signed Host for a node; computed once per node's host. */
   endpoint(nodeUrl: URL): NodeEndpoint {
-    const key = nodeUrl.href;
+    // By host[:port], all that decides it: the href would keep a node URL's user:password in
+    // this cache, for util.inspect(client) to print.
+    const key = nodeUrl.host;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
       const host = this.options.host ?? nodeUrl.host;

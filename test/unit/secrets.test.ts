@@ -122,6 +122,17 @@ describe('secrets never print', function () {
     await client.close();
   });
 
+  it("a node URL's user:password (replaced by SigV4) is kept nowhere of ours: the Connection class and its signer, after a request", async function () {
+    // Before: the signer's endpoint cache was keyed by the node's href, password and all. (The
+    // client itself keeps the password it was given, in its options and its auth, as stock does.)
+    const password = 'NodeUrlPassw0rd-Inspect';
+    const Connection = AwsSigV4Connection.configure({ region: 'eu-west-1', service: 'es', credentials: identity });
+    const client = new Client({ node: upstreamUrl.replace('http://', `http://ops:${password}@`), Connection });
+    assert.equal((await client.transport.request({ method: 'GET', path: '/' })).statusCode, 200);
+    for (const text of [...renderings(Connection), ...renderings(Connection.signer)]) assert.ok(!text.includes(password), 'the password printed with our signer');
+    await client.close();
+  });
+
   it('an Elasticsearch Client (9; 8 on Node 18) with our Connection, before and after a request', async function () {
     const family = elasticFamily();
     const client = family.client(upstreamUrl);
