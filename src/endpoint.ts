@@ -3,7 +3,7 @@
  * nothing but the URL the user already has.
  */
 import { ConfigurationError } from './errors.js';
-import { assertObject, assertScopePart, SCOPE_PART, truncate, typeName } from './sigv4/validate.js';
+import { assertObject, assertScopePart, quote, SCOPE_PART, typeName } from './sigv4/validate.js';
 import { quotableUrl } from './sigv4/wire-url.js';
 
 export interface ResolvedEndpoint {
@@ -81,7 +81,7 @@ export function resolveEndpoint(url: string | URL, options: ResolveEndpointOptio
     // mount would otherwise be refused per request as an option the user never passed.
     if (typeof region !== 'string' || !SCOPE_PART.test(region)) {
       throw new ConfigurationError('ERR_INVALID_OPTIONS',
-        `The environment variable ${name} ${typeof region === 'string' ? JSON.stringify(truncate(region)) : `is ${typeName(region)}, which`} cannot go in a credential scope: ` +
+        `The environment variable ${name} ${typeof region === 'string' ? quote(region) : `is ${typeName(region)}, which`} cannot go in a credential scope: ` +
           'set it to a region name such as "eu-west-1" (letters, digits, "-", "_" and "." only; check for a stray newline or space), or pass { region } to configure().');
     }
     return { region, service, hostname, source: 'environment' };

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './io.js';
 import { UsageError } from './exit-codes.js';
 import { repeatSeparator } from '../exchange/headers.js';
-import { HTTP_TOKEN, NOT_IN_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
+import { HTTP_TOKEN, mayQuote, NOT_IN_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
 
 export interface SigningFlags {
@@ -242,7 +242,7 @@ export function quoted(value: string): string {
 }
 
 export function isQuotable(value: string): boolean {
-  return value.length <= 32 && /^[\x21-\x7e]*$/.test(value) && !/[A-Za-z0-9+/=]{20,}/.test(value);
+  return value.length <= 32 && /^[\x21-\x7e]*$/.test(value) && mayQuote(value);
 }
 
 /** One character of a bad value, described: a printable one quoted alone, others by their kind. */

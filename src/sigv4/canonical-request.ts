@@ -14,7 +14,7 @@ import { ALGORITHM, type AwsCredentialIdentity, type PresignOptions, type Signab
 import { uriEncode } from './uri-encode.js';
 import {
   assertContentSha256Header, assertCredentials, assertExpiresIn, assertHeaderName, headerArrayValues, assertMethod, assertPayloadHash, assertScope,
-  duplicateHeaderError, headersShapeError, isHeaderCollection, signingTimeOf, truncate, typeName,
+  duplicateHeaderError, headersShapeError, isHeaderCollection, quote, signingTimeOf, typeName,
 } from './validate.js';
 import { parseWireUrl, wireUrlText, type WireUrl } from './wire-url.js';
 
@@ -95,7 +95,7 @@ export function prepareRequest(request: SignableRequest, options: SignOptions | 
           canonical = headerArrayValues(name, value).map((v) => canonicalHeaderValue(name, v)).join(',');
           sendValue = canonical;
         } else {
-          throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${truncate(name)}"] must be a string or an array of strings, got ${typeName(value)}.`);
+          throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers[${quote(name)}] must be a string or an array of strings, got ${typeName(value)}.`);
         }
         if (lower === 'host') hasHost = true;
         else if (lower === 'date') { hasDate = true; continue; }

@@ -64,6 +64,20 @@ export function truncate(text: string): string {
   return text.length > 120 ? `${text.slice(0, 120)}...` : text;
 }
 
+/**
+ * A value of the caller's as a message quotes it: JSON-quoted (a stray "\n" shows) when short
+ * and not shaped like a key or token, else only its length. A value given in the wrong place
+ * (`region: process.env.AWS_SECRET_ACCESS_KEY`, `--region "$TOKEN"`) may be a secret.
+ */
+export function quote(value: string): string {
+  return mayQuote(value) ? JSON.stringify(value) : `(${value.length} characters, not quoted: shaped like a key or token, or long)`;
+}
+
+/** Short, and no run of 20 base64 characters (keys are 20 and 40, tokens hundreds, signatures 64). */
+export function mayQuote(value: string): boolean {
+  return value.length <= 64 && !/[A-Za-z0-9+/=]{20,}/.test(value);
+}
+
 /** A non-array object, or the typed error naming what it should be. */
 export function assertObject(value: unknown, what: string, shape: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -73,7 +87,7 @@ export function assertObject(value: unknown, what: string, shape: string): void 
 
 export function assertMethod(method: unknown): asserts method is string {
   if (typeof method !== 'string' || !METHOD.test(method)) {
-    throw new ConfigurationError('ERR_INVALID_METHOD', `request.method must be an HTTP method name such as "GET" or "POST", got ${typeof method === 'string' ? JSON.stringify(truncate(method)) : typeName(method)}.`);
+    throw new ConfigurationError('ERR_INVALID_METHOD', `request.method must be an HTTP method name such as "GET" or "POST", got ${typeof method === 'string' ? quote(method) : typeName(method)}.`);
   }
 }
 
@@ -88,7 +102,7 @@ export function assertSignOptionNames(options: object, presign: boolean): void {
   const known = presign ? PRESIGN_OPTIONS : SIGN_OPTIONS;
   for (const key in options) {
     if (!known.has(key)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option ${JSON.stringify(truncate(key))} for ${presign ? 'presignRequest' : 'signRequest'}. Known: ${[...known].join(', ')}.`);
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `Unknown option ${quote(key)} for ${presign ? 'presignRequest' : 'signRequest'}. Known: ${[...known].join(', ')}.`);
     }
   }
 }
@@ -109,7 +123,7 @@ export function assertScopePart(value: unknown, part: 'region' | 'service', wher
   }
   if (!SCOPE_PART.test(value)) {
     throw new ConfigurationError('ERR_INVALID_OPTIONS',
-      `${where}.${part} ${JSON.stringify(truncate(value))} cannot go in a credential scope: use letters, digits, "-", "_" and "." only ` +
+      `${where}.${part} ${quote(value)} cannot go in a credential scope: use letters, digits, "-", "_" and "." only ` +
         `(no "/", white space or control characters), e.g. ${part === 'region' ? '"eu-west-1"' : '"es", "aoss" or "execute-api"'}.`);
   }
 }
@@ -120,7 +134,7 @@ export function assertHeaderName(name: string): void {
   if (known.has(name)) return;
   if (!HTTP_TOKEN.test(name)) {
     throw new ConfigurationError('ERR_INVALID_HEADERS',
-      `request.headers has the name ${JSON.stringify(truncate(name))}, which is not an HTTP token: use letters, digits and !#$%&'*+-.^_\`|~ only (no spaces, ":", or control characters).`);
+      `request.headers has the name ${quote(name)}, which is not an HTTP token: use letters, digits and !#$%&'*+-.^_\`|~ only (no spaces, ":", or control characters).`);
   }
   if (known.size >= HEADER_NAME_CACHE_SIZE) known.clear();
   known.add(name);
@@ -154,7 +168,7 @@ export function headerArrayValues(name: string, values: readonly unknown[]): str
   for (const value of values) {
     if (typeof value === 'string') out.push(value);
     else if (typeof value === 'number') out.push(String(value));
-    else throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers["${truncate(name)}"] must be a string or an array of strings, got an array holding ${typeName(value)}.`);
+    else throw new ConfigurationError('ERR_INVALID_HEADERS', `request.headers[${quote(name)}] must be a string or an array of strings, got an array holding ${typeName(value)}.`);
   }
   return out;
 }
@@ -166,7 +180,7 @@ export function headerValueError(name: string, value: string): ConfigurationErro
     ? `a non-ASCII character (U+${bad.toString(16).toUpperCase().padStart(4, '0')}), which node:http and fetch send as one Latin-1 byte while the signature covers its UTF-8 (AWS would refuse it as a signature mismatch)`
     : bad > 0xff ? 'a character above U+00FF, which no HTTP stack sends in a header' : 'a control character (CR, LF, NUL or another), which no HTTP stack sends in a header';
   return new ConfigurationError('ERR_INVALID_HEADERS',
-    `request.headers["${truncate(name)}"] contains ${what}: send header values in ASCII only; percent-encode (encodeURIComponent) or base64 the value, and decode it where it is read.`);
+    `request.headers[${quote(name)}] contains ${what}: send header values in ASCII only; percent-encode (encodeURIComponent) or base64 the value, and decode it where it is read.`);
 }
 
 export function duplicateHeaderError(name: string): ConfigurationError {

@@ -129,6 +129,17 @@ describe('CLI given hostile or mistaken input', function () {
       assertUsage(await cli(['request', 'GET', `${TARGET}/`, `--secret-acess-key=${SECRET}`]), /unknown option '--secret-acess-key=\.\.\.'/, '--secret-acess-key=');
     });
 
+    it('a secret given as --region or --service (a value in the wrong place) is refused without quoting it; a short bad one still is', async () => {
+      // Before: "options.region \"wJalr...\" cannot go in a credential scope", the key whole.
+      for (const args of [['request', 'GET', `${TARGET}/`, '--region', SECRET], ['request', 'GET', `${TARGET}/`, '--service', TOKEN], ['proxy', '--target', TARGET, '--region', SECRET]]) {
+        const run = await cli(args);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /not quoted/);
+        assertNoPartOf(run, [], `${args[0]} ${args.at(-2)}`);
+      }
+      assert.match((await cli(['request', 'GET', `${TARGET}/`, '--region', 'eu west'])).stderr, /"eu west" cannot go in a credential scope/);
+    });
+
     it('proxy and verify-proxy refuse a stray argument (a value whose flag was left out) without quoting it', async () => {
       assertUsage(await cli(['proxy', '--target', TARGET, '--port', '0', TOKEN]), /too many arguments for 'proxy'\. Expected 0 arguments but got 1\./, 'proxy TOKEN');
       assertUsage(await cli(['verify-proxy', '--port', '0', SECRET]), /too many arguments for 'verify-proxy'/, 'verify-proxy SECRET');

@@ -79,6 +79,32 @@ describe('hostile surfaces (round 2)', function () {
     });
   });
 
+  describe('a secret given where another value belongs is refused without quoting it', function () {
+    // Before: the refusal quoted the value whole ("options.region \"wJalr...\" cannot go in a credential scope").
+    it('as region, service, method, an option name or a header name; a short bad value is still quoted', function () {
+      const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET };
+      const request = { method: 'GET', url: `http://127.0.0.1:${server.port}/` };
+      const attempts: Array<[string, () => unknown]> = [
+        ['configure region', () => AwsSigV4Connection.configure({ region: SECRET, credentials })],
+        ['signRequest service', () => signRequest(request, { region: 'eu-west-1', service: TOKEN, credentials })],
+        ['signRequest method', () => signRequest({ ...request, method: SECRET }, { region: 'eu-west-1', service: 'es', credentials })],
+        ['an option name', () => signRequest(request, { region: 'eu-west-1', service: 'es', credentials, [TOKEN]: 1 } as never)],
+        ['a header name', () => signRequest({ ...request, headers: { [`${SECRET}:`]: 'x' } }, { region: 'eu-west-1', service: 'es', credentials })],
+        ['resolveEndpoint AWS_REGION', () => resolveEndpoint('https://example.com', { env: { AWS_REGION: SECRET } })],
+      ];
+      for (const [what, attempt] of attempts) {
+        assert.throws(attempt, (error: unknown) => {
+          assert.ok(error instanceof ConfigurationError, `${what}: ${String(error)}`);
+          assert.match(error.message, /not quoted/, what);
+          assertNoSecret(`${error.message} ${inspect(error, { depth: Infinity, showHidden: true })}`, what);
+          return true;
+        });
+      }
+      assert.throws(() => signRequest(request, { region: 'eu west', service: 'es', credentials }), /"eu west" cannot go in a credential scope/);
+      assert.equal(server.hits, 0);
+    });
+  });
+
   describe('the key id and the secret swapped (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY mixed up)', function () {
     // Before: signed, with the secret sent as the Credential's key id of the Authorization
     // header, to AWS (which logs key ids) or any server; the onSign event and our messages
