@@ -137,7 +137,7 @@ function formsOf(secret: string): string[] {
     forms.add(symbols(value, (n) => `&#x${n.toString(16)};`));
     forms.add(symbols(value, (n) => `&#x${n.toString(16).toUpperCase()};`));
     const bytes = Array.from(new TextEncoder().encode(value), (b) => b.toString(16).padStart(2, '0'));
-    for (const hex of [bytes.join(''), bytes.join(' ')]) {
+    for (const hex of [bytes.join(''), bytes.join(' '), bytes.join(':')]) {
       forms.add(hex);
       forms.add(hex.toUpperCase());
     }
@@ -155,6 +155,17 @@ function formsOf(secret: string): string[] {
       }
       // UTF-16 (a Windows or Java dump), read as text: NUL between the characters, either byte order.
       forms.add(value.split('').join('\u0000'));
+      const utf16 = Array.from(value, (c) => String.fromCharCode(c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8)).join('');
+      for (const core of base64Cores(Uint8Array.from(utf16, (c) => c.charCodeAt(0)))) forms.add(core);
+      // A hex value (a signature): upper-case, and base64 of the bytes it spells.
+      if (/^[0-9a-f]+$/.test(value) && value.length % 2 === 0) {
+        forms.add(value.toUpperCase());
+        const raw = Uint8Array.from(value.match(/../g)!, (h) => parseInt(h, 16));
+        for (const core of base64Cores(raw)) {
+          forms.add(core);
+          forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+        }
+      }
     }
   }
   forms.delete('');

@@ -7,7 +7,7 @@
  */
 import { AwsSigV4Error, ConfigurationError, CredentialsError, scrubCause, type ConfigurationErrorCode } from './errors.js';
 import { SealedIdentity } from './sealed-identity.js';
-import { assertObject, assertSignOptionNames } from './sigv4/validate.js';
+import { assertObject, isSignOption, unknownSignOption } from './sigv4/validate.js';
 
 /**
  * A plain copy of an options object, every property read once; `shape` words the error for
@@ -83,9 +83,15 @@ export interface SignOptionFields {
 export function readSignOptions(options: unknown, presign: boolean): SignOptionFields {
   try {
     assertObject(options, 'options', '{ region, service, credentials }');
-    assertSignOptionNames(options as object, presign);
-    const { region, service, credentials, signingDate, contentSha256, payloadHash } = options as Record<keyof SignOptionFields, unknown>;
-    return { region, service, credentials, signingDate, contentSha256, payloadHash, expiresIn: presign ? (options as { expiresIn?: unknown }).expiresIn : undefined };
+    const fields: SignOptionFields = { region: undefined, service: undefined, credentials: undefined, signingDate: undefined, contentSha256: undefined, payloadHash: undefined, expiresIn: undefined };
+    // Own properties only, one pass: an inherited one (a polluted Object.prototype.region or
+    // .credentials) is not the caller's, to be signed into the scope or to fail every request.
+    for (const key in options as object) {
+      if (!Object.prototype.hasOwnProperty.call(options, key)) continue;
+      if (!isSignOption(key, presign)) throw unknownSignOption(key, presign);
+      fields[key as keyof SignOptionFields] = (options as Record<string, unknown>)[key];
+    }
+    return fields;
   } catch (error) {
     throw unreadable(error, 'ERR_INVALID_OPTIONS', 'The options given to the signer', 'Pass an object of plain values { region, service, credentials, ... }.');
   }

@@ -16,7 +16,7 @@ import {
   assertContentSha256Header, assertCredentials, assertExpiresIn, assertHeaderName, headerArrayValues, assertMethod, assertPayloadHash, assertScope,
   duplicateHeaderError, headersShapeError, isHeaderCollection, quote, signingTimeOf, typeName,
 } from './validate.js';
-import { parseWireUrl, wireUrlText, type WireUrl } from './wire-url.js';
+import { parseWireUrl, quotableUrl, wireUrlText, type WireUrl } from './wire-url.js';
 
 /** X-Amz-Expires when the caller gives none: botocore's default. */
 const DEFAULT_EXPIRES_IN = 900;
@@ -59,11 +59,16 @@ export function prepareRequest(request: SignableRequest, options: SignOptions | 
   const wire = parseWireUrl(href);
   const amzDate = amzDateAt(o.signingDate === undefined ? Date.now() : signingTimeOf(o.signingDate));
   if (o.payloadHash !== undefined) assertPayloadHash(o.payloadHash);
+  // 'yes' or 1 would be read as false (no signed x-amz-content-sha256), as configure() refuses it.
+  if (o.contentSha256 !== undefined && typeof o.contentSha256 !== 'boolean') {
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `options.contentSha256 must be true or false, got ${typeName(o.contentSha256)}.`);
+  }
   let expiresIn = 0;
   if (!headerForm) {
     const given = o.expiresIn ?? DEFAULT_EXPIRES_IN;
     assertExpiresIn(given);
     expiresIn = given;
+    assertNotPresigned(wire.query, href);
   }
 
   const out: Record<string, string> = {};
@@ -141,6 +146,30 @@ export function prepareRequest(request: SignableRequest, options: SignOptions | 
     knownPayloadHash: callerPayloadHash ?? (o.payloadHash as string | undefined),
     addContentSha256: callerPayloadHash === undefined && (o.contentSha256 === true || service === 'aoss'),
   };
+}
+
+/** The query form's own parameters, which presignRequest appends. */
+const PRESIGN_PARAMETER = /^x-amz-(algorithm|credential|date|expires|signedheaders|signature|security-token)$/i;
+
+/**
+ * A URL presigned already (or carrying one of those names) would come back with two of them,
+ * the caller's first: a server reading the first checks a signature other than ours.
+ */
+function assertNotPresigned(query: string, href: string): void {
+  if (!/x-amz-|x%2damz%2d/i.test(query)) return;
+  for (const pair of query.split('&')) {
+    const raw = pair.split('=', 1)[0]!;
+    let name = raw;
+    try {
+      name = decodeURIComponent(raw);
+    } catch {
+      // A malformed escape: compared as it is.
+    }
+    if (PRESIGN_PARAMETER.test(name)) {
+      throw new ConfigurationError('ERR_INVALID_URL',
+        `request.url already has the query parameter ${quote(name)} of a presigned URL (${JSON.stringify(quotableUrl(href))}): presign the URL without its X-Amz-* signing parameters.`);
+    }
+  }
 }
 
 /** Adds the signed x-amz-content-sha256 where it is wanted, once the payload hash is known. */

@@ -79,6 +79,44 @@ describe('hostile surfaces (round 2)', function () {
     });
   });
 
+  describe('options that say other than they seem (found by a red-team review)', function () {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET };
+    // Nothing is sent here: signRequest and presignRequest only compute.
+    const request = { method: 'GET', url: 'https://api.example.com/items?a=1' };
+
+    it('presigning a URL that already has X-Amz-* signing parameters is ERR_INVALID_URL, in any case or encoding (it came back with two of each, the caller\'s first)', function () {
+      const options = { region: 'eu-west-1', service: 'execute-api', credentials };
+      const { url } = presignRequest(request, options);
+      for (const presigned of [url, `${request.url}&X-Amz-Signature=${'0'.repeat(64)}`, `${request.url}&x-amz-date=20260101T000000Z`, `${request.url}&X%2DAmz%2DExpires=60`]) {
+        assert.throws(() => presignRequest({ ...request, url: presigned }, options), typed(ConfigurationError, 'ERR_INVALID_URL', presigned));
+      }
+      // Other x-amz-* parameters (a caller's own) are signed as before.
+      assert.match(presignRequest({ ...request, url: `${request.url}&x-amz-meta-note=1` }, options).url, /x-amz-meta-note=1&X-Amz-Algorithm=/);
+    });
+
+    it('a contentSha256 that is not a boolean is ERR_INVALID_OPTIONS in signRequest, as in configure() (it was read as false)', function () {
+      for (const contentSha256 of ['yes', 1, null]) {
+        assert.throws(() => signRequest(request, { region: 'eu-west-1', service: 'es', credentials, contentSha256 } as never), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', String(contentSha256)));
+      }
+    });
+
+    it('an option inherited from a polluted Object.prototype is neither signed (region) nor "unknown"', function () {
+      const proto = Object.prototype as Record<string, unknown>;
+      const plain = signRequest(request, { region: 'eu-west-1', service: 'es', credentials, signingDate: new Date(0) });
+      try {
+        proto.region = 'evil-1';
+        proto.polluted = true;
+        const signed = signRequest(request, { region: 'eu-west-1', service: 'es', credentials, signingDate: new Date(0) });
+        assert.equal(signed.signature, plain.signature);
+        // Without its own region: refused as missing, not signed for the polluted one.
+        assert.throws(() => signRequest(request, { service: 'es', credentials } as never), typed(ConfigurationError, 'ERR_MISSING_REGION', 'no own region'));
+      } finally {
+        delete proto.region;
+        delete proto.polluted;
+      }
+    });
+  });
+
   describe('a secret given where another value belongs is refused without quoting it', function () {
     // Before: the refusal quoted the value whole ("options.region \"wJalr...\" cannot go in a credential scope").
     it('as region, service, method, an option name or a header name; a short bad value is still quoted', function () {

@@ -250,6 +250,22 @@ describe('secrets never print', function () {
     }
   });
 
+  it('a refusal body a proxy hands on: the signature in upper-case hex or as base64 of its bytes, the token as colon-separated hex or base64 of its UTF-16', function () {
+    const token = TOKEN.trim();
+    const signature = '0123456789abcdef'.repeat(4);
+    const bodies = [
+      `{"sig":"${signature.toUpperCase()}"}`,
+      `{"sig":"${Buffer.from(signature, 'hex').toString('base64')}"}`,
+      `{"sig":"${Buffer.from(signature, 'hex').toString('base64url')}"}`,
+      `{"token":"${Buffer.from(token).toString('hex').replace(/(..)(?!$)/g, '$1:')}"}`,
+      `{"token":"${Buffer.from(token, 'utf16le').toString('base64')}"}`,
+    ];
+    for (const body of bodies) {
+      const handedOn = redactRefusalBody(body, { sessionToken: TOKEN, secretAccessKey: SECRET }, signature);
+      assert.ok(handedOn.includes('[REDACTED]') && !handedOn.includes(body.slice(9, 29)), `${body.slice(0, 50)} -> ${handedOn}`);
+    }
+  });
+
   it("a provider's first error, before any value is known: credentials written under their names, in its message, name, code and stack, are scrubbed", async function () {
     const token = 'IQoJb3JpZ2luFirstError=Token/with+breaks=inside';
     const secret = 'first/Error+SecretKey0123456789abcdef';
