@@ -285,6 +285,7 @@ function readNodeStream(stream: LegacyStream, collector: Collector, signal: Abor
       stream.removeListener('data', onData);
       stream.removeListener('end', onEnd);
       stream.removeListener('error', onError);
+      stream.removeListener('close', onClose);
       signal?.removeEventListener('abort', onAbort);
       if (error === undefined) return resolve(collector.result());
       // A stream left half read would hold its source (a file, a socket) open; drained, its end
@@ -308,14 +309,29 @@ function readNodeStream(stream: LegacyStream, collector: Collector, signal: Abor
     const onEnd = () => finish(undefined);
     const onError = (error: unknown) => finish(error instanceof Error ? error : new Error(String(error)));
     const onAbort = () => finish(abortReason(signal));
+    // Closed before its end (destroyed without an error): no 'end' will come.
+    const onClose = () => finish(prematureClose());
     if (signal?.aborted) return onAbort();
+    // A stream already over emits nothing more: waiting for its 'end' would hang until a
+    // timeout, or for ever (an Express req its body parser read). As the stock Connections
+    // pipe it: ended, what is left is nothing; errored or destroyed, it fails at once.
+    const state = stream as { readableEnded?: boolean; destroyed?: boolean; errored?: unknown };
+    if (state.errored !== undefined && state.errored !== null) return onError(state.errored);
+    if (state.readableEnded === true) return finish(undefined);
+    if (state.destroyed === true) return onClose();
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
+    stream.on('close', onClose);
     signal?.addEventListener('abort', onAbort, { once: true });
     // Old-style streams start paused until someone resumes them; `data` listeners do it for most, not all.
     stream.resume?.();
   });
+}
+
+/** What Node's stream.finished reports for a stream closed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 async function readWebStream(stream: ReadableStream<Uint8Array>, collector: Collector, signal: AbortSignal | undefined, contentType?: string): Promise<ReadBody> {

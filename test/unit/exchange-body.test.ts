@@ -214,6 +214,35 @@ describe('readBody: every body kind through one bounded reader', () => {
     });
   });
 
+  describe('a stream already over (an Express req its body parser read): at once, as the stock Connections pipe it, never a wait for an end that will not come', () => {
+    // Before: the reader waited for 'end', so the request hung until requestTimeout (es9 has
+    // none: the process exited mid-await).
+    const soon = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still pending after 1 s')), 1000))]);
+
+    it('ended and read: an empty body', async () => {
+      const stream = Readable.from([Buffer.from('{"a":1}')]);
+      for await (const _ of stream) { /* read elsewhere */ }
+      const read = await soon(readBody(stream, 1024, undefined, { hash }));
+      assert.equal(Buffer.from((read.body as Uint8Array | undefined) ?? new Uint8Array(0)).length, 0);
+    });
+
+    it('destroyed: Premature close; errored: its error; destroyed while read: Premature close', async () => {
+      const destroyed = Readable.from(['x']);
+      destroyed.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+      await assert.rejects(soon(readBody(destroyed, 1024)), (e: Error & { code?: string }) => e.message === 'Premature close' && e.code === 'ERR_STREAM_PREMATURE_CLOSE');
+      const errored = new Readable({ read() { /* never */ } });
+      errored.on('error', () => undefined);
+      errored.destroy(new Error('early'));
+      await new Promise((resolve) => setImmediate(resolve));
+      await assert.rejects(soon(readBody(errored, 1024)), /early/);
+      const midway = new Readable({ read() { /* pushed below */ } });
+      midway.push('part');
+      setTimeout(() => midway.destroy(), 20);
+      await assert.rejects(soon(readBody(midway, 1024)), /Premature close/);
+    });
+  });
+
   it("passes on a stream's own error", async () => {
     const stream = new Readable({ read() { this.destroy(new Error('disk gone')); } });
     await assert.rejects(readBody(stream), /disk gone/);
