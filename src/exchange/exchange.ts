@@ -51,7 +51,7 @@ import { isRefusalStatus, type SigningContext, type Signed } from '../signing-co
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
 import { answerScrub, type AnswerScrub } from './answer-scrub.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, errorAnswerLimit, isInMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, errorAnswerLimit, inMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
 import { Deadline, type WaitGuard } from './race.js';
 
 /** One attempt's answer as the exchange needs it. */
@@ -128,10 +128,8 @@ export function exchange<R>(request: ExchangeRequest<R>): Promise<ExchangeResult
   try {
     deadline.check();
     const credentials = request.signer.credentials();
-    if (!(credentials instanceof Promise) && isInMemory(request.body)) {
-      const body: ReadBody = { body: request.body ?? undefined };
-      return attempts(request, deadline, body, credentials);
-    }
+    const body = credentials instanceof Promise ? undefined : inMemory(request.body);
+    if (body !== undefined) return attempts(request, deadline, body, credentials as AwsCredentialIdentity);
     return prepared(request, deadline, credentials);
   } catch (error) {
     return Promise.reject(error);
