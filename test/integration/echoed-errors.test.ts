@@ -25,29 +25,36 @@ const CREDENTIALS = {
 const SIGNING: AwsSigV4Options = { region: 'us-east-1', service: 'es', credentials: CREDENTIALS };
 const OURS = [CREDENTIALS.sessionToken, CREDENTIALS.secretAccessKey];
 
-/** Answers /status/NNN with NNN and an Elasticsearch-shaped error whose reason is the request's headers (gzipped with ?gzip). */
-async function echoServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+interface Listening { url: string; close(): Promise<void> }
+
+/** A loopback server answering with `handler`, once each request's body has come. */
+async function listening(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
+  const server = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const status = Number(/^\/status\/(\d{3})$/.exec(url.pathname)?.[1] ?? 200);
-      const echoed = JSON.stringify(req.headers);
-      let body: Buffer = Buffer.from(JSON.stringify({ error: { type: 'echo_exception', reason: echoed }, status }));
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' };
-      if (url.searchParams.has('gzip')) {
-        body = gzipSync(body);
-        headers['content-encoding'] = 'gzip';
-      }
-      res.writeHead(status, { ...headers, 'content-length': String(body.length) });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    });
+    req.on('end', () => handler(req, res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** Answers /status/NNN with NNN and an Elasticsearch-shaped error whose reason is the request's headers (gzipped with ?gzip). */
+function echoServer(): Promise<Listening> {
+  return listening((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const status = Number(/^\/status\/(\d{3})$/.exec(url.pathname)?.[1] ?? 200);
+    const echoed = JSON.stringify(req.headers);
+    let body: Buffer = Buffer.from(JSON.stringify({ error: { type: 'echo_exception', reason: echoed }, status }));
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' };
+    if (url.searchParams.has('gzip')) {
+      body = gzipSync(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
 }
 
 describe('an error answer that echoes the request holds no token or signature, through every front end', function () {
@@ -119,34 +126,26 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
  * offset inside a longer blob), the signature alone, in a cookie. `?mismatch` makes a 403
  * AWS's signature mismatch (classified). Keeps every Authorization it got.
  */
-async function headerEchoServer(): Promise<{ url: string; authorizations: string[]; close(): Promise<void> }> {
+async function headerEchoServer(): Promise<Listening & { authorizations: string[] }> {
   const authorizations: string[] = [];
-  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const status = Number(/^\/(\d{3})$/.exec(url.pathname)?.[1] ?? 200);
-      const auth = String(req.headers.authorization);
-      const token = String(req.headers['x-amz-security-token']);
-      authorizations.push(auth);
-      const message = url.searchParams.has('mismatch') ? 'The request signature we calculated does not match the signature you provided.' : 'see the headers';
-      const body = Buffer.from(JSON.stringify({ message, error: { type: 'echo_exception', reason: message }, status }));
-      res.writeHead(status, {
-        'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch', 'content-length': String(body.length),
-        'x-amz-security-token': token, authorization: auth,
-        'x-echo-token': token, 'x-echo-auth': auth, 'x-echo-sig': /Signature=([0-9a-f]+)/.exec(auth)?.[1] ?? '',
-        'x-echo-token-b64': b64(token), 'x-echo-auth-b64': b64(auth), 'x-echo-dump': b64(`T=${token}\nA=${auth}`),
-        'set-cookie': [`echo=${b64(token)}`, 'plain=1'], 'x-plain': 'kept',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
+  const server = await listening((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const status = Number(/^\/(\d{3})$/.exec(url.pathname)?.[1] ?? 200);
+    const auth = String(req.headers.authorization);
+    const token = String(req.headers['x-amz-security-token']);
+    authorizations.push(auth);
+    const message = url.searchParams.has('mismatch') ? 'The request signature we calculated does not match the signature you provided.' : 'see the headers';
+    const body = Buffer.from(JSON.stringify({ message, error: { type: 'echo_exception', reason: message }, status }));
+    res.writeHead(status, {
+      'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch', 'content-length': String(body.length),
+      'x-amz-security-token': token, authorization: auth,
+      'x-echo-token': token, 'x-echo-auth': auth, 'x-echo-sig': /Signature=([0-9a-f]+)/.exec(auth)?.[1] ?? '',
+      'x-echo-token-b64': b64(token), 'x-echo-auth-b64': b64(auth), 'x-echo-dump': b64(`T=${token}\nA=${auth}`),
+      'set-cookie': [`echo=${b64(token)}`, 'plain=1'], 'x-plain': 'kept',
     });
+    res.end(req.method === 'HEAD' ? undefined : body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    authorizations,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return { ...server, authorizations };
 }
 
 describe('an error answer that echoes our token, signature or Authorization in its headers hands on none of them, through every front end', function () {
