@@ -251,11 +251,16 @@ function replyOf(response: Response): Reply<Response> {
         throw error;
       }
       const shown = scrub(text);
-      // Nothing of ours in it: the answer as fetch gave it. Else a body of the scrubbed text (fetch decoded it).
-      if (shown === text) return { text, response };
-      const headers = new Headers(response.headers);
-      for (const name of ['content-encoding', 'content-length']) headers.delete(name);
-      const replayed = new Response(shown, { status: response.status, statusText: response.statusText, headers });
+      const raw: string[] = [];
+      response.headers.forEach((value, name) => { raw.push(name, value); });
+      const head = scrub.rawHeaders(raw);
+      // Nothing of ours in it: the answer as fetch gave it. Else a body of the scrubbed text
+      // (fetch decoded it), or the same body under the scrubbed headers.
+      if (shown === text && head === raw) return { text, response };
+      const headers = new Headers();
+      for (let i = 0; i + 1 < head.length; i += 2) headers.append(head[i]!, head[i + 1]!);
+      if (shown !== text) for (const name of ['content-encoding', 'content-length']) headers.delete(name);
+      const replayed = new Response(shown === text ? response.body : shown, { status: response.status, statusText: response.statusText, headers });
       // A Response made here has no URL: keep the one fetch answered for.
       Object.defineProperty(replayed, 'url', { value: response.url });
       return { text, response: replayed };

@@ -13,6 +13,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import type { ConfigurationError } from '../errors.js';
+import type { AnswerScrub } from '../exchange/answer-scrub.js';
 import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
@@ -218,12 +219,12 @@ function replyOf(response: IncomingMessage): Reply<IncomingMessage> {
         read = await readErrorAnswer(response, response.headers['content-encoding'], bound);
       } catch (error) {
         const note = tooLargeNote(error);
-        return { text: '', response: replay(response, bytesBody(Buffer.from(note)), plainHeaders(response.headers, note)), unread: true };
+        return { text: '', response: replay(response, bytesBody(Buffer.from(note)), plainHeaders(response.headers, note), scrub), unread: true };
       }
-      if (read.failure !== undefined) return { text: '', response: replay(response, failingBody(response, read.failure), response.headers), unread: true };
+      if (read.failure !== undefined) return { text: '', response: replay(response, failingBody(response, read.failure), response.headers, scrub), unread: true };
       const { raw, text, decoded } = read;
       const shown = scrub(text);
-      return { text, response: decoded && shown === text ? replay(response, bytesBody(raw), response.headers) : replay(response, bytesBody(Buffer.from(shown)), plainHeaders(response.headers, shown)) };
+      return { text, response: decoded && shown === text ? replay(response, bytesBody(raw), response.headers, scrub) : replay(response, bytesBody(Buffer.from(shown)), plainHeaders(response.headers, shown), scrub) };
     },
   };
 }
@@ -232,13 +233,13 @@ function bytesBody(bytes: Buffer): Readable {
   return Readable.from(bytes.length > 0 ? [bytes] : []);
 }
 
-/** A response that was read to be classified, handed on with `body` (its bytes intact, or its failure). */
-function replay(original: IncomingMessage, body: Readable, headers: IncomingMessage['headers']): IncomingMessage {
+/** A response that was read to be classified, handed on with `body` (its bytes intact, or its failure) and its headers scrubbed. */
+function replay(original: IncomingMessage, body: Readable, headers: IncomingMessage['headers'], scrub: AnswerScrub): IncomingMessage {
   const copy = body as unknown as IncomingMessage;
   copy.statusCode = original.statusCode;
   copy.statusMessage = original.statusMessage;
-  copy.headers = headers;
-  copy.rawHeaders = original.rawHeaders;
+  copy.headers = scrub.headers(headers);
+  copy.rawHeaders = scrub.rawHeaders(original.rawHeaders);
   copy.httpVersion = original.httpVersion;
   return copy;
 }

@@ -126,17 +126,18 @@ function replyOf(response: PromiseResponse): Reply<PromiseResponse> {
     consume: async (scrub, bound) => {
       const original = response.body;
       const read = await readErrorAnswer(original as BodyInput, response.headers['content-encoding'], bound);
+      const headers = scrub.headers(response.headers);
       // Only a stream can fail part way (asStream): the base class read any other body whole.
-      if (read.failure !== undefined) return { text: '', response: { ...response, body: failingBody(original, read.failure) }, unread: true };
+      if (read.failure !== undefined) return { text: '', response: { ...response, headers, body: failingBody(original, read.failure) }, unread: true };
       const { raw, text, decoded } = read;
       const shown = scrub(text);
       if (!decoded || shown !== text) {
         const bytes = Buffer.from(shown);
         const body = isNodeStream(original) ? ReadableStream.from([bytes]) : typeof original === 'string' ? shown : bytes;
-        return { text, response: { ...response, headers: plainHeaders(response.headers, shown), body } };
+        return { text, response: { ...response, headers: plainHeaders(headers, shown), body } };
       }
       const body = isNodeStream(original) ? ReadableStream.from(raw.length > 0 ? [raw] : []) : original;
-      return { text, response: { ...response, body } };
+      return { text, response: { ...response, headers, body } };
     },
   };
 }

@@ -5,7 +5,8 @@
  * exchange reads to classify comes here too (readRefusalBody), with the same limit and an
  * error of its own: past it, it is the target's answer that is too large, not the request.
  *
- * Kinds: string and bytes (returned as they are, no copy), Node streams of every age
+ * Kinds: string and bytes (returned as they are, no copy; bytes in shared memory, a
+ * SharedArrayBuffer or a view of one, copied), Node streams of every age
  * (read through `data`/`end` events, which node's own `Stream`, readable-stream@2 and
  * modern `Readable` all emit, where `for await` needs `Symbol.asyncIterator`), web
  * `ReadableStream`, `Blob`, and what fetch serializes itself (`URLSearchParams`,
@@ -19,7 +20,8 @@
  * none, so there the signer hashes the bytes read).
  */
 import { ConfigurationError } from '../errors.js';
-import type { IncrementalSha256 } from '../sigv4/crypto.js';
+import { unreadable } from '../read-once.js';
+import { isSharedBuffer, type IncrementalSha256 } from '../sigv4/crypto.js';
 import { truncate, typeName } from '../sigv4/validate.js';
 
 /** What the reader accepts: everything a client Connection or fetch may be given as a body. */
@@ -92,9 +94,52 @@ function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
   return body !== null && typeof body === 'object' && typeof (body as ReadableStream).getReader === 'function';
 }
 
-/** True when `body` is already bytes in memory: reading it needs no wait (the callback adapters' synchronous path). */
-export function isInMemory(body: unknown): body is string | Uint8Array | null | undefined {
-  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+/** What a body is, asked once: each kind is read its own way. */
+type BodyKind = 'none' | 'text' | 'bytes' | 'buffer' | 'view' | 'node-stream' | 'web-stream' | 'blob' | 'serialized';
+
+/**
+ * The kind of `body`. Asking a Proxy (instanceof asks its getPrototypeOf trap, a stream's
+ * shape its get trap) or an object whose getter throws runs the caller's code: what it throws
+ * ends as ERR_UNSUPPORTED_BODY, its text only scrubbed in `cause` (it may quote a secret),
+ * before anything is signed or sent.
+ */
+function kindOf(body: unknown): BodyKind {
+  try {
+    if (body === undefined || body === null) return 'none';
+    if (typeof body === 'string') return 'text';
+    if (body instanceof Uint8Array) return isSharedBuffer(body.buffer) ? 'view' : 'bytes';
+    if (body instanceof ArrayBuffer || isSharedBuffer(body)) return 'buffer';
+    if (ArrayBuffer.isView(body)) return 'view';
+    if (isNodeStream(body)) return 'node-stream';
+    if (isWebStream(body)) return 'web-stream';
+    if (typeof Blob !== 'undefined' && body instanceof Blob) return 'blob';
+    return 'serialized';
+  } catch (error) {
+    throw unreadable(error, 'ERR_UNSUPPORTED_BODY', 'The request body', 'Pass a string, bytes (a Buffer, a typed array), a stream, a Blob or a form itself, not a Proxy of one.');
+  }
+}
+
+/**
+ * A body that is bytes in memory as the bytes to send. A view of a SharedArrayBuffer is
+ * copied (fetch and WebCrypto refuse shared memory, and another thread could change it
+ * between its hash and its send: what is signed must be what is sent); any other view is
+ * viewed, not copied.
+ */
+function bytesIn(body: ArrayBufferLike | ArrayBufferView): Uint8Array {
+  const view = ArrayBuffer.isView(body) ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : new Uint8Array(body);
+  return isSharedBuffer(view.buffer) ? new Uint8Array(view) : view;
+}
+
+/**
+ * The body when it is already bytes in memory (a string, a Uint8Array or Buffer, nothing):
+ * reading it needs no wait (the callback adapters' synchronous path). Undefined for any other
+ * kind, which readBody reads; a Proxy whose trap throws is refused, typed (see kindOf).
+ */
+export function inMemory(body: unknown): ReadBody | undefined {
+  const kind = kindOf(body);
+  if (kind === 'none') return { body: undefined };
+  if (kind === 'text' || kind === 'bytes') return { body: body as string | Uint8Array };
+  return undefined;
 }
 
 function bodyTooLarge(limit: number): ConfigurationError {
@@ -115,10 +160,10 @@ function responseTooLarge(statusCode: number, limit: number): ConfigurationError
 
 const encoder = new TextEncoder();
 
-/** A chunk's bytes: a string (a Node stream with an encoding, or in object mode) as UTF-8, any other view by its bytes; else undefined. */
+/** A chunk's bytes: a string (a Node stream with an encoding, or in object mode) as UTF-8, any other view by its bytes (copied from shared memory); else undefined. */
 function bytesOf(chunk: unknown): Uint8Array | undefined {
   if (typeof chunk === 'string') return encoder.encode(chunk);
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (ArrayBuffer.isView(chunk)) return bytesIn(chunk);
   return undefined;
 }
 
@@ -189,8 +234,8 @@ class Collector {
   /** The error that ends the read when the chunk may not be kept (not bytes, past the limit, or refused by the hook). */
   add(chunk: unknown): Error | undefined {
     let bytes: Uint8Array;
-    // A Buffer or Uint8Array, as nearly every stream gives: one check.
-    if (chunk instanceof Uint8Array) {
+    // A Buffer or Uint8Array, as nearly every stream gives: one check (and one for shared memory, copied).
+    if (chunk instanceof Uint8Array && !isSharedBuffer(chunk.buffer)) {
       bytes = chunk;
     } else {
       const other = bytesOf(chunk);
@@ -244,18 +289,19 @@ function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
  * race turns that into the client's own abort or timeout error.
  */
 export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFFERED_BODY_BYTES, signal?: AbortSignal, hooks: ReadHooks = {}): Promise<ReadBody> {
-  if (body === undefined || body === null) return { body: undefined };
-  if (typeof body === 'string' || body instanceof Uint8Array) return { body };
-  if (body instanceof ArrayBuffer) return { body: new Uint8Array(body) };
-  if (ArrayBuffer.isView(body)) return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  const kind = kindOf(body);
+  if (kind === 'none') return { body: undefined };
+  if (kind === 'text' || kind === 'bytes') return { body: body as string | Uint8Array };
+  if (kind === 'buffer' || kind === 'view') return { body: bytesIn(body as ArrayBufferLike | ArrayBufferView) };
   const collector = (): Collector => new Collector(limit, hooks);
-  if (isNodeStream(body)) return readNodeStream(body, collector(), signal, hooks.drain === true);
-  if (isWebStream(body)) return readWebStream(body, collector(), signal);
-  if (typeof Blob !== 'undefined' && body instanceof Blob) {
+  if (kind === 'node-stream') return readNodeStream(body as LegacyStream, collector(), signal, hooks.drain === true);
+  if (kind === 'web-stream') return readWebStream(body as ReadableStream<Uint8Array>, collector(), signal);
+  if (kind === 'blob') {
+    const blob = body as Blob;
     const reading = collector();
     // Its size is known: refuse before reading a byte.
-    if (body.size > limit) throw reading.overLimit();
-    return readWebStream(body.stream() as ReadableStream<Uint8Array>, reading, signal, body.type || undefined);
+    if (blob.size > limit) throw reading.overLimit();
+    return readWebStream(blob.stream() as ReadableStream<Uint8Array>, reading, signal, blob.type || undefined);
   }
   // URLSearchParams, FormData: the platform serializes it (and names its content-type, with the multipart boundary).
   const serialized = new Response(body as BodyInit);

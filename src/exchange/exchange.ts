@@ -22,7 +22,8 @@
  *     its status, a response header reader, and `consume(scrub, bound)`, which reads the body
  *     with `bound` (only ever called for an error status, 400 and up) and gives back the
  *     response to hand on, with the same bytes, or with `scrub`'s text (redactRefusalBody: our
- *     secret, token and signature removed) when it changed any.
+ *     secret, token and signature removed) when it changed any, and its headers through
+ *     `scrub.headers` or `scrub.rawHeaders` (see ./answer-scrub.ts).
  * What it gets back (`ExchangeResult`): the response to hand on, and `rejection`, our typed
  * SignatureRejectedError when AWS refused the signature in a way no retry can fix (the
  * response is then that refusal, read and replayed). A refusal that one re-signed retry can
@@ -49,8 +50,8 @@
 import { isRefusalStatus, type SigningContext, type Signed } from '../signing-context.js';
 import type { SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
-import { redactRefusalBody } from '../rejection.js';
-import { DEFAULT_MAX_BUFFERED_BODY_BYTES, errorAnswerLimit, isInMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
+import { answerScrub, type AnswerScrub } from './answer-scrub.js';
+import { DEFAULT_MAX_BUFFERED_BODY_BYTES, errorAnswerLimit, inMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
 import { Deadline, type WaitGuard } from './race.js';
 
 /** One attempt's answer as the exchange needs it. */
@@ -62,10 +63,12 @@ export interface Reply<R> {
    * The body as text for classification (decompressed), and the response to hand on
    * afterwards. `scrub` removes our secrets from the text (`es` echoes the canonical request,
    * session token included): when it changed anything, the response handed on carries the
-   * scrubbed text, since it ends up in the client's error. The body is read with `bound`, so
-   * every front end stops at the same size with the same error.
+   * scrubbed text, since it ends up in the client's error. The response handed on carries its
+   * headers through `scrub.headers` / `scrub.rawHeaders` too, whatever else it does (a server
+   * echoing its request may echo it in a header). The body is read with `bound`, so every
+   * front end stops at the same size with the same error.
    */
-  consume(scrub: (text: string) => string, bound: RefusalBound): Promise<Consumed<R>>;
+  consume(scrub: AnswerScrub, bound: RefusalBound): Promise<Consumed<R>>;
   /** The response as is, handed on when it is not an error (below 400). */
   response: R;
 }
@@ -125,10 +128,8 @@ export function exchange<R>(request: ExchangeRequest<R>): Promise<ExchangeResult
   try {
     deadline.check();
     const credentials = request.signer.credentials();
-    if (!(credentials instanceof Promise) && isInMemory(request.body)) {
-      const body: ReadBody = { body: request.body ?? undefined };
-      return attempts(request, deadline, body, credentials);
-    }
+    const body = credentials instanceof Promise ? undefined : inMemory(request.body);
+    if (body !== undefined) return attempts(request, deadline, body, credentials as AwsCredentialIdentity);
     return prepared(request, deadline, credentials);
   } catch (error) {
     return Promise.reject(error);
@@ -176,7 +177,7 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
 function consumeError<R>(signer: SigningContext, reply: Reply<R>, signed: Signed): Promise<Consumed<R>> {
   const limit = errorAnswerLimit(signer.options.maxBufferedBodyBytes);
   const bound: RefusalBound = { limit, read: (body) => readRefusalBody(body, reply.statusCode, limit) };
-  return reply.consume((text) => redactRefusalBody(text, signed.credentials, signed.signed.signature), bound);
+  return reply.consume(answerScrub(signed.credentials, signed.signed.signature), bound);
 }
 
 type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };

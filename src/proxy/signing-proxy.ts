@@ -28,6 +28,7 @@ import type { Duplex } from 'node:stream';
 import { firstHeader, readRefusal, type RefusalRead } from '../adapters/shared.js';
 import { ConfigurationError, CredentialsError, describeThrown, redactValues, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, MIN_ERROR_ANSWER_BYTES, errorAnswerLimit } from '../exchange/body.js';
+import { withHeaderScrub } from '../exchange/answer-scrub.js';
 import { exchange, type ExchangeResult, type RefusalBound, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
@@ -602,7 +603,7 @@ export class SigningProxy {
    * in a header as well as in a body (a debug header, www-authenticate, x-amzn-*), so the head
    * is scrubbed too, following the bodies' policy: an error answer's as its body is (the
    * exchange's scrub: our secrets by value in every form, and any signature or token value
-   * quoted back); any other answer's by value only: our token and this attempt's signature, in
+   * quoted back; an authorization or x-amz-security-token header dropped); any other answer's by value only: our token and this attempt's signature, in
    * every form. Unlike its body (streamed, of any size, the client's data), its head is whole
    * and small, so it costs no buffering; but a pattern scrub would break what is not ours (a
    * redirect to another party's presigned URL carries X-Amz-Signature), where our own values
@@ -615,10 +616,10 @@ export class SigningProxy {
     return {
       statusCode: status,
       header: (name) => firstHeader(upstream.headers[name]),
-      response: { upstream, head: scrubHead(head, (text) => redactValues(text, sent)) },
+      response: { upstream, head: withHeaderScrub((text) => redactValues(text, sent), false).rawHeaders(head) },
       consume: async (scrub, bound) => {
         const { raw, text, decoded } = await this.readHeldErrorAnswer(upstream, status, bound, hold);
-        const errorHead = scrubHead(head, scrub);
+        const errorHead = scrub.rawHeaders(head);
         const shown = scrub(text);
         if (decoded && shown === text) return { text, response: { upstream, head: errorHead, payload: raw } };
         const payload = Buffer.from(shown);
@@ -737,18 +738,6 @@ function responseHeaders(res: IncomingMessage): string[] {
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (isEndToEnd(raw[i]!.toLowerCase(), tokens)) out.push(raw[i]!, raw[i + 1]!);
-  }
-  return out;
-}
-
-/** A raw header list scrubbed: each value through `scrub`, a header whose name holds a secret dropped (no name can carry the mark). */
-function scrubHead(head: string[], scrub: (text: string) => string): string[] {
-  // One pass over all of it first: a clean head (nearly every one) is kept as it is.
-  const all = head.join('\n');
-  if (scrub(all) === all) return head;
-  const out: string[] = [];
-  for (let i = 0; i + 1 < head.length; i += 2) {
-    if (scrub(head[i]!) === head[i]) out.push(head[i]!, scrub(head[i + 1]!));
   }
   return out;
 }

@@ -17,3 +17,12 @@ export interface IncrementalSha256 {
   update(chunk: Uint8Array): unknown;
   digest(encoding: 'hex'): string;
 }
+
+/**
+ * True when `buffer` is a SharedArrayBuffer (of this realm or another; where memory cannot be
+ * shared, the global is absent and no buffer is one). fetch and WebCrypto refuse a view of
+ * one, and another thread may change it while it is read: a body of it is copied first.
+ */
+export function isSharedBuffer(buffer: unknown): boolean {
+  return !(buffer instanceof ArrayBuffer) && Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
+}

@@ -6,7 +6,7 @@
  * encoding done once per input, and hex through a lookup table.
  */
 
-import type { SigV4Crypto } from './crypto.js';
+import { isSharedBuffer, type SigV4Crypto } from './crypto.js';
 
 const encoder = new TextEncoder();
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -39,8 +39,13 @@ function subtle(): SubtleCrypto {
   return s;
 }
 
-// WebCrypto refuses views of shared memory at run time; the cast only narrows the type to say so.
-const bytesOf = (data: string | Uint8Array): Uint8Array<ArrayBuffer> => (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>;
+/**
+ * The bytes to digest. WebCrypto refuses a view of shared memory (signRequest's caller may
+ * pass one, as node:crypto takes it): such a view is hashed from a copy, so both entries sign
+ * the same bytes the same way. The cast only narrows the type to say no other view is shared.
+ */
+const bytesOf = (data: string | Uint8Array): Uint8Array<ArrayBuffer> =>
+  (typeof data === 'string' ? encoder.encode(data) : isSharedBuffer(data.buffer) ? new Uint8Array(data) : data) as Uint8Array<ArrayBuffer>;
 
 async function hmacBytes(key: BufferSource, data: string): Promise<ArrayBuffer> {
   const k = await subtle().importKey('raw', key, HMAC, false, ['sign']);

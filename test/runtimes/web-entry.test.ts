@@ -75,6 +75,27 @@ describe('aws-sigv4-connection/fetch (the web entry) in Node, beside the Node en
     assert.equal(a!.verdict, 'accepted');
   });
 
+  it('a body in shared memory (a view of a SharedArrayBuffer): both entries send a copy of its bytes, signed and accepted, as for a plain body', async () => {
+    const text = JSON.stringify({ id: 2 });
+    const url = `${stub.url}/prod/items`;
+    for (const create of [node.createSignedFetch, web.createSignedFetch]) {
+      const shared = new SharedArrayBuffer(text.length);
+      new Uint8Array(shared).set(new TextEncoder().encode(text));
+      const signedFetch = create({ service: 'execute-api', region: REGION, credentials: { ...TEST_CREDENTIALS } });
+      for (const body of [new Uint8Array(shared), Buffer.from(text)]) {
+        // fetch's types take no shared memory (fetch itself refuses it): the signed fetch copies it.
+        const res = await signedFetch(url, { method: 'POST', body: body as never, headers: { 'content-type': 'application/json' } });
+        assert.equal(res.status, 200);
+        await res.text();
+      }
+    }
+    assert.equal(stub.records.length, 4);
+    const seen = stub.records.map((record) => ({ ...record, time: undefined, amzDate: undefined }));
+    for (const record of seen) assert.deepEqual(record, seen[0]);
+    assert.equal(seen[0]!.verdict, 'accepted');
+    assert.equal(seen[0]!.bodyBytes, text.length);
+  });
+
   it('keeps the credential cache semantics: concurrent first requests share one provider call', async () => {
     let calls = 0;
     const provider = async () => {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable, Stream } from 'node:stream';
-import { readBody, type BodyInput } from '../../src/exchange/body.js';
+import { inspect } from 'node:util';
+import { inMemory, readBody, type BodyInput } from '../../src/exchange/body.js';
 import { ConfigurationError } from '../../src/errors.js';
 
 const TEXT = '{"index":{}}\n{"a":1}\n';
@@ -62,6 +63,60 @@ describe('readBody: every body kind through one bounded reader', () => {
     const bytes = new TextEncoder().encode(TEXT);
     assert.equal(Buffer.from((await readBody(bytes.buffer)).body as Uint8Array).toString(), TEXT);
     assert.equal(Buffer.from((await readBody(new DataView(bytes.buffer, 2, 5))).body as Uint8Array).toString(), TEXT.slice(2, 7));
+  });
+
+  it('copies bytes in shared memory (a SharedArrayBuffer, a view or Buffer of one, a stream chunk of one) into a plain Uint8Array: what is hashed is what is sent', async () => {
+    const shared = new SharedArrayBuffer(TEXT.length + 4);
+    new Uint8Array(shared).set(new TextEncoder().encode(`xx${TEXT}yy`));
+    const bodies: Array<[string, BodyInput, string]> = [
+      ['a Uint8Array of a SharedArrayBuffer', new Uint8Array(shared, 2, TEXT.length), TEXT],
+      ['a Buffer of one', Buffer.from(shared, 2, TEXT.length), TEXT],
+      ['a DataView of one', new DataView(shared, 2, 5), TEXT.slice(0, 5)],
+      ['the SharedArrayBuffer itself', shared as unknown as BodyInput, `xx${TEXT}yy`],
+      ['a stream of a view of one', Readable.from([new Uint8Array(shared, 2, TEXT.length)]), TEXT],
+      ['a web stream of a view of one', new ReadableStream({ start(c) { c.enqueue(new Uint8Array(shared, 2, TEXT.length)); c.close(); } }), TEXT],
+    ];
+    for (const [name, body, expected] of bodies) {
+      const read = await readBody(body, undefined, undefined, { hash });
+      const bytes = read.body as Uint8Array;
+      assert.ok(bytes instanceof Uint8Array && bytes.buffer instanceof ArrayBuffer, `${name}: not copied out of shared memory`);
+      assert.equal(Buffer.from(bytes).toString(), expected, name);
+      if (read.payloadHash !== undefined) assert.equal(read.payloadHash, sha(expected), name);
+      // Another thread writing to the shared memory now changes nothing of what was read.
+      const before = Buffer.from(bytes).toString();
+      new Uint8Array(shared)[2] ^= 0xff;
+      assert.equal(Buffer.from(bytes).toString(), before, `${name}: still a view of the shared memory`);
+      new Uint8Array(shared)[2] ^= 0xff;
+    }
+    // What the synchronous path takes (the callback Connections, fetch with cached credentials) is copied too.
+    const sync = inMemory(new Uint8Array(shared, 2, TEXT.length));
+    assert.equal(sync, undefined, 'a view of shared memory is left to readBody, which copies it');
+    const plain = Buffer.from(TEXT);
+    assert.equal(inMemory(plain)?.body, plain, 'any other Buffer is taken as it is');
+  });
+
+  it('a Proxy body whose trap throws (getPrototypeOf, get, a revoked one): ERR_UNSUPPORTED_BODY, what it threw only scrubbed in cause', async () => {
+    const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    const thrower = () => { throw new Error(`trap: ${SECRET}`); };
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    const bodies: Array<[string, unknown]> = [
+      ['getPrototypeOf', new Proxy({}, { getPrototypeOf: thrower })],
+      ['get', new Proxy(Object.create(null) as object, { get: thrower })],
+      ['getPrototypeOf of a Proxy of a Buffer', new Proxy(Buffer.from(TEXT), { getPrototypeOf: thrower })],
+      ['a revoked Proxy', revocable.proxy],
+      ['a getter of pipe', Object.defineProperty({}, 'pipe', { get: thrower })],
+    ];
+    const refused = (name: string) => (e: unknown) => {
+      assert.ok(e instanceof ConfigurationError && e.code === 'ERR_UNSUPPORTED_BODY', `${name}: ${String(e)}`);
+      assert.ok(e.cause instanceof Error, `${name}: no cause kept`);
+      assert.ok(!inspect(e, { depth: Infinity, showHidden: true }).includes(SECRET) && !inspect(e, { depth: Infinity }).includes('EXAMPLEKEY'), `${name}: the thrown text is not scrubbed`);
+      return true;
+    };
+    for (const [name, body] of bodies) {
+      await assert.rejects(readBody(body as BodyInput), refused(name));
+      assert.throws(() => inMemory(body), refused(`${name} (synchronous path)`));
+    }
   });
 
   const streamed: Array<[string, () => BodyInput, string?]> = [

@@ -172,6 +172,19 @@ describe('hostile input (round 3)', function () {
       }
     });
 
+    it('a body in shared memory (a view or Buffer of a SharedArrayBuffer): every signer signs its bytes, as it signs a plain copy of them', async function () {
+      const shared = new SharedArrayBuffer(8);
+      new Uint8Array(shared).set(new TextEncoder().encode('x{"a":1}'));
+      const at = () => ({ ...goodOptions(), signingDate: new Date(0) });
+      for (const [name, sign] of SIGNERS) {
+        const plain = await (sign({ ...goodRequest(), body: Buffer.from('{"a":1}') }, at()) as Promise<{ signature: string }>);
+        for (const body of [new Uint8Array(shared, 1), Buffer.from(shared, 1)]) {
+          const signed = await (sign({ ...goodRequest(), body }, at()) as Promise<{ signature: string }>);
+          assert.equal(signed.signature, plain.signature, `${name}, ${body.constructor.name} of a SharedArrayBuffer`);
+        }
+      }
+    });
+
     it('a value read twice could differ: each field of the request and options is read once', async function () {
       for (const [name, sign] of SIGNERS) {
         let reads = 0;
@@ -217,6 +230,14 @@ describe('hostile input (round 3)', function () {
           await assert.rejects(signedFetch(target, { headers: new Proxy({ 'x-a': '1' }, { ownKeys: throwing(thrown) }) }), typed(ConfigurationError, 'ERR_INVALID_HEADERS', `${entry}: a Proxy of the headers`));
           await assert.rejects(signedFetch({ toString: throwing(thrown) } as never), typed(ConfigurationError, 'ERR_INVALID_URL', `${entry}: an input whose toString throws`));
           await assert.rejects(signedFetch(new Proxy(new Request(target), { get: throwing(thrown) })), typed(ConfigurationError, 'ERR_INVALID_URL', `${entry}: a Proxy of a Request`));
+          // The body itself a Proxy whose traps throw: asked what kind it is before anything is signed.
+          const provided = create({ region: 'eu-west-1', credentials: async () => ({ ...credentials }) });
+          for (const trap of ['getPrototypeOf', 'get']) {
+            for (const [how, send] of [['cached credentials', signedFetch], ['a provider', provided]] as const) {
+              await assert.rejects(send(target, { method: 'POST', body: new Proxy({}, { [trap]: throwing(thrown) }) as never }),
+                typed(ConfigurationError, 'ERR_UNSUPPORTED_BODY', `${entry}, ${how}: a Proxy body (${trap})`));
+            }
+          }
         }
       });
     }

@@ -27,7 +27,7 @@ export interface Call {
 
 /** What a call ended with, in a form comparable across the two classes. */
 export type Outcome =
-  | { ok: true; statusCode: number; body: unknown }
+  | { ok: true; statusCode: number; body: unknown; headers?: unknown }
   | { ok: false; name: string; statusCode?: number; message: string; error: unknown };
 
 export interface Family {
@@ -78,8 +78,8 @@ function failed(error: unknown): Outcome {
 }
 
 /** A response as an outcome; with asStream, its stream read to the end (a stream that fails is named `stream <error>`). */
-async function answered(result: { statusCode: number; body: unknown }, call: Call): Promise<Outcome> {
-  if (!call.asStream) return { ok: true, statusCode: result.statusCode, body: result.body };
+async function answered(result: { statusCode: number; body: unknown; headers?: unknown }, call: Call): Promise<Outcome> {
+  if (!call.asStream) return { ok: true, statusCode: result.statusCode, body: result.body, headers: result.headers };
   try {
     return { ok: true, statusCode: result.statusCode, body: await text(result.body) };
   } catch (error) {
