@@ -89,8 +89,8 @@ async function runRequest(rawMethod: string, rawUrl: string, flags: RequestFlags
     return EXIT_OK;
   }
 
-  const { response, text, rejection } = await sendSigned({ signer, url, method, pathAndQuery, headers, body });
-  if (flags.include) cio.out.write(statusAndHeaders(response));
+  const { response, rawHeaders, text, rejection } = await sendSigned({ signer, url, method, pathAndQuery, headers, body });
+  if (flags.include) cio.out.write(statusAndHeaders(response, rawHeaders));
   if (text !== undefined) {
     // An error answer, read whole and scrubbed by the exchange (`es` echoes the canonical request in a refusal).
     cio.out.write(text);
@@ -162,9 +162,9 @@ function q(text: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.split("'").join("'\\''")}'`;
 }
 
-function statusAndHeaders(response: IncomingMessage): string {
+function statusAndHeaders(response: IncomingMessage, rawHeaders: readonly string[]): string {
   let head = `HTTP/${response.httpVersion} ${response.statusCode} ${response.statusMessage ?? ''}\r\n`;
-  for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) head += `${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}\r\n`;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
   return `${head}\r\n`;
 }
 

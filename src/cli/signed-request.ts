@@ -8,6 +8,7 @@ import https from 'node:https';
 import { firstHeader, readRefusal } from '../adapters/shared.js';
 import type { SignatureRejectedError } from '../errors.js';
 import type { BodyInput } from '../exchange/body.js';
+import { sentValuesScrub } from '../exchange/answer-scrub.js';
 import { exchange, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import type { RequestSigner } from '../request-signer.js';
 
@@ -23,6 +24,8 @@ export interface SignedRequest {
 export interface SignedResponse {
   /** Its body still to be read, unless `text` is set. */
   response: IncomingMessage;
+  /** Its raw headers, cleaned to print: of an error answer as its body, of another of the token and signature sent. */
+  rawHeaders: string[];
   /** Set for a refusal (read whole to be classified): its text, our secret and token removed. */
   text?: string;
   /** Set when the refusal is about the signature, classified, and no retry could fix it. */
@@ -68,10 +71,10 @@ function sendOnce(url: URL, method: string, pathAndQuery: string, attempt: Signe
     outgoing.on('response', (response: IncomingMessage) => resolve({
       statusCode: response.statusCode ?? 0,
       header: (name) => firstHeader(response.headers[name]),
-      response: { response },
+      response: { response, rawHeaders: sentValuesScrub(attempt.headers).rawHeaders(response.rawHeaders) },
       consume: async (scrub, bound) => {
         const { text } = await readRefusal(response, response.headers['content-encoding'], bound);
-        return { text, response: { response, text: scrub(text) } };
+        return { text, response: { response, rawHeaders: scrub.rawHeaders(response.rawHeaders), text: scrub(text) } };
       },
     }));
     outgoing.on('error', reject);

@@ -9,6 +9,7 @@
  *
  * No Node built-in here: the web entry's bundle holds it.
  */
+import { redactValues } from '../errors.js';
 import { redactRefusalBody } from '../rejection.js';
 
 /** A response header record as node:http and the clients keep one (IncomingHttpHeaders). */
@@ -73,4 +74,14 @@ export function withHeaderScrub(scrub: (text: string) => string, dropCredentialH
       return out;
     },
   });
+}
+
+/**
+ * A successful answer's head cleaned by value only: the session token and the signature the
+ * attempt was sent with (`headers`, as signed), in every form; names kept. Ours have no place
+ * in a good answer, and nothing else of it is touched (another party's presigned Location).
+ */
+export function sentValuesScrub(headers: Readonly<Record<string, string | undefined>>): AnswerScrub {
+  const sent = [headers['x-amz-security-token'], /Signature=([0-9a-f]+)/.exec(headers.authorization ?? '')?.[1]];
+  return withHeaderScrub((text) => redactValues(text, sent), false);
 }

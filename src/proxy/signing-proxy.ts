@@ -26,9 +26,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { firstHeader, readRefusal, type RefusalRead } from '../adapters/shared.js';
-import { ConfigurationError, CredentialsError, describeThrown, redactValues, type AwsSigV4Error } from '../errors.js';
+import { ConfigurationError, CredentialsError, describeThrown, type AwsSigV4Error } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, MIN_ERROR_ANSWER_BYTES, errorAnswerLimit } from '../exchange/body.js';
-import { withHeaderScrub } from '../exchange/answer-scrub.js';
+import { sentValuesScrub } from '../exchange/answer-scrub.js';
 import { exchange, type ExchangeResult, type RefusalBound, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { connectionTokens, isEndToEnd, repeatSeparator, SIGNER_OWNED } from '../exchange/headers.js';
 import type { WaitGuard } from '../exchange/race.js';
@@ -612,11 +612,10 @@ export class SigningProxy {
   private replyOf(upstream: IncomingMessage, hold: BodyHold, attempt: SignedAttempt): Reply<Answer> {
     const head = responseHeaders(upstream);
     const status = upstream.statusCode ?? 502;
-    const sent = [attempt.headers['x-amz-security-token'], /Signature=([0-9a-f]+)/.exec(attempt.headers.authorization ?? '')?.[1]];
     return {
       statusCode: status,
       header: (name) => firstHeader(upstream.headers[name]),
-      response: { upstream, head: withHeaderScrub((text) => redactValues(text, sent), false).rawHeaders(head) },
+      response: { upstream, head: sentValuesScrub(attempt.headers).rawHeaders(head) },
       consume: async (scrub, bound) => {
         const { raw, text, decoded } = await this.readHeldErrorAnswer(upstream, status, bound, hold);
         const errorHead = scrub.rawHeaders(head);

@@ -7,6 +7,8 @@
  * them; a proxy that starts anyway is closed at once.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { runCli } from '../../src/cli/program.js';
 
 const TOKEN = 'IQoJb3JpZ2luX2VjHostileCliToken/0123456789+abcdefghijklmnopqrstuvwxyz==';
@@ -80,6 +82,35 @@ describe('CLI given hostile or mistaken input', function () {
   });
 
   describe('request', () => {
+    it('-i prints the answer\'s headers without the token and signature it was sent with, echoed back (a 200 by value; a 403 and 500 as their bodies)', async () => {
+      // Before: the head was printed raw; only an error answer's body was scrubbed.
+      const echo = createServer((req, res) => {
+        const status = Number(req.url!.slice(1));
+        const signature = /Signature=([0-9a-f]+)/.exec(String(req.headers.authorization))![1]!;
+        res.writeHead(status, {
+          'x-echo-token': String(req.headers['x-amz-security-token']),
+          'x-echo-b64': Buffer.from(`sig=${signature}`).toString('base64'),
+          'x-amz-security-token': String(req.headers['x-amz-security-token']),
+          'x-kept': 'plain',
+          'content-type': 'application/json',
+        });
+        res.end('{}');
+      });
+      await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+      try {
+        for (const status of [200, 403, 500]) {
+          const run = await cli(['request', 'GET', `http://127.0.0.1:${(echo.address() as AddressInfo).port}/${status}`, '-i', '--service', 'es']);
+          assert.match(run.stdout, new RegExp(`^HTTP/1.1 ${status} `), run.stdout + run.stderr);
+          assert.match(run.stdout, /x-kept: plain/i);
+          assertNoPartOf(run, [], `-i ${status}`);
+          assert.doesNotMatch(run.stdout, /[0-9a-f]{64}/, `${status}: a signature printed`);
+        }
+      } finally {
+        echo.close();
+      }
+    });
+
+
     it('a -H line without its colon (a token given alone) is named by its place, none of it quoted', async () => {
       const run = await cli(['request', 'GET', `${TARGET}/`, '-H', 'x-opaque-id: 1', '-H', TOKEN]);
       assertUsage(run, /a -H value has no colon \(the 2nd -H\): write it as "name: value"/, '-H TOKEN');
