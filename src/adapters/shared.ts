@@ -152,10 +152,19 @@ function undecodable(encoding: string | string[] | undefined, limit: number): Re
   return { text: JSON.stringify({ message }), decoded: false };
 }
 
-/** The headers the connection will send, with a content-length when the client left none: it is signed. */
+/**
+ * The headers the connection will send, with a content-length when the client left none: it
+ * is signed. The body is whole by now and goes out in one piece, so a caller's
+ * `transfer-encoding: chunked` (set for the stream it passed) goes: both headers together are
+ * forbidden (RFC 9112 6.3) and how a request is smuggled past a front end, and Node's own
+ * server answers them 400.
+ */
 export function withContentLength(headers: Record<string, string>, body: string | Uint8Array | null | undefined): Record<string, string> {
   if (body !== undefined && body !== null && body.length > 0 && headers['content-length'] === undefined) {
     headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  }
+  if (headers['content-length'] !== undefined) {
+    for (const name in headers) if (name.toLowerCase() === 'transfer-encoding') delete headers[name];
   }
   return headers;
 }
