@@ -316,6 +316,15 @@ export function scrubCause(cause: unknown, secrets: ReadonlyArray<string | undef
  */
 const BRANDS = Symbol.for('aws-sigv4-connection.error-brands');
 
+/**
+ * Makes `carrier` (another library's error standing in for ours, as the clients' own
+ * RequestAbortedError does where only it keeps a node alive) answer `instanceof` as `ours`
+ * does: `carrier instanceof ConfigurationError` holds, its own class too.
+ */
+export function carryBrands(carrier: Error, ours: AwsSigV4Error): void {
+  Object.defineProperty(carrier, BRANDS, { value: ours[BRANDS], enumerable: false, configurable: true });
+}
+
 function brandsOf(value: object): readonly string[] | undefined {
   const brands = (value as { [BRANDS]?: unknown })[BRANDS];
   return Array.isArray(brands) ? brands : undefined;

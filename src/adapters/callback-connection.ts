@@ -12,7 +12,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
-import type { ConfigurationError } from '../errors.js';
+import { carryBrands, ConfigurationError } from '../errors.js';
 import type { AnswerScrub } from '../exchange/answer-scrub.js';
 import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
@@ -71,8 +71,10 @@ export interface ErrorFactories {
   aborted: () => Error;
   timedOut: (params: unknown) => Error;
   /**
-   * A refusal of ours made before anything is sent (ERR_SNIFFING_UNSUPPORTED), as the client's
-   * RequestAbortedError: its message, its `code`, and the ConfigurationError itself as `cause`.
+   * A refusal of ours made before anything is sent (ERR_SNIFFING_UNSUPPORTED, a header or body
+   * we cannot sign), as the client's RequestAbortedError, the one error its transport neither
+   * retries nor marks a node dead for: its message, its `code`, the ConfigurationError itself
+   * as `cause`, and `instanceof ConfigurationError` holding.
    */
   refusedUnsent: (refusal: ConfigurationError) => Error;
 }
@@ -93,6 +95,8 @@ export function errorFactories(errors: ClientErrors): ErrorFactories {
       const error = new Aborted(refusal.message);
       // As `new Error(message, { cause })` defines it: own, not enumerable.
       Object.defineProperty(error, 'cause', { value: refusal, writable: true, configurable: true, enumerable: false });
+      // Still ours to the caller: `instanceof ConfigurationError` holds, and its code.
+      carryBrands(error, refusal);
       return Object.assign(error, { code: refusal.code });
     },
   };
@@ -193,7 +197,10 @@ export function withSigV4Callback<T extends ConnectionClass>(
           done(null, response);
         },
         (error: Error) => {
-          if (thrown === undefined || !synchronous) done(error, null);
+          // A request we refuse to sign (a header value no stack sends, a body we cannot read):
+          // nothing was sent and no other node would take it, so the client's RequestAbortedError,
+          // as for sniffing; as it was, the node was marked dead and the request resent.
+          if (thrown === undefined || !synchronous) done(error instanceof ConfigurationError ? make.refusedUnsent(error) : error, null);
         },
       );
       // Sent already (cached credentials, string or Buffer body): the real request, as the stock class returns.
