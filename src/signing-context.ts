@@ -113,9 +113,11 @@ export abstract class SigningContext {
 
   /** Region, service and signed Host for a node; computed once per node's host. */
   endpoint(nodeUrl: URL): NodeEndpoint {
-    // By host[:port], all that decides it: the href would keep a node URL's user:password in
-    // this cache, for util.inspect(client) to print.
-    const key = nodeUrl.host;
+    // By href (URL keeps it as one string: no copy, its hash cached), but by host[:port], all
+    // that decides it, when it may hold a user:password, which this cache would keep for
+    // util.inspect(client) to print.
+    const href = nodeUrl.href;
+    const key = href.includes('@') ? nodeUrl.host : href;
     let endpoint = this.endpoints.get(key);
     if (endpoint === undefined) {
       const host = this.options.host ?? nodeUrl.host;
