@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { carryBrands, ConfigurationError } from '../errors.js';
 import type { AnswerScrub } from '../exchange/answer-scrub.js';
-import { exchange, type Reply } from '../exchange/exchange.js';
+import { exchange, type Reply, type SignedAttempt } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
@@ -169,9 +169,10 @@ export function withSigV4Callback<T extends ConnectionClass>(
       let controller: AbortController | undefined;
       let inner: ClientRequest | undefined;
       let thrown: { error: unknown } | undefined;
-      const send = (signed: { headers: Record<string, string>; body: string | Uint8Array | undefined }): Promise<Reply<IncomingMessage>> =>
+      const send = (signed: SignedAttempt): Promise<Reply<IncomingMessage>> =>
         new Promise((resolve, reject) => {
           const outgoing: CallbackRequestParams = { ...base, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
+          if (signed.timeLeftMs !== undefined) outgoing.timeout = signed.timeLeftMs;
           try {
             inner = super.request(outgoing, (error, response) => (error !== null || response === null ? reject(error) : resolve(replyOf(response))));
           } catch (error) {

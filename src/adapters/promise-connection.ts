@@ -95,7 +95,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
         prepare: (h, read) => { withContentLength(h, read.body); },
         send: async (signed) => {
           const outgoing = { ...params, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
-          return replyOf(await super.request(outgoing, options));
+          return replyOf(await super.request(outgoing, signed.timeLeftMs === undefined ? options : { ...options, timeout: signed.timeLeftMs }));
         },
       });
       if (rejection !== undefined) attachRejection(response.headers, rejection);

@@ -99,6 +99,8 @@ export interface SignedAttempt {
   body: string | Uint8Array | undefined;
   /** 0, or 1 for the one re-signed retry. */
   attempt: number;
+  /** What is left of the guard's timeout after the waits before sending (Deadline.timeLeftMs), for the stock class's own timer. */
+  timeLeftMs?: number;
 }
 
 export interface ExchangeRequest<R> {
@@ -156,7 +158,7 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
     request.prepare?.(headers, body);
     const signing = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
     const signed = signing instanceof Promise ? await deadline.race(signing) : signing;
-    const reply = await request.send({ headers: signed.headers, body: body.body, attempt });
+    const reply = await request.send({ headers: signed.headers, body: body.body, attempt, timeLeftMs: deadline.timeLeftMs() });
     if (reply.statusCode < 400) return { response: reply.response };
     // Any error answer ends up in the client's error (its message, meta.body), and a server
     // that echoes its request in one (a 500 with the headers it got) echoes our token: read

@@ -31,6 +31,18 @@ export class Deadline {
     this.endsAt = ms !== undefined && ms !== null && Number.isFinite(ms) && ms > 0 ? Date.now() + ms : undefined;
   }
 
+  /**
+   * What is left of the timeout once something was waited for (credentials, a stream body),
+   * at least 1 ms; undefined with no timeout or no wait (the timeout as given stands). The
+   * stock class's own timer starts only when it sends: given the whole timeout then, a 400 ms
+   * requestTimeout after a 250 ms credential fetch ended at 650 ms.
+   */
+  timeLeftMs(): number | undefined {
+    if (this.endsAt === undefined) return undefined;
+    const left = this.endsAt - Date.now();
+    return left >= (this.guard.timeoutMs as number) ? undefined : Math.max(1, left);
+  }
+
   /** The guard's signal; a lazy one is made only when `make` (a wait starts): before that nobody can have aborted it. */
   private signal(make: boolean): AbortSignal | undefined {
     const signal = this.guard.signal;
