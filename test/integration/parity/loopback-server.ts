@@ -191,3 +191,11 @@ export class ForwardProxy {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** One LoopbackServer for a describe block: started before it, closed after; `get()` inside its tests. */
+export function useLoopbackServer(): { get(): LoopbackServer } {
+  let server: LoopbackServer | undefined;
+  before(async () => { server = await LoopbackServer.start(); });
+  after(async () => { await server?.close(); });
+  return { get: () => server! };
+}

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { FAMILIES, type Outcome } from './families.js';
-import { LoopbackServer } from './loopback-server.js';
+import { useLoopbackServer } from './loopback-server.js';
 import type { AwsSigV4Options } from '../../../src/index.js';
 import { TEST_CREDENTIALS } from '../../support/stack.js';
 
@@ -46,17 +46,15 @@ const SPENT: Array<[string, () => Promise<Readable>]> = [
 
 describe('stream bodies: already over, or with the caller\'s transfer-encoding', function () {
   this.timeout(30_000);
-  let server: LoopbackServer;
-  before(async () => { server = await LoopbackServer.start(); });
-  after(async () => { await server?.close(); });
-  beforeEach(() => server.reset());
+  const server = useLoopbackServer();
+  beforeEach(() => server.get().reset());
 
   for (const family of FAMILIES) {
     for (const [state, body] of SPENT) {
       it(`${family.name}: a stream ${state} ends at once, as with the stock class (an answer, or a failure)`, async () => {
         const outcomes: Outcome[] = [];
         for (const Connection of [family.stock, family.ours(SIGNING)]) {
-          const client = family.client(Connection, server.url, { requestTimeout: 20_000, maxRetries: 0 });
+          const client = family.client(Connection, server.get().url, { requestTimeout: 20_000, maxRetries: 0 });
           try {
             outcomes.push(await within(3_000, client.call({ method: 'POST', path: '/echo', body: await body(), headers: { 'content-type': 'application/json' } })));
           } finally {
@@ -70,11 +68,11 @@ describe('stream bodies: already over, or with the caller\'s transfer-encoding',
     }
 
     it(`${family.name}: a stream body with the caller's transfer-encoding: chunked is sent with one framing, whole and signed`, async () => {
-      const client = family.client(family.ours(SIGNING), server.url);
+      const client = family.client(family.ours(SIGNING), server.get().url);
       try {
         const outcome = await client.call({ method: 'POST', path: '/echo', body: Readable.from(['{"a":', '1}']), headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
         assert.ok(outcome.ok, outcome.ok ? '' : outcome.message);
-        const seen = server.seen.at(-1)!;
+        const seen = server.get().seen.at(-1)!;
         assert.equal(seen.body.toString(), '{"a":1}');
         assert.ok(seen.headers['transfer-encoding'] === undefined || seen.headers['content-length'] === undefined, `both framings: ${JSON.stringify(seen.headers)}`);
       } finally {

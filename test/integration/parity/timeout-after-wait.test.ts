@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { FAMILIES, type Outcome } from './families.js';
-import { LoopbackServer } from './loopback-server.js';
+import { useLoopbackServer } from './loopback-server.js';
 import type { AwsSigV4Options } from '../../../src/index.js';
 import { TEST_CREDENTIALS } from '../../support/stack.js';
 
@@ -15,10 +15,8 @@ const PROVIDER_MS = 300;
 
 describe('requestTimeout after a wait for credentials: counted from the call, as stock', function () {
   this.timeout(30_000);
-  let server: LoopbackServer;
-  before(async () => { server = await LoopbackServer.start(); });
-  after(async () => { await server?.close(); });
-  afterEach(() => server.dropConnections());
+  const server = useLoopbackServer();
+  afterEach(() => server.get().dropConnections());
 
   for (const family of FAMILIES) {
     it(`${family.name}: a target slower than the timeout ends with the timeout error near ${TIMEOUT_MS} ms, not ${TIMEOUT_MS + PROVIDER_MS}`, async () => {
@@ -28,7 +26,7 @@ describe('requestTimeout after a wait for credentials: counted from the call, as
         credentials: () => new Promise((resolve) => setTimeout(() => resolve(TEST_CREDENTIALS), PROVIDER_MS)),
       };
       for (const Connection of [family.stock, family.ours(slowProvider)]) {
-        const client = family.client(Connection, server.url, { maxRetries: 0 });
+        const client = family.client(Connection, server.get().url, { maxRetries: 0 });
         try {
           const started = Date.now();
           const outcome = await client.call({ method: 'GET', path: '/echo?delay=3000', requestTimeout: TIMEOUT_MS });
