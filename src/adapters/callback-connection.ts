@@ -77,6 +77,8 @@ export interface ErrorFactories {
    * as `cause`, and `instanceof ConfigurationError` holding.
    */
   refusedUnsent: (refusal: ConfigurationError) => Error;
+  /** A body stream that failed as the stock class ends it: its RequestAbortedError ('Request aborted'), the failure as `cause`. */
+  sourceFailed: (failure: Error) => Error;
 }
 
 /** The abort and timeout errors each stock Connection ends with ('Request aborted', 'Request timed out'). */
@@ -91,15 +93,20 @@ export function errorFactories(errors: ClientErrors): ErrorFactories {
       error.name = 'TimeoutError';
       return error;
     },
+    sourceFailed: (failure) => withCause(new Aborted('Request aborted'), failure),
     refusedUnsent: (refusal) => {
-      const error = new Aborted(refusal.message);
-      // As `new Error(message, { cause })` defines it: own, not enumerable.
-      Object.defineProperty(error, 'cause', { value: refusal, writable: true, configurable: true, enumerable: false });
+      const error = withCause(new Aborted(refusal.message), refusal);
       // Still ours to the caller: `instanceof ConfigurationError` holds, and its code.
       carryBrands(error, refusal);
       return Object.assign(error, { code: refusal.code });
     },
   };
+}
+
+/** `error` with `cause` as `new Error(message, { cause })` defines it: own, not enumerable (the clients' classes take no options). */
+function withCause(error: Error, cause: unknown): Error {
+  Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
+  return error;
 }
 
 /**
@@ -188,7 +195,11 @@ export function withSigV4Callback<T extends ConnectionClass>(
         pathAndQuery,
         headers,
         body: params.body as BodyInput,
-        guard: { signal: () => (controller ??= new AbortController()).signal, timeoutMs: params.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(params) },
+        guard: {
+          signal: () => (controller ??= new AbortController()).signal, timeoutMs: params.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(params),
+          // Stock pipes the stream into its request and aborts it when the stream fails.
+          sourceFailed: make.sourceFailed,
+        },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send,
       });

@@ -48,7 +48,7 @@
  *     replayed body, and formatError(rejection) when classified, and exits 1.
  */
 import { isRefusalStatus, type SigningContext, type Signed } from '../signing-context.js';
-import type { SignatureRejectedError } from '../errors.js';
+import { AwsSigV4Error, type SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
 import { answerScrub, type AnswerScrub } from './answer-scrub.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, errorAnswerLimit, inMemory, readBody, readRefusalBody, type BodyInput, type ReadBody, type ReadHooks } from './body.js';
@@ -144,7 +144,11 @@ async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, cred
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
   const hooks: ReadHooks = { hash: () => request.signer.bodyHash(), ...request.reading };
-  const body = await deadline.race(readBody(request.body, limit, stop.signal, hooks), (error) => stop.abort(error));
+  const failed = request.guard.sourceFailed;
+  // Ours (too large, unsupported) stay ours; what the source itself threw becomes the client's.
+  const reading = failed === undefined ? readBody(request.body, limit, stop.signal, hooks)
+    : readBody(request.body, limit, stop.signal, hooks).catch((error: unknown) => { throw error instanceof AwsSigV4Error || !(error instanceof Error) ? error : failed(error); });
+  const body = await deadline.race(reading, (error) => stop.abort(error));
   deadline.check();
   return attempts(request, deadline, body, creds);
 }

@@ -19,6 +19,12 @@ export interface WaitGuard {
   aborted: (reason: unknown) => Error;
   /** The error a timeout ends with: the client's TimeoutError. */
   timedOut: () => Error;
+  /**
+   * The error a failing body source (a stream that errored or was destroyed) ends with, where
+   * the stock class ends with one of its own: the callback clients' RequestAbortedError, which
+   * leaves the node alive. Without it, the source's own error.
+   */
+  sourceFailed?: (error: Error) => Error;
 }
 
 /** One request's guard, with the deadline fixed when the request started. */
