@@ -155,8 +155,9 @@ function formsOf(secret: string): string[] {
       }
       // UTF-16 (a Windows or Java dump), read as text: NUL between the characters, either byte order.
       forms.add(value.split('').join('\u0000'));
-      const utf16 = Array.from(value, (c) => String.fromCharCode(c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8)).join('');
-      for (const core of base64Cores(Uint8Array.from(utf16, (c) => c.charCodeAt(0)))) forms.add(core);
+      const utf16le = new Uint8Array(value.length * 2);
+      for (let i = 0; i < value.length; i++) utf16le.set([value.charCodeAt(i) & 0xff, value.charCodeAt(i) >> 8], 2 * i);
+      for (const core of base64Cores(utf16le)) forms.add(core);
       // A hex value (a signature): upper-case, and base64 of the bytes it spells.
       if (/^[0-9a-f]+$/.test(value) && value.length % 2 === 0) {
         forms.add(value.toUpperCase());

@@ -163,9 +163,8 @@ export function withContentLength(headers: Record<string, string>, body: string 
   if (body !== undefined && body !== null && body.length > 0 && headers['content-length'] === undefined) {
     headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
   }
-  if (headers['content-length'] !== undefined) {
-    for (const name in headers) if (name.toLowerCase() === 'transfer-encoding') delete headers[name];
-  }
+  // Names are lower case here (clientHeaders).
+  if (headers['transfer-encoding'] !== undefined && headers['content-length'] !== undefined) delete headers['transfer-encoding'];
   return headers;
 }
 

@@ -144,10 +144,10 @@ async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, cred
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
   const hooks: ReadHooks = { hash: () => request.signer.bodyHash(), ...request.reading };
+  let reading = readBody(request.body, limit, stop.signal, hooks);
   const failed = request.guard.sourceFailed;
   // Ours (too large, unsupported) stay ours; what the source itself threw becomes the client's.
-  const reading = failed === undefined ? readBody(request.body, limit, stop.signal, hooks)
-    : readBody(request.body, limit, stop.signal, hooks).catch((error: unknown) => { throw error instanceof AwsSigV4Error || !(error instanceof Error) ? error : failed(error); });
+  if (failed !== undefined) reading = reading.catch((error: unknown) => { throw error instanceof AwsSigV4Error || !(error instanceof Error) ? error : failed(error); });
   const body = await deadline.race(reading, (error) => stop.abort(error));
   deadline.check();
   return attempts(request, deadline, body, creds);

@@ -4,6 +4,7 @@
  * passed on to the target, where AWS logs it. It is found by value, as sent and
  * percent-decoded, and the request refused; where it was is told, never the value.
  */
+import { percentDecode } from '../sigv4/canonical-query.js';
 import type { InboundAuthOptions } from './inbound-auth.js';
 
 /** The inbound credential as a client could write it: the token, the basic-auth pair, its password and the pair's base64. */
@@ -50,8 +51,8 @@ export class CredentialEcho {
     if (this.#forms.length === 0) return false;
     const candidates = new Set([text]);
     if (text.includes('%') || text.includes('+')) {
-      candidates.add(percentDecoded(text));
-      candidates.add(percentDecoded(text.replace(/\+/g, ' ')));
+      candidates.add(percentDecode(text));
+      candidates.add(percentDecode(text.replace(/\+/g, ' ')));
     }
     for (const candidate of candidates) {
       for (const form of this.#forms) {
@@ -76,19 +77,4 @@ function standsAlone(text: string, form: string): boolean {
     if ((before === undefined || !VALUE_CHAR.test(before)) && (after === undefined || !VALUE_CHAR.test(after))) return true;
   }
   return false;
-}
-
-/** Every %XX decoded as a byte and the whole read as UTF-8; a stray `%` kept (decodeURIComponent would throw on it). */
-function percentDecoded(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const hex = text[i] === '%' ? /^[0-9A-Fa-f]{2}$/.exec(text.slice(i + 1, i + 3))?.[0] : undefined;
-    if (hex !== undefined) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(text[i]!, 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
 }
