@@ -65,7 +65,7 @@ interface ClientErrorClass { new (message: string, ...meta: never[]): Error }
  * namespace or, as before, its RequestAbortedError class alone (timeouts then end with an
  * Error named TimeoutError).
  */
-export type ClientErrors = ClientErrorClass | { RequestAbortedError: ClientErrorClass; TimeoutError?: ClientErrorClass };
+export type ClientErrors = ClientErrorClass | { RequestAbortedError: ClientErrorClass; TimeoutError?: ClientErrorClass; ConnectionError?: ClientErrorClass };
 
 export interface ErrorFactories {
   aborted: () => Error;
@@ -79,12 +79,25 @@ export interface ErrorFactories {
   refusedUnsent: (refusal: ConfigurationError) => Error;
   /** A body stream that failed as the stock class ends it: its RequestAbortedError ('Request aborted'), the failure as `cause`. */
   sourceFailed: (failure: Error) => Error;
+  /**
+   * A body stream that failed as @elastic/transport's UndiciConnection ends it: undici hands
+   * the stream's error to its catch, which makes an abort (undici's own for a stream closed
+   * early, a DOMException AbortError) its RequestAbortedError and anything else its
+   * ConnectionError with the error's message, for which the transport marks the node dead and
+   * retries. The failure is kept as `cause` (stock keeps only its message).
+   */
+  undiciSourceFailed: (failure: Error) => Error;
 }
+
+/** What UndiciConnection's catch takes for an abort: undici's code, DOMException.ABORT_ERR, and a stream closed before its end (undici's RequestAbortedError, where our reader sees Premature close). */
+const UNDICI_ABORT_CODES = new Set<unknown>(['UND_ERR_ABORTED', 20, 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /** The abort and timeout errors each stock Connection ends with ('Request aborted', 'Request timed out'). */
 export function errorFactories(errors: ClientErrors): ErrorFactories {
   const Aborted = typeof errors === 'function' ? errors : errors.RequestAbortedError;
   const Timeout = typeof errors === 'function' ? undefined : errors.TimeoutError;
+  const Connection = typeof errors === 'function' ? undefined : errors.ConnectionError;
+  const sourceFailed = (failure: Error): Error => withCause(new Aborted('Request aborted'), failure);
   return {
     aborted: () => new Aborted('Request aborted'),
     timedOut: (params) => {
@@ -93,7 +106,11 @@ export function errorFactories(errors: ClientErrors): ErrorFactories {
       error.name = 'TimeoutError';
       return error;
     },
-    sourceFailed: (failure) => withCause(new Aborted('Request aborted'), failure),
+    sourceFailed,
+    undiciSourceFailed: (failure) => {
+      if (UNDICI_ABORT_CODES.has((failure as { code?: unknown }).code)) return sourceFailed(failure);
+      return Connection === undefined ? failure : withCause(new Connection(failure.message), failure);
+    },
     refusedUnsent: (refusal) => {
       const error = withCause(new Aborted(refusal.message), refusal);
       // Still ours to the caller: `instanceof ConfigurationError` holds, and its code.

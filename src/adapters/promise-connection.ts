@@ -64,9 +64,17 @@ export function withSigV4Promise<T extends ConnectionClass>(
       return withSigV4Promise(Base, errors, next) as unknown as typeof AwsSigV4Connection;
     }
 
+    /**
+     * How a failing body stream ends: UndiciConnection's own errors (see undiciSourceFailed);
+     * HttpConnection pipes the stream and rejects with its error as is (undefined: the same).
+     */
+    readonly #sourceFailed: ((failure: Error) => Error) | undefined;
+
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
     constructor(...args: any[]) {
       super(...args);
+      // UndiciConnection's handle is its undici Pool, HttpConnection's an agent.
+      this.#sourceFailed = (this as { pool?: unknown }).pool === undefined ? undefined : make.undiciSourceFailed;
       // The es8/es9 clients hand one shared header object (with mixed-case names and maybe
       // Basic/ApiKey auth) to every connection: keep a private lower-cased copy without auth.
       const { headers, unset } = clientHeaders(this.headers);
@@ -91,7 +99,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
         headers,
         body: params.body as BodyInput,
         // The 8.x HttpConnection ignores a signal that was aborted before it is called: the guard's check covers it.
-        guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined) },
+        guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined), sourceFailed: this.#sourceFailed },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send: async (signed) => {
           const outgoing = { ...params, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
