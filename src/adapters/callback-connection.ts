@@ -18,7 +18,7 @@ import { exchange, type Reply, type SignedAttempt } from '../exchange/exchange.j
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
+import { failingBody, firstHeader, HeldRequests, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -28,6 +28,7 @@ export interface CallbackConnection {
   headers?: Record<string, unknown>;
   request(params: CallbackRequestParams, callback: Callback): ClientRequest;
   buildRequestObject(params: CallbackRequestParams): { path: string };
+  close(callback?: () => void): void;
 }
 
 export interface CallbackRequestParams {
@@ -140,6 +141,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
 
   abstract class AwsSigV4Connection extends (Base as unknown as CallbackBase) {
     static readonly signer = signer;
+    readonly #held = new HeldRequests(this, true);
 
     static configure(this: typeof AwsSigV4Connection, next: AwsSigV4Options): typeof AwsSigV4Connection {
       return withSigV4Callback(Base, errors, next) as unknown as typeof AwsSigV4Connection;
@@ -205,6 +207,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
             reject(error);
           }
         });
+      this.#held.hold();
       const pending = exchange<IncomingMessage>({
         signer,
         method: params.method,
@@ -222,10 +225,12 @@ export function withSigV4Callback<T extends ConnectionClass>(
       });
       pending.then(
         ({ response, rejection }) => {
+          this.#held.release();
           if (rejection !== undefined) attachRejection(response.headers, rejection);
           done(null, response);
         },
         (error: Error) => {
+          this.#held.release();
           // A request we refuse to sign (a header value no stack sends, a body we cannot read):
           // nothing was sent and no other node would take it, so the client's RequestAbortedError,
           // as for sniffing; as it was, the node was marked dead and the request resent.
@@ -237,6 +242,11 @@ export function withSigV4Callback<T extends ConnectionClass>(
       if (thrown !== undefined) throw thrown.error;
       if (inner !== undefined) return inner;
       return { abort: () => { controller?.abort(); inner?.abort(); } } as unknown as ClientRequest;
+    }
+
+    /** The stock close, waiting for the requests we hold as for its own (see HeldRequests). */
+    override close(callback?: () => void): void {
+      this.#held.beforeClose(() => super.close(callback));
     }
   }
 
