@@ -9,19 +9,13 @@
  * it has to a wait before sending; ours with a slow credential provider.
  */
 import assert from 'node:assert/strict';
-import { FAMILIES, type Outcome } from './families.js';
+import { FAMILIES, within, type Outcome } from './families.js';
 import { useLoopbackServer } from './loopback-server.js';
 import type { AwsSigV4Options } from '../../../src/index.js';
 import { TEST_CREDENTIALS } from '../../support/stack.js';
 
 const WAIT_MS = 300;
 const CLOSE_AFTER_MS = 50;
-
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms); })])
-    .finally(() => clearTimeout(timer));
-}
 
 describe('client.close() while a request waits (stock: in flight; ours: on credentials): the request is answered, then close settles', function () {
   this.timeout(30_000);

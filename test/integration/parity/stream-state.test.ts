@@ -16,19 +16,12 @@
  */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { FAMILIES, type Outcome } from './families.js';
+import { FAMILIES, within, type Outcome } from './families.js';
 import { useLoopbackServer } from './loopback-server.js';
 import type { AwsSigV4Options } from '../../../src/index.js';
 import { TEST_CREDENTIALS } from '../../support/stack.js';
 
 const SIGNING: AwsSigV4Options = { region: 'us-east-1', service: 'es', credentials: TEST_CREDENTIALS };
-
-/** Settled within `ms`, or a failure saying it was still pending (the hang this file is about). */
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms); })])
-    .finally(() => clearTimeout(timer));
-}
 
 async function spent(): Promise<Readable> {
   const stream = Readable.from([Buffer.from('{"a":1}')]);
