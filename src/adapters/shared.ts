@@ -57,7 +57,7 @@ export function hideWireHandles(connection: object): void {
 export class HeldRequests {
   private count = 0;
   private waiting: Array<() => void> = [];
-  private readonly stock: { _openRequests?: number } | undefined;
+  private readonly stock: { _openRequests: number } | undefined;
 
   /** `closeWaitsOpen`: the stock close() waits while `_openRequests` > 0 (UndiciConnection keeps one too but reads it nowhere). */
   constructor(connection: object, closeWaitsOpen: boolean) {
@@ -67,11 +67,11 @@ export class HeldRequests {
 
   hold(): void {
     this.count++;
-    if (this.stock !== undefined) this.stock._openRequests!++;
+    if (this.stock !== undefined) this.stock._openRequests++;
   }
 
   release(): void {
-    if (this.stock !== undefined) this.stock._openRequests!--;
+    if (this.stock !== undefined) this.stock._openRequests--;
     if (--this.count > 0) return;
     for (const run of this.waiting.splice(0)) run();
   }
