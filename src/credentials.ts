@@ -85,6 +85,8 @@ export class CredentialCache {
   /** The secrets of every identity held so far, to scrub from provider errors by value. */
   #known: Array<string | undefined> = [];
   private inflight: Promise<AwsCredentialIdentity> | undefined;
+  /** The providerTimeoutMs timer of the call under way (see callProvider). */
+  private inflightTimer: { ref?(): unknown } | undefined;
   /** Consecutive failed calls, and consecutive calls that returned the cached credentials: each drives its own backoff. */
   private failures = 0;
   private repeats = 0;
@@ -141,7 +143,7 @@ export class CredentialCache {
       }
     }
     if (this.lastError !== undefined && this.inflight === undefined && now < this.nextAttemptAt) return Promise.reject(this.backingOff(now));
-    return ownError(this.inflight ?? this.refresh(false));
+    return this.awaited(this.inflight ?? this.refresh(false));
   }
 
   /**
@@ -160,7 +162,18 @@ export class CredentialCache {
       (entry.credentials.accessKeyId !== refused.accessKeyId || entry.credentials.sessionToken !== refused.sessionToken)) {
       return Promise.resolve(entry.credentials);
     }
-    return ownError(this.inflight ?? this.refresh(true));
+    return this.awaited(this.inflight ?? this.refresh(true));
+  }
+
+  /**
+   * A call a request waits for (a background refresh it joins too) keeps the process alive
+   * until the provider answers or providerTimeoutMs passes: with nothing else pending (es9
+   * has no default requestTimeout, nor has fetch) the process would end mid-await, exit
+   * code 0, nothing printed.
+   */
+  private awaited(call: Promise<AwsCredentialIdentity>): Promise<AwsCredentialIdentity> {
+    this.inflightTimer?.ref?.();
+    return ownError(call);
   }
 
   /** Drops cached credentials that AWS refused, so nothing signs with them again. */
@@ -220,16 +233,21 @@ export class CredentialCache {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CredentialsError('ERR_CREDENTIALS_PROVIDER',
         `The credential provider did not answer within ${this.providerTimeoutMs} ms (providerTimeoutMs).`)), this.providerTimeoutMs);
-      // A pending provider call must not keep the process alive on its own.
+      // A background refresh must not keep the process alive; awaited() refs it for a caller.
       timer.unref?.();
     });
+    const held = timer;
+    this.inflightTimer = held;
     let answer: Promise<unknown>;
     try {
       answer = Promise.resolve(provider({ forceRefresh: true }));
     } catch (error) {
       answer = Promise.reject(error);
     }
-    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([answer, timeout]).finally(() => {
+      clearTimeout(held);
+      if (this.inflightTimer === held) this.inflightTimer = undefined;
+    });
   }
 
   /** Records a failed call (for the backoff) and returns the error to hand to the callers. */

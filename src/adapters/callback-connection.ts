@@ -18,7 +18,7 @@ import { exchange, type Reply, type SignedAttempt } from '../exchange/exchange.j
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
+import { failingBody, firstHeader, HeldRequests, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -28,6 +28,7 @@ export interface CallbackConnection {
   headers?: Record<string, unknown>;
   request(params: CallbackRequestParams, callback: Callback): ClientRequest;
   buildRequestObject(params: CallbackRequestParams): { path: string };
+  close(callback?: () => void): void;
 }
 
 export interface CallbackRequestParams {
@@ -65,7 +66,7 @@ interface ClientErrorClass { new (message: string, ...meta: never[]): Error }
  * namespace or, as before, its RequestAbortedError class alone (timeouts then end with an
  * Error named TimeoutError).
  */
-export type ClientErrors = ClientErrorClass | { RequestAbortedError: ClientErrorClass; TimeoutError?: ClientErrorClass };
+export type ClientErrors = ClientErrorClass | { RequestAbortedError: ClientErrorClass; TimeoutError?: ClientErrorClass; ConnectionError?: ClientErrorClass };
 
 export interface ErrorFactories {
   aborted: () => Error;
@@ -79,12 +80,25 @@ export interface ErrorFactories {
   refusedUnsent: (refusal: ConfigurationError) => Error;
   /** A body stream that failed as the stock class ends it: its RequestAbortedError ('Request aborted'), the failure as `cause`. */
   sourceFailed: (failure: Error) => Error;
+  /**
+   * A body stream that failed as @elastic/transport's UndiciConnection ends it: undici hands
+   * the stream's error to its catch, which makes an abort (undici's own for a stream closed
+   * early, a DOMException AbortError) its RequestAbortedError and anything else its
+   * ConnectionError with the error's message, for which the transport marks the node dead and
+   * retries. The failure is kept as `cause` (stock keeps only its message).
+   */
+  undiciSourceFailed: (failure: Error) => Error;
 }
+
+/** What UndiciConnection's catch takes for an abort: undici's code, DOMException.ABORT_ERR, and a stream closed before its end (undici's RequestAbortedError, where our reader sees Premature close). */
+const UNDICI_ABORT_CODES = new Set<unknown>(['UND_ERR_ABORTED', 20, 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /** The abort and timeout errors each stock Connection ends with ('Request aborted', 'Request timed out'). */
 export function errorFactories(errors: ClientErrors): ErrorFactories {
   const Aborted = typeof errors === 'function' ? errors : errors.RequestAbortedError;
   const Timeout = typeof errors === 'function' ? undefined : errors.TimeoutError;
+  const Connection = typeof errors === 'function' ? undefined : errors.ConnectionError;
+  const sourceFailed = (failure: Error): Error => withCause(new Aborted('Request aborted'), failure);
   return {
     aborted: () => new Aborted('Request aborted'),
     timedOut: (params) => {
@@ -93,7 +107,11 @@ export function errorFactories(errors: ClientErrors): ErrorFactories {
       error.name = 'TimeoutError';
       return error;
     },
-    sourceFailed: (failure) => withCause(new Aborted('Request aborted'), failure),
+    sourceFailed,
+    undiciSourceFailed: (failure) => {
+      if (UNDICI_ABORT_CODES.has((failure as { code?: unknown }).code)) return sourceFailed(failure);
+      return Connection === undefined ? failure : withCause(new Connection(failure.message), failure);
+    },
     refusedUnsent: (refusal) => {
       const error = withCause(new Aborted(refusal.message), refusal);
       // Still ours to the caller: `instanceof ConfigurationError` holds, and its code.
@@ -123,6 +141,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
 
   abstract class AwsSigV4Connection extends (Base as unknown as CallbackBase) {
     static readonly signer = signer;
+    readonly #held = new HeldRequests(this, true);
 
     static configure(this: typeof AwsSigV4Connection, next: AwsSigV4Options): typeof AwsSigV4Connection {
       return withSigV4Callback(Base, errors, next) as unknown as typeof AwsSigV4Connection;
@@ -188,6 +207,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
             reject(error);
           }
         });
+      this.#held.hold();
       const pending = exchange<IncomingMessage>({
         signer,
         method: params.method,
@@ -205,10 +225,12 @@ export function withSigV4Callback<T extends ConnectionClass>(
       });
       pending.then(
         ({ response, rejection }) => {
+          this.#held.release();
           if (rejection !== undefined) attachRejection(response.headers, rejection);
           done(null, response);
         },
         (error: Error) => {
+          this.#held.release();
           // A request we refuse to sign (a header value no stack sends, a body we cannot read):
           // nothing was sent and no other node would take it, so the client's RequestAbortedError,
           // as for sniffing; as it was, the node was marked dead and the request resent.
@@ -220,6 +242,11 @@ export function withSigV4Callback<T extends ConnectionClass>(
       if (thrown !== undefined) throw thrown.error;
       if (inner !== undefined) return inner;
       return { abort: () => { controller?.abort(); inner?.abort(); } } as unknown as ClientRequest;
+    }
+
+    /** The stock close, waiting for the requests we hold as for its own (see HeldRequests). */
+    override close(callback?: () => void): void {
+      this.#held.beforeClose(() => super.close(callback));
     }
   }
 

@@ -12,7 +12,7 @@ import { exchange, type Reply } from '../exchange/exchange.js';
 import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import { isNodeStream, type BodyInput } from '../exchange/body.js';
-import { failingBody, firstHeader, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, withContentLength } from './shared.js';
+import { failingBody, firstHeader, HeldRequests, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, withContentLength } from './shared.js';
 import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -41,6 +41,7 @@ export interface PromiseConnection {
   url: URL;
   headers?: Record<string, unknown>;
   request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse>;
+  close(): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mixin constructors must accept any arguments (TS rule for mixins)
@@ -64,9 +65,20 @@ export function withSigV4Promise<T extends ConnectionClass>(
       return withSigV4Promise(Base, errors, next) as unknown as typeof AwsSigV4Connection;
     }
 
+    /**
+     * How a failing body stream ends: UndiciConnection's own errors (see undiciSourceFailed);
+     * HttpConnection pipes the stream and rejects with its error as is (undefined: the same).
+     */
+    readonly #sourceFailed: ((failure: Error) => Error) | undefined;
+    readonly #held: HeldRequests;
+
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
     constructor(...args: any[]) {
       super(...args);
+      // UndiciConnection's handle is its undici Pool, HttpConnection's an agent.
+      const undici = (this as { pool?: unknown }).pool !== undefined;
+      this.#sourceFailed = undici ? make.undiciSourceFailed : undefined;
+      this.#held = new HeldRequests(this, !undici);
       // The es8/es9 clients hand one shared header object (with mixed-case names and maybe
       // Basic/ApiKey auth) to every connection: keep a private lower-cased copy without auth.
       const { headers, unset } = clientHeaders(this.headers);
@@ -82,6 +94,21 @@ export function withSigV4Promise<T extends ConnectionClass>(
       // unhandled rejection (the process ended) and no event came. With a `meta` for it to
       // fill, the event carries the ConfigurationError itself.
       if (sniffing) throw Object.assign(sniffing, { meta: {} });
+      this.#held.hold();
+      try {
+        return await this.#signed(params, options);
+      } finally {
+        this.#held.release();
+      }
+    }
+
+    /** The stock close, waiting for the requests we hold as for its own (see HeldRequests). */
+    override async close(): Promise<void> {
+      await new Promise<void>((resolve) => this.#held.beforeClose(resolve));
+      return super.close();
+    }
+
+    async #signed(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
       const { headers, unset } = clientHeaders(this.headers, params.headers);
       const { response, rejection } = await exchange<PromiseResponse>({
         signer,
@@ -91,7 +118,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
         headers,
         body: params.body as BodyInput,
         // The 8.x HttpConnection ignores a signal that was aborted before it is called: the guard's check covers it.
-        guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined) },
+        guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined), sourceFailed: this.#sourceFailed },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send: async (signed) => {
           const outgoing = { ...params, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };

@@ -43,6 +43,46 @@ export function hideWireHandles(connection: object): void {
   }
 }
 
+/**
+ * The requests of one connection that the exchange holds where the stock class cannot see
+ * them: waiting on credentials or a stream body before it is sent, or between a refusal and
+ * its re-signed retry. The stock close() waits for the requests it has open and for no
+ * others, so such a request met a destroyed agent or pool (UndiciConnection: ConnectionError
+ * "The client is destroyed"; node:http made a new socket). They count as open: in the stock
+ * class's own `_openRequests` where it keeps one (os2/os3/es7 Connection and
+ * @elastic/transport's HttpConnection, whose close() polls it every second), so its close
+ * keeps its timing; else (UndiciConnection, whose pool.close() waits for what the pool has)
+ * close() waits for them here first.
+ */
+export class HeldRequests {
+  private count = 0;
+  private waiting: Array<() => void> = [];
+  private readonly stock: { _openRequests: number } | undefined;
+
+  /** `closeWaitsOpen`: the stock close() waits while `_openRequests` > 0 (UndiciConnection keeps one too but reads it nowhere). */
+  constructor(connection: object, closeWaitsOpen: boolean) {
+    const counter = connection as { _openRequests?: unknown };
+    this.stock = closeWaitsOpen && typeof counter._openRequests === 'number' ? (counter as { _openRequests: number }) : undefined;
+  }
+
+  hold(): void {
+    this.count++;
+    if (this.stock !== undefined) this.stock._openRequests++;
+  }
+
+  release(): void {
+    if (this.stock !== undefined) this.stock._openRequests--;
+    if (--this.count > 0) return;
+    for (const run of this.waiting.splice(0)) run();
+  }
+
+  /** Runs `close` (the stock one) when it would wait for these requests as for its own: at once, synchronously, where it counts them itself. */
+  beforeClose(close: () => void): void {
+    if (this.count === 0 || this.stock !== undefined) close();
+    else this.waiting.push(close);
+  }
+}
+
 /** A refusal body as text to classify and scrub. */
 export interface RefusalText {
   text: string;

@@ -22,7 +22,7 @@ export interface WaitGuard {
   /**
    * The error a failing body source (a stream that errored or was destroyed) ends with, where
    * the stock class ends with one of its own: the callback clients' RequestAbortedError, which
-   * leaves the node alive. Without it, the source's own error.
+   * leaves the node alive, UndiciConnection's ConnectionError. Without it, the source's own error.
    */
   sourceFailed?: (error: Error) => Error;
 }

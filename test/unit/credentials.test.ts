@@ -592,6 +592,58 @@ describe('CredentialCache', () => {
     });
   });
 
+  describe('what keeps the process alive', () => {
+    /** `run()`, and the timers it set (the providerTimeoutMs timer of a provider call). */
+    function timersOf<T>(run: () => T): { value: T; timers: NodeJS.Timeout[] } {
+      const timers: NodeJS.Timeout[] = [];
+      const original = globalThis.setTimeout;
+      globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+        const timer = original(...args);
+        timers.push(timer);
+        return timer;
+      }) as typeof setTimeout;
+      try {
+        return { value: run(), timers };
+      } finally {
+        globalThis.setTimeout = original;
+      }
+    }
+
+    it('a provider call a request waits for holds the process until it answers (es9 and fetch have no other timer: it exited mid-await, code 0)', async () => {
+      const { provider, calls } = controlled();
+      const c = cache(provider);
+      const { value: waiting, timers } = timersOf(() => c.get());
+      assert.equal(timers.length, 1);
+      assert.ok(timers[0]!.hasRef(), 'the providerTimeoutMs timer holds the process for the caller');
+      calls[0]!.resolve(creds(T0 + HOUR));
+      await waiting;
+    });
+
+    it('a background refresh does not hold the process; a caller that joins it (credentials ran out) does', async () => {
+      const { c, calls } = await warmCache(creds(T0 + HOUR));
+      clock.set(T0 + HOUR - 5 * MIN);
+      const { value: now, timers } = timersOf(() => c.get());
+      assert.ok(isSync(now));
+      assert.equal(calls.length, 2, 'a background refresh under way');
+      assert.equal(timers.length, 1);
+      assert.ok(!timers[0]!.hasRef(), 'nobody waits for it');
+      clock.set(T0 + HOUR);
+      const waiting = c.get();
+      assert.equal(calls.length, 2, 'joined, not called again');
+      assert.ok(timers[0]!.hasRef(), 'held once a caller waits for it');
+      calls[1]!.resolve(creds(T0 + 2 * HOUR));
+      await waiting;
+    });
+
+    it('forceRefresh (a request re-signing after a refusal) holds the process too', async () => {
+      const { c, calls } = await warmCache(creds(T0 + HOUR));
+      const { value: forced, timers } = timersOf(() => c.forceRefresh());
+      assert.ok(timers[0]!.hasRef());
+      calls[1]!.resolve(creds(T0 + 2 * HOUR));
+      await forced;
+    });
+  });
+
   describe('options', () => {
     it('rejects values that would make a hot loop or make no sense', () => {
       for (const bad of [{ retryDelayMs: 0 }, { refreshIntervalMs: 0 }, { maxRetryDelayMs: -1 }, { expirySafetyMs: Number.NaN }, { providerTimeoutMs: '5' }]) {

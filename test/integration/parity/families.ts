@@ -72,6 +72,13 @@ interface PromiseClient {
   close(): Promise<void>;
 }
 
+/** Settled within `ms`, or a failure saying it was still pending (a hang the parity suites look for). */
+export function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+
 function failed(error: unknown): Outcome {
   const e = error as { name?: string; message?: string; meta?: { statusCode?: number } };
   return { ok: false, name: e?.name ?? String(error), statusCode: e?.meta?.statusCode ?? undefined, message: String(e?.message ?? error), error };
