@@ -15,10 +15,9 @@ import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { carryBrands, ConfigurationError } from '../errors.js';
 import type { AnswerScrub } from '../exchange/answer-scrub.js';
 import { exchange, type Reply, type SignedAttempt } from '../exchange/exchange.js';
-import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import type { BodyInput } from '../exchange/body.js';
-import { failingBody, firstHeader, HeldRequests, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
+import { adapterHeaders, adoptClientHeaders, failingBody, firstHeader, HeldRequests, plainHeaders, readErrorAnswer, refuseSniffing, tooLargeNote, withContentLength, type ErrorAnswerRead } from './shared.js';
 
 type Callback = (error: Error | null, response: IncomingMessage | null) => void;
 
@@ -150,11 +149,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
     constructor(...args: any[]) {
       super(...args);
-      // The client may share one header object among connections and put Basic/ApiKey
-      // `authorization` in it: keep a private lower-cased copy without it.
-      const { headers, unset } = clientHeaders(this.headers);
-      this.headers = unset === undefined ? headers : { ...headers, ...unset };
-      hideWireHandles(this);
+      adoptClientHeaders(this);
     }
 
     override request(params: CallbackRequestParams, callback: Callback): ClientRequest {
@@ -190,7 +185,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
       // The client's own path building (node path prefix, querystring), so the path signed is
       // the one sent; super.request builds it again, a few string joins.
       const pathAndQuery = this.buildRequestObject(base).path;
-      const { headers, unset } = clientHeaders(this.headers, params.headers);
+      const { headers, unset } = adapterHeaders(this, params.headers);
       // Behind the client's `abort()` while we wait (credentials, body): made by the first wait, fired by the stand-in below.
       let controller: AbortController | undefined;
       let inner: ClientRequest | undefined;

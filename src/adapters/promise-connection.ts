@@ -9,10 +9,9 @@ import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { exchange, type Reply } from '../exchange/exchange.js';
-import { clientHeaders } from '../exchange/headers.js';
 import { attachRejection } from '../exchange/rejection-path.js';
 import { isNodeStream, type BodyInput } from '../exchange/body.js';
-import { failingBody, firstHeader, HeldRequests, hideWireHandles, plainHeaders, readErrorAnswer, refuseSniffing, withContentLength } from './shared.js';
+import { adapterHeaders, adoptClientHeaders, failingBody, firstHeader, HeldRequests, plainHeaders, readErrorAnswer, refuseSniffing, withContentLength } from './shared.js';
 import { errorFactories, type ClientErrors, type ConnectionClass, type SigV4ConnectionStatics } from './callback-connection.js';
 
 export interface PromiseRequestParams {
@@ -79,11 +78,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
       const undici = (this as { pool?: unknown }).pool !== undefined;
       this.#sourceFailed = undici ? make.undiciSourceFailed : undefined;
       this.#held = new HeldRequests(this, !undici);
-      // The es8/es9 clients hand one shared header object (with mixed-case names and maybe
-      // Basic/ApiKey auth) to every connection: keep a private lower-cased copy without auth.
-      const { headers, unset } = clientHeaders(this.headers);
-      this.headers = unset === undefined ? headers : { ...headers, ...unset };
-      hideWireHandles(this);
+      adoptClientHeaders(this);
     }
 
     override async request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
@@ -109,7 +104,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
     }
 
     async #signed(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
-      const { headers, unset } = clientHeaders(this.headers, params.headers);
+      const { headers, unset } = adapterHeaders(this, params.headers);
       const { response, rejection } = await exchange<PromiseResponse>({
         signer,
         method: params.method,

@@ -5,6 +5,7 @@ import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import { ConfigurationError } from '../errors.js';
 import { DEFAULT_MAX_BUFFERED_BODY_BYTES, type BodyInput } from '../exchange/body.js';
 import type { RefusalBound } from '../exchange/exchange.js';
+import { clientHeaders, type ClientHeaders } from '../exchange/headers.js';
 
 const SNIFF_PATH = /^\/?_nodes(?:\/_all)?\/http(?:[/?]|$)/;
 const warnedFor = new WeakSet<object>();
@@ -28,6 +29,37 @@ export function refuseSniffing(path: string, owner: object): ConfigurationError 
 }
 
 /**
+ * Takes over a stock Connection's headers once it is built: a private lower-cased copy (the
+ * clients may share one header object among connections) without `authorization`, which the
+ * signature takes (see adapterHeaders), and the wire handles hidden (hideWireHandles).
+ */
+export function adoptClientHeaders(connection: { headers?: Record<string, unknown> }): void {
+  const { headers, unset } = adapterHeaders(connection);
+  connection.headers = unset === undefined ? headers : { ...headers, ...unset };
+  hideWireHandles(connection);
+}
+
+/**
+ * A request's headers as signed: the connection's and the request's (clientHeaders). An
+ * authorization the client put in either (its `auth` option, the node URL's user:password,
+ * its `headers`) is never sent, and the request then goes as the IAM identity rather than the
+ * user it names: said once per Connection class, naming where it may come from, never its value.
+ */
+export function adapterHeaders(connection: { headers?: Record<string, unknown> }, request?: Record<string, unknown> | null): ClientHeaders {
+  const out = clientHeaders(connection.headers, request);
+  if (out.droppedAuthorization && !authorizationWarned.has(connection.constructor)) {
+    authorizationWarned.add(connection.constructor);
+    process.emitWarning(AUTHORIZATION_REPLACED, { code: 'AWS_SIGV4_AUTHORIZATION_REPLACED' });
+  }
+  return out;
+}
+
+const authorizationWarned = new WeakSet<object>();
+const AUTHORIZATION_REPLACED = 'The client was given an Authorization header (its auth option, user:password in the node URL, or a headers option), ' +
+  'which this Connection never sends: every request carries its SigV4 signature in Authorization, and goes as the IAM identity of the credentials, ' +
+  'not as the user named there. Remove auth (and the URL\'s user info) from the client options; for a domain\'s internal users (HTTP basic auth) use the client\'s own Connection.';
+
+/**
  * The base class's handles to the wire, node:http's `agent` and undici's `pool`, reach each
  * socket's last request head as sent: our `authorization` and `x-amz-security-token` in it.
  * @elastic/transport's error redaction (`'replace'`, its default) copies the connection into
@@ -36,7 +68,7 @@ export function refuseSniffing(path: string, owner: object): ConfigurationError 
  * non-enumerable, the handles stay the base class's by name and drop out of every such copy
  * and of util.inspect (which shows the connection through its own inspect hook anyway).
  */
-export function hideWireHandles(connection: object): void {
+function hideWireHandles(connection: object): void {
   for (const name of ['agent', 'pool']) {
     const own = Object.getOwnPropertyDescriptor(connection, name);
     if (own?.enumerable === true) Object.defineProperty(connection, name, { ...own, enumerable: false });

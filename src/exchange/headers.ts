@@ -41,6 +41,8 @@ export interface ClientHeaders {
    * class as they came, so it refuses or drops them exactly as it does without us.
    */
   unset: Record<string, undefined | null> | undefined;
+  /** An `authorization` was given and left out (the signature takes its place). */
+  droppedAuthorization: boolean;
 }
 
 /**
@@ -51,12 +53,16 @@ export interface ClientHeaders {
 export function clientHeaders(...sources: Array<Record<string, unknown> | null | undefined>): ClientHeaders {
   const headers: Record<string, string> = {};
   let unset: Record<string, undefined | null> | undefined;
+  let droppedAuthorization = false;
   for (const source of sources) {
     if (source === null || source === undefined) continue;
     for (const name in source) {
       const value = source[name];
       const lower = name.toLowerCase();
-      if (lower === 'authorization') continue;
+      if (lower === 'authorization') {
+        droppedAuthorization ||= value !== undefined && value !== null;
+        continue;
+      }
       if (value === undefined || value === null) {
         delete headers[lower];
         (unset ??= {})[name] = value;
@@ -66,7 +72,7 @@ export function clientHeaders(...sources: Array<Record<string, unknown> | null |
       headers[lower] = Array.isArray(value) ? value.join(repeatSeparator(lower)) : String(value);
     }
   }
-  return { headers, unset };
+  return { headers, unset, droppedAuthorization };
 }
 
 function deleteName(record: Record<string, unknown>, lower: string): void {
