@@ -193,10 +193,15 @@ export function withSigV4Callback<T extends ConnectionClass>(
       const send = (signed: SignedAttempt): Promise<Reply<IncomingMessage>> =>
         new Promise((resolve, reject) => {
           const outgoing: CallbackRequestParams = { ...base, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
-          if (signed.timeLeftMs !== undefined) outgoing.timeout = signed.timeLeftMs;
+          const back = this.#held.handOver();
           try {
-            inner = super.request(outgoing, (error, response) => (error !== null || response === null ? reject(error) : resolve(replyOf(response))));
+            inner = super.request(outgoing, (error, response) => {
+              back();
+              if (error !== null || response === null) reject(error);
+              else resolve(replyOf(response));
+            });
           } catch (error) {
+            back();
             // The stock class throws some mistakes (an invalid header value) at its caller: so do we, below.
             thrown = { error };
             reject(error);

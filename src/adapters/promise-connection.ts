@@ -70,6 +70,8 @@ export function withSigV4Promise<T extends ConnectionClass>(
      */
     readonly #sourceFailed: ((failure: Error) => Error) | undefined;
     readonly #held: HeldRequests;
+    /** UndiciConnection's timeout runs from dispatch to the answer's head, upload included; HttpConnection's is node:http's socket timeout. */
+    readonly #timeoutCounts: 'silence' | 'from-dispatch';
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
     constructor(...args: any[]) {
@@ -78,6 +80,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
       const undici = (this as { pool?: unknown }).pool !== undefined;
       this.#sourceFailed = undici ? make.undiciSourceFailed : undefined;
       this.#held = new HeldRequests(this, !undici);
+      this.#timeoutCounts = undici ? 'from-dispatch' : 'silence';
       adoptClientHeaders(this);
     }
 
@@ -113,11 +116,19 @@ export function withSigV4Promise<T extends ConnectionClass>(
         headers,
         body: params.body as BodyInput,
         // The 8.x HttpConnection ignores a signal that was aborted before it is called: the guard's check covers it.
-        guard: { signal: options.signal, timeoutMs: options.timeout ?? undefined, aborted: make.aborted, timedOut: () => make.timedOut(undefined), sourceFailed: this.#sourceFailed },
+        guard: {
+          signal: options.signal, timeoutMs: options.timeout ?? undefined, timeoutCounts: this.#timeoutCounts,
+          aborted: make.aborted, timedOut: () => make.timedOut(undefined), sourceFailed: this.#sourceFailed,
+        },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send: async (signed) => {
           const outgoing = { ...params, body: signed.body as string | Buffer | undefined, headers: unset === undefined ? signed.headers : { ...signed.headers, ...unset } };
-          return replyOf(await super.request(outgoing, signed.timeLeftMs === undefined ? options : { ...options, timeout: signed.timeLeftMs }));
+          const back = this.#held.handOver();
+          try {
+            return replyOf(await super.request(outgoing, signed.timeLeftMs === undefined ? options : { ...options, timeout: signed.timeLeftMs }));
+          } finally {
+            back();
+          }
         },
       });
       if (rejection !== undefined) attachRejection(response.headers, rejection);

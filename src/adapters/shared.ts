@@ -108,6 +108,21 @@ export class HeldRequests {
     for (const run of this.waiting.splice(0)) run();
   }
 
+  /**
+   * A held request handed to the stock class while it sends, which counts it itself (once in
+   * `_openRequests`, not twice); the function returned takes it back when the stock class is done.
+   */
+  handOver(): () => void {
+    this.release();
+    let back = false;
+    // Once, whatever the stock class calls back: a count left up would hold close() for ever.
+    return () => {
+      if (back) return;
+      back = true;
+      this.hold();
+    };
+  }
+
   /** Runs `close` (the stock one) when it would wait for these requests as for its own: at once, synchronously, where it counts them itself. */
   beforeClose(close: () => void): void {
     if (this.count === 0 || this.stock !== undefined) close();

@@ -99,7 +99,7 @@ export interface SignedAttempt {
   body: string | Uint8Array | undefined;
   /** 0, or 1 for the one re-signed retry. */
   attempt: number;
-  /** What is left of the guard's timeout after the waits before sending (Deadline.timeLeftMs), for the stock class's own timer. */
+  /** Counting the timeout from the call, what is left of it for the stock class's own timer (Deadline.timeLeftMs). */
   timeLeftMs?: number;
 }
 
@@ -140,10 +140,19 @@ export function exchange<R>(request: ExchangeRequest<R>): Promise<ExchangeResult
 
 async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, credentials: AwsCredentialIdentity | Promise<AwsCredentialIdentity>): Promise<ExchangeResult<R>> {
   const creds = credentials instanceof Promise ? await deadline.race(credentials) : credentials;
+  deadline.dispatch();
   const limit = bufferLimit(request.signer);
   // The reader stops (stream destroyed, web stream cancelled) when the race is lost.
   const stop = new AbortController();
-  const hooks: ReadHooks = { hash: () => request.signer.bodyHash(), ...request.reading };
+  const onChunk = request.reading?.onChunk;
+  // Counting silences, each chunk gives the read the whole timeout again, as a socket's activity does the stock class's.
+  const hooks: ReadHooks = {
+    hash: () => request.signer.bodyHash(), ...request.reading,
+    onChunk: (bytes) => {
+      deadline.touch();
+      return onChunk?.(bytes);
+    },
+  };
   let reading = readBody(request.body, limit, stop.signal, hooks);
   const failed = request.guard.sourceFailed;
   // Ours (too large, unsupported) stay ours; what the source itself threw becomes the client's.
@@ -160,6 +169,7 @@ async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body
     // Signing only adds `host` (the same each time) and prepare() is idempotent: no copy per attempt.
     const headers = request.headers;
     request.prepare?.(headers, body);
+    if (attempt > 0) deadline.dispatch();
     const signing = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
     const signed = signing instanceof Promise ? await deadline.race(signing) : signing;
     const reply = await request.send({ headers: signed.headers, body: body.body, attempt, timeLeftMs: deadline.timeLeftMs() });

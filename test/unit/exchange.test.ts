@@ -202,11 +202,14 @@ describe('exchange: sign, send, read a refusal, classify, maybe re-sign once', (
 
 describe('header rules: what is signed, what never passes a hop', () => {
   it('lower-cases, joins repeats, drops authorization, and keeps undefined values apart for the stock class', () => {
-    const { headers, unset } = clientHeaders({ 'X-A': 'one', Authorization: 'Basic xyz' }, { 'x-b': ['1', '2'], 'X-Gone': undefined, 'x-a': 'two' });
+    const { headers, unset, droppedAuthorization } = clientHeaders({ 'X-A': 'one', Authorization: 'Basic xyz' }, { 'x-b': ['1', '2'], 'X-Gone': undefined, 'x-a': 'two' });
     assert.deepEqual(headers, { 'x-a': 'two', 'x-b': '1,2' });
     assert.deepEqual(unset, { 'X-Gone': undefined });
+    assert.equal(droppedAuthorization, true);
     // A later defined value wins over an earlier undefined one, whatever its case.
-    assert.deepEqual(clientHeaders({ 'X-C': undefined }, { 'x-c': 'set' }), { headers: { 'x-c': 'set' }, unset: {} });
+    assert.deepEqual(clientHeaders({ 'X-C': undefined }, { 'x-c': 'set' }), { headers: { 'x-c': 'set' }, unset: {}, droppedAuthorization: false });
+    // An authorization left unset is none given.
+    assert.equal(clientHeaders({ authorization: undefined }).droppedAuthorization, false);
   });
 
   it('hop-by-hop names, and those a Connection header lists, are never end to end', () => {

@@ -48,5 +48,22 @@ describe('client.close() while a request waits (stock: in flight; ours: on crede
       assert.equal(stock.answeredAtClose, 1);
       assert.equal(ours.answeredAtClose, stock.answeredAtClose, 'close settled before the request waiting on credentials was sent');
     });
+
+    it(`${family.name}: a request in flight counts once in the connection's _openRequests, as stock's`, async () => {
+      const counts: Array<Array<number | undefined>> = [];
+      for (const Connection of [family.stock, family.ours({ region: 'us-east-1', service: 'es', credentials: TEST_CREDENTIALS })]) {
+        const client = family.client(Connection, server.get().url);
+        try {
+          const call = client.call({ method: 'GET', path: `/echo?delay=${WAIT_MS}` });
+          await new Promise((resolve) => setTimeout(resolve, WAIT_MS / 2));
+          const during = client.openRequests()[0];
+          assert.ok((await call).ok);
+          counts.push([during, client.openRequests()[0]]);
+        } finally {
+          await client.close();
+        }
+      }
+      assert.deepEqual(counts[1], counts[0], `stock [in flight, after] ${counts[0]}, ours ${counts[1]}`);
+    });
   }
 });

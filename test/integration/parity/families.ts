@@ -47,6 +47,8 @@ export interface FamilyClient {
   call(call: Call): Promise<Outcome>;
   /** Each node's status as the pool sees it: 'alive' / 'dead'. */
   nodeStatuses(): string[];
+  /** Each connection's own count of its open requests (`_openRequests`, which its close() polls). */
+  openRequests(): Array<number | undefined>;
   /** The pool's list of dead node ids (with resurrectingPool: every family's pool keeps one). */
   deadList(): string[];
   /** The client's 'sniff' event: the error each sniff ended with (null when it succeeded). */
@@ -58,7 +60,7 @@ export interface FamilyClient {
 
 interface TransportReturn extends Promise<{ body: unknown; statusCode: number }> { abort(): void }
 type SniffListener = (error: unknown) => void;
-interface Pool { connections: Array<{ status: string; resurrectTimeout: number }>; dead?: string[] }
+interface Pool { connections: Array<{ status: string; resurrectTimeout: number; _openRequests?: number }>; dead?: string[] }
 interface CallbackClient {
   transport: { request(params: object, options: object): TransportReturn };
   connectionPool: Pool;
@@ -125,6 +127,7 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        openRequests: () => client.connectionPool.connections.map((c) => c._openRequests),
         deadList: () => deadList(client.connectionPool),
         onSniff: (listener) => client.on('sniff', (error) => listener(error)),
         expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
@@ -160,6 +163,7 @@ function promiseFamily(name: string, mod: { Client: unknown; errors: unknown; Cl
           }
         },
         nodeStatuses: () => client.connectionPool.connections.map((c) => c.status),
+        openRequests: () => client.connectionPool.connections.map((c) => c._openRequests),
         deadList: () => deadList(client.connectionPool),
         onSniff: (listener) => client.diagnostic.on('sniff', (error) => listener(error)),
         expireDeadNodes: () => { for (const c of client.connectionPool.connections) c.resurrectTimeout = 0; },
