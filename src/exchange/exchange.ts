@@ -12,7 +12,7 @@
  *   - `headers`: lower-cased, no host, no hop-by-hop (see ./headers.ts);
  *   - `body`: any BodyInput (string, bytes, Node stream of any age, web stream, Blob, form);
  *   - `guard`: the AbortSignal (or a function making one lazily), the timeout in ms, counted
- *     from the start, and the errors an abort and a timeout end with (each client's own
+ *     as the stock class counts it (WaitGuard.timeoutCounts), and the errors an abort and a timeout end with (each client's own
  *     classes, fetch's AbortError...); the stock class's own timeout still covers the request
  *     once it is on the wire;
  *   - `reading` (optional): hooks of the body reader (see ReadHooks in ./body.ts);
@@ -99,7 +99,7 @@ export interface SignedAttempt {
   body: string | Uint8Array | undefined;
   /** 0, or 1 for the one re-signed retry. */
   attempt: number;
-  /** Counting the timeout from the call, what is left of it for the stock class's own timer (Deadline.timeLeftMs). */
+  /** Counting the timeout from dispatch (undici), what is left of it for the stock class's own timer (Deadline.timeLeftMs). */
   timeLeftMs?: number;
 }
 
