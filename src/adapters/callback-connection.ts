@@ -149,7 +149,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
     constructor(...args: any[]) {
       super(...args);
-      adoptClientHeaders(this);
+      adoptClientHeaders(this, signer);
     }
 
     override request(params: CallbackRequestParams, callback: Callback): ClientRequest {
@@ -185,7 +185,7 @@ export function withSigV4Callback<T extends ConnectionClass>(
       // The client's own path building (node path prefix, querystring), so the path signed is
       // the one sent; super.request builds it again, a few string joins.
       const pathAndQuery = this.buildRequestObject(base).path;
-      const { headers, unset } = adapterHeaders(this, params.headers);
+      const { headers, unset } = adapterHeaders(this, params.headers, signer);
       // Behind the client's `abort()` while we wait (credentials, body): made by the first wait, fired by the stand-in below.
       let controller: AbortController | undefined;
       let inner: ClientRequest | undefined;

@@ -81,7 +81,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
       this.#sourceFailed = undici ? make.undiciSourceFailed : undefined;
       this.#held = new HeldRequests(this, !undici);
       this.#timeoutCounts = undici ? 'from-dispatch' : 'silence';
-      adoptClientHeaders(this);
+      adoptClientHeaders(this, signer);
     }
 
     override async request(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
@@ -107,7 +107,7 @@ export function withSigV4Promise<T extends ConnectionClass>(
     }
 
     async #signed(params: PromiseRequestParams, options: PromiseRequestOptions): Promise<PromiseResponse> {
-      const { headers, unset } = adapterHeaders(this, params.headers);
+      const { headers, unset } = adapterHeaders(this, params.headers, signer);
       const { response, rejection } = await exchange<PromiseResponse>({
         signer,
         method: params.method,

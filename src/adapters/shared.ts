@@ -21,39 +21,67 @@ export function refuseSniffing(path: string, owner: object): ConfigurationError 
   const message = 'Sniffing is not supported with AWS SigV4 (Amazon OpenSearch Service and Serverless hide node addresses): ' +
     'create the client with sniffOnStart: false, sniffInterval: false and sniffOnConnectionFault: false.';
   // Once per Connection class: a sniffInterval would otherwise warn every few seconds.
-  if (!warnedFor.has(owner)) {
-    warnedFor.add(owner);
-    process.emitWarning(message, { code: 'AWS_SIGV4_SNIFFING' });
-  }
+  warnOnce(warnedFor, owner, message, 'AWS_SIGV4_SNIFFING');
   return new ConfigurationError('ERR_SNIFFING_UNSUPPORTED', message);
 }
+
+/** What the adapters hand adapterHeaders: a stock Connection as built, and the Host its signer signs for. */
+interface AdaptedConnection {
+  headers?: Record<string, unknown>;
+  url?: URL;
+}
+interface HostSigner { endpoint(nodeUrl: URL): { host: string } }
 
 /**
  * Takes over a stock Connection's headers once it is built: a private lower-cased copy (the
  * clients may share one header object among connections) without `authorization`, which the
  * signature takes (see adapterHeaders), and the wire handles hidden (hideWireHandles).
  */
-export function adoptClientHeaders(connection: { headers?: Record<string, unknown> }): void {
-  const { headers, unset } = adapterHeaders(connection);
+export function adoptClientHeaders(connection: AdaptedConnection, signer: HostSigner): void {
+  const { headers, unset } = adapterHeaders(connection, undefined, signer);
   connection.headers = unset === undefined ? headers : { ...headers, ...unset };
   hideWireHandles(connection);
 }
 
 /**
- * A request's headers as signed: the connection's and the request's (clientHeaders). An
- * authorization the client put in either (its `auth` option, the node URL's user:password,
- * its `headers`) is never sent, and the request then goes as the IAM identity rather than the
- * user it names: said once per Connection class, naming where it may come from, never its value.
+ * A request's headers as signed: the connection's and the request's (clientHeaders). What the
+ * client put there that is never sent is said once per Connection class, naming where it may
+ * come from and the fix, never its value:
+ *   - an authorization (its `auth` option, the node URL's user:password, its `headers`): the
+ *     signature takes that header, and the request goes as the IAM identity instead of the
+ *     user it names;
+ *   - a Host other than the one signed (the node URL's, or the `host` option): the signature
+ *     covers Host, so the signed one is sent. Through a tunnel, the `host` option is the fix.
  */
-export function adapterHeaders(connection: { headers?: Record<string, unknown> }, request?: Record<string, unknown> | null): ClientHeaders {
+export function adapterHeaders(connection: AdaptedConnection, request: Record<string, unknown> | null | undefined, signer: HostSigner): ClientHeaders {
   const out = clientHeaders(connection.headers, request);
-  if (out.droppedAuthorization && !authorizationWarned.has(connection.constructor)) {
-    authorizationWarned.add(connection.constructor);
-    process.emitWarning(AUTHORIZATION_REPLACED, { code: 'AWS_SIGV4_AUTHORIZATION_REPLACED' });
+  if (out.droppedAuthorization) warnOnce(authorizationWarned, connection.constructor, AUTHORIZATION_REPLACED, 'AWS_SIGV4_AUTHORIZATION_REPLACED');
+  const host = out.headers.host;
+  if (host !== undefined && !hostWarned.has(connection.constructor) && connection.url !== undefined && host.toLowerCase() !== signedHost(signer, connection.url)) {
+    warnOnce(hostWarned, connection.constructor, HOST_REPLACED, 'AWS_SIGV4_HOST_REPLACED');
   }
   return out;
 }
 
+/** The Host the signer sends for this node; undefined when it cannot tell (the request then fails typed, where it is signed). */
+function signedHost(signer: HostSigner, nodeUrl: URL): string | undefined {
+  try {
+    return signer.endpoint(nodeUrl).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function warnOnce(warned: WeakSet<object>, owner: object, message: string, code: string): void {
+  if (warned.has(owner)) return;
+  warned.add(owner);
+  process.emitWarning(message, { code });
+}
+
+const hostWarned = new WeakSet<object>();
+const HOST_REPLACED = 'The client was given a Host header (its headers option or a request\'s) for another host than this Connection signs for, ' +
+  'which it never sends: the signature covers Host, so every request carries the signed one (the node URL\'s, or the host option). ' +
+  'To reach a domain through a tunnel or proxy, pass its name as AwsSigV4Connection.configure({ host }).';
 const authorizationWarned = new WeakSet<object>();
 const AUTHORIZATION_REPLACED = 'The client was given an Authorization header (its auth option, user:password in the node URL, or a headers option), ' +
   'which this Connection never sends: every request carries its SigV4 signature in Authorization, and goes as the IAM identity of the credentials, ' +

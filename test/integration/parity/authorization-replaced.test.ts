@@ -1,8 +1,11 @@
 /**
- * The client's own Authorization (its `auth` option, user:password in the node URL, its
- * `headers`): the stock Connection sends it; ours never can, since the signature goes in that
- * header, and a request then goes as the IAM identity instead of the user it names. That used
- * to happen silently; now it is said once per Connection class, without the value.
+ * What the client was given that ours never sends, said once per Connection class instead of
+ * silently (found running the clients' own connection tests against ours):
+ *   - its own Authorization (its `auth` option, user:password in the node URL, its `headers`):
+ *     the stock Connection sends it; ours cannot, since the signature goes in that header, and
+ *     a request then goes as the IAM identity instead of the user it names. Never quoted.
+ *   - a Host header for another host (a tunnel set up the stock way): the signature covers
+ *     Host, so ours sends the one it signs; the warning names configure({ host }).
  */
 import assert from 'node:assert/strict';
 import { FAMILIES } from './families.js';
@@ -18,8 +21,10 @@ describe('the client\'s own Authorization: the stock class sends it, ours says o
   this.timeout(20_000);
   let server: LoopbackServer;
   const warnings: Array<Error & { code?: string }> = [];
+  const seenWarnings: Array<Error & { code?: string }> = [];
   const onWarning = (warning: Error & { code?: string }) => {
     if (warning.code === CODE) warnings.push(warning);
+    seenWarnings.push(warning);
   };
   before(async () => {
     server = await LoopbackServer.start();
@@ -31,6 +36,7 @@ describe('the client\'s own Authorization: the stock class sends it, ours says o
   });
   beforeEach(() => {
     warnings.length = 0;
+    seenWarnings.length = 0;
     server.seen.length = 0;
   });
 
@@ -49,7 +55,41 @@ describe('the client\'s own Authorization: the stock class sends it, ours says o
     return Array.isArray(header) ? header.join() : header;
   }
 
+  /** The Host the server saw for one GET, or the error it ended with. */
+  async function hostSent(family: (typeof FAMILIES)[number], Connection: Parameters<typeof family.client>[0], extra: Record<string, unknown>): Promise<unknown> {
+    const client = family.client(Connection, server.url, extra);
+    server.seen.length = 0;
+    try {
+      const outcome = await client.call({ method: 'GET', path: '/echo' });
+      if (!outcome.ok) return `${outcome.name}: ${outcome.message}`;
+    } finally {
+      await client.close();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    return server.seen.at(-1)?.headers.host;
+  }
+
   for (const family of FAMILIES) {
+    it(`${family.name}: a Host header for another host: stock sends it; ours sends the signed one and names configure({ host }) once; with that option, sent and no warning`, async () => {
+      const hostWarnings = (): Array<Error & { code?: string }> => seenWarnings.filter((w) => w.code === 'AWS_SIGV4_HOST_REPLACED');
+      const headers = { headers: { Host: 'search-logs.eu-west-1.es.amazonaws.com' } };
+      // undici refuses a Host among the headers (InvalidArgumentError "duplicate host header"): ours signs and sends one.
+      const stock = await hostSent(family, family.stock, headers);
+      if (family.name.includes('Undici')) assert.match(String(stock), /host/i);
+      else assert.equal(stock, 'search-logs.eu-west-1.es.amazonaws.com');
+      const Ours = family.ours(SIGNING);
+      assert.equal(await hostSent(family, Ours, headers), new URL(server.url).host);
+      assert.equal(hostWarnings().length, 1, 'no warning for the replaced Host');
+      assert.match(hostWarnings()[0]!.message, /configure\(\{ host \}\)/);
+      await hostSent(family, Ours, headers);
+      assert.equal(hostWarnings().length, 1);
+      seenWarnings.length = 0;
+      const Tunnelled = family.ours({ ...SIGNING, host: 'search-logs.eu-west-1.es.amazonaws.com' });
+      assert.equal(await hostSent(family, Tunnelled, headers), 'search-logs.eu-west-1.es.amazonaws.com');
+      assert.equal(await hostSent(family, family.ours(SIGNING), { headers: { host: new URL(server.url).host } }), new URL(server.url).host);
+      assert.equal(hostWarnings().length, 0, 'a warning where the Host given is the one signed');
+    });
+
     it(`${family.name}: auth option: stock sends Basic; ours signs, warns once per class, and the warning holds no credential`, async () => {
       const auth = { auth: { username: 'admin', password: PASSWORD } };
       assert.match(await sent(family, family.stock, auth) ?? '', /^Basic /);
