@@ -25,11 +25,12 @@ export function refuseSniffing(path: string, owner: object): ConfigurationError 
   return new ConfigurationError('ERR_SNIFFING_UNSUPPORTED', message);
 }
 
-/** What the adapters hand adapterHeaders: a stock Connection as built, and the Host its signer signs for. */
+/** A stock Connection as built: its header object and its node URL. */
 interface AdaptedConnection {
   headers?: Record<string, unknown>;
   url?: URL;
 }
+/** Its class's signer, for the Host it signs for a node. */
 interface HostSigner { endpoint(nodeUrl: URL): { host: string } }
 
 /**
