@@ -64,23 +64,15 @@ export function withSigV4Promise<T extends ConnectionClass>(
       return withSigV4Promise(Base, errors, next) as unknown as typeof AwsSigV4Connection;
     }
 
-    /**
-     * How a failing body stream ends: UndiciConnection's own errors (see undiciSourceFailed);
-     * HttpConnection pipes the stream and rejects with its error as is (undefined: the same).
-     */
-    readonly #sourceFailed: ((failure: Error) => Error) | undefined;
+    /** UndiciConnection (its handle is an undici Pool), else HttpConnection (an agent): where the two stock classes differ. */
+    readonly #undici: boolean;
     readonly #held: HeldRequests;
-    /** UndiciConnection's timeout runs from dispatch to the answer's head, upload included; HttpConnection's is node:http's socket timeout. */
-    readonly #timeoutCounts: 'silence' | 'from-dispatch';
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's constructor options
     constructor(...args: any[]) {
       super(...args);
-      // UndiciConnection's handle is its undici Pool, HttpConnection's an agent.
-      const undici = (this as { pool?: unknown }).pool !== undefined;
-      this.#sourceFailed = undici ? make.undiciSourceFailed : undefined;
-      this.#held = new HeldRequests(this, !undici);
-      this.#timeoutCounts = undici ? 'from-dispatch' : 'silence';
+      this.#undici = (this as { pool?: unknown }).pool !== undefined;
+      this.#held = new HeldRequests(this, !this.#undici);
       adoptClientHeaders(this, signer);
     }
 
@@ -117,8 +109,12 @@ export function withSigV4Promise<T extends ConnectionClass>(
         body: params.body as BodyInput,
         // The 8.x HttpConnection ignores a signal that was aborted before it is called: the guard's check covers it.
         guard: {
-          signal: options.signal, timeoutMs: options.timeout ?? undefined, timeoutCounts: this.#timeoutCounts,
-          aborted: make.aborted, timedOut: () => make.timedOut(undefined), sourceFailed: this.#sourceFailed,
+          signal: options.signal, timeoutMs: options.timeout ?? undefined,
+          // UndiciConnection's timeout runs from dispatch to the answer's head, upload included; HttpConnection's is node:http's socket timeout.
+          timeoutCounts: this.#undici ? 'from-dispatch' : 'silence',
+          aborted: make.aborted, timedOut: () => make.timedOut(undefined),
+          // UndiciConnection's own errors for a failing stream (undiciSourceFailed); HttpConnection pipes it and rejects with its error as is.
+          sourceFailed: this.#undici ? make.undiciSourceFailed : undefined,
         },
         prepare: (h, read) => { withContentLength(h, read.body); },
         send: async (signed) => {

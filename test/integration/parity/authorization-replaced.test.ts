@@ -8,7 +8,7 @@
  *     Host, so ours sends the one it signs; the warning names configure({ host }).
  */
 import assert from 'node:assert/strict';
-import { FAMILIES } from './families.js';
+import { FAMILIES, type Outcome } from './families.js';
 import { LoopbackServer } from './loopback-server.js';
 import type { AwsSigV4Options } from '../../../src/index.js';
 import { TEST_CREDENTIALS } from '../../support/stack.js';
@@ -40,33 +40,33 @@ describe('the client\'s own Authorization: the stock class sends it, ours says o
     server.seen.length = 0;
   });
 
-  /** The Authorization the server saw for one GET, and the warnings emitted by then. */
-  async function sent(family: (typeof FAMILIES)[number], Connection: Parameters<typeof family.client>[0], extra: Record<string, unknown>, node = server.url): Promise<string | undefined> {
+  /** One GET: how it ended, and the head the server saw (the warnings are emitted by then). */
+  async function once(family: (typeof FAMILIES)[number], Connection: Parameters<typeof family.client>[0], extra: Record<string, unknown>, node = server.url) {
     const client = family.client(Connection, node, extra);
+    server.seen.length = 0;
+    let outcome: Outcome;
     try {
-      const outcome = await client.call({ method: 'GET', path: '/echo' });
-      assert.equal(outcome.ok, true, outcome.ok ? '' : outcome.message);
+      outcome = await client.call({ method: 'GET', path: '/echo' });
     } finally {
       await client.close();
     }
     // process 'warning' is emitted on the next tick.
     await new Promise((resolve) => setImmediate(resolve));
-    const header = server.seen.at(-1)?.headers.authorization;
+    return { outcome, headers: server.seen.at(-1)?.headers };
+  }
+
+  /** The Authorization the server saw for one GET that must succeed. */
+  async function sent(family: (typeof FAMILIES)[number], Connection: Parameters<typeof family.client>[0], extra: Record<string, unknown>, node = server.url): Promise<string | undefined> {
+    const { outcome, headers } = await once(family, Connection, extra, node);
+    assert.equal(outcome.ok, true, outcome.ok ? '' : outcome.message);
+    const header = headers?.authorization;
     return Array.isArray(header) ? header.join() : header;
   }
 
   /** The Host the server saw for one GET, or the error it ended with. */
   async function hostSent(family: (typeof FAMILIES)[number], Connection: Parameters<typeof family.client>[0], extra: Record<string, unknown>): Promise<unknown> {
-    const client = family.client(Connection, server.url, extra);
-    server.seen.length = 0;
-    try {
-      const outcome = await client.call({ method: 'GET', path: '/echo' });
-      if (!outcome.ok) return `${outcome.name}: ${outcome.message}`;
-    } finally {
-      await client.close();
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-    return server.seen.at(-1)?.headers.host;
+    const { outcome, headers } = await once(family, Connection, extra);
+    return outcome.ok ? headers?.host : `${outcome.name}: ${outcome.message}`;
   }
 
   for (const family of FAMILIES) {
