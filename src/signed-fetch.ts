@@ -75,15 +75,49 @@ export function fetchCall(input: string | URL | Request, init: RequestInit) {
       `fetch cannot send a body with ${method}: use POST (OpenSearch takes _search, _count and _msearch bodies by POST), ` +
         'or send the GET with a body through AwsSigV4Connection or signRequest with node:http.');
   }
+  checkInitMembers(init);
   return {
     request,
     url,
     method,
     body,
     headers: requestHeaders(init.headers ?? request?.headers),
-    signal: init.signal ?? request?.signal ?? undefined,
+    signal: requestSignal(init.signal ?? request?.signal ?? undefined),
     mode: init.redirect ?? request?.redirect ?? 'follow',
   };
+}
+
+/**
+ * The Fetch standard's enumerated members of RequestInit and the values each takes. fetch
+ * refuses any other value with a TypeError, but only once the request is signed and handed
+ * to it, and `redirect`, which the signed fetch applies itself, would be read as 'follow'.
+ */
+const INIT_ENUMS: Readonly<Record<string, readonly string[]>> = {
+  redirect: ['follow', 'manual', 'error'],
+  mode: ['cors', 'no-cors', 'same-origin'],
+  credentials: ['omit', 'same-origin', 'include'],
+  cache: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
+  referrerPolicy: ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'],
+  duplex: ['half'],
+  priority: ['high', 'low', 'auto'],
+};
+
+function checkInitMembers(init: RequestInit): void {
+  for (const [name, values] of Object.entries(INIT_ENUMS)) {
+    const value: unknown = init[name as keyof RequestInit];
+    if (value === undefined || (typeof value === 'string' && values.includes(value))) continue;
+    const got = typeof value === 'string' ? `"${truncate(value)}"` : typeName(value);
+    throw new ConfigurationError('ERR_INVALID_OPTIONS', `init.${name} must be one of ${values.map((v) => `"${v}"`).join(', ')}, as for fetch, got ${got}.`);
+  }
+}
+
+/** The caller's AbortSignal; anything else is refused, as fetch refuses it (a function would otherwise be called as a lazy signal). */
+function requestSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal === null) return undefined;
+  // By shape, not instanceof: a custom fetch (node-fetch) takes an AbortSignal of another realm or polyfill.
+  const shaped = typeof signal === 'object' && typeof (signal as AbortSignal).addEventListener === 'function' && typeof (signal as AbortSignal).aborted === 'boolean';
+  if (!shaped) throw new ConfigurationError('ERR_INVALID_OPTIONS', `init.signal must be an AbortSignal (AbortController's signal, AbortSignal.timeout()), got ${typeName(signal)}.`);
+  return signal as AbortSignal;
 }
 
 /** Methods fetch never sends (the Fetch standard's forbidden methods). */

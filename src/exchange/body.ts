@@ -304,11 +304,25 @@ export async function readBody(body: BodyInput, limit: number = DEFAULT_MAX_BUFF
     return readWebStream(blob.stream() as ReadableStream<Uint8Array>, reading, signal, blob.type || undefined);
   }
   // URLSearchParams, FormData: the platform serializes it (and names its content-type, with the multipart boundary).
-  const serialized = new Response(body as BodyInit);
+  const serialized = serializedForm(body);
   const stream = serialized.body as ReadableStream<Uint8Array> | null;
   const contentType = serialized.headers.get('content-type') ?? undefined;
   if (stream === null) return { body: undefined, contentType };
   return readWebStream(stream, collector(), signal, contentType);
+}
+
+/**
+ * A form the platform serializes, as a Response of it. fetch sends any other object as its
+ * String() ("[object Object]" for an object meant as JSON) and refuses a symbol with a TypeError;
+ * both are a typed error here, before anything is signed.
+ */
+function serializedForm(body: unknown): Response {
+  const form = (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) || (typeof FormData !== 'undefined' && body instanceof FormData);
+  if (!form) {
+    throw new ConfigurationError('ERR_UNSUPPORTED_BODY',
+      `The request body is ${typeName(body)}, which fetch sends as its text ("[object Object]" for a plain object) or refuses: pass a string (JSON.stringify(body)), bytes (a Buffer, a typed array), a stream, a Blob, URLSearchParams or FormData.`);
+  }
+  return new Response(body as BodyInit);
 }
 
 /**

@@ -103,6 +103,21 @@ function assertClean(text: string, where: string): void {
   for (const secret of [MATRIX_SECRET, MATRIX_TOKEN, encodeURIComponent(MATRIX_TOKEN), 'hunter2']) assert.ok(!text.includes(secret), `a secret in the message of ${where}`);
 }
 
+// What the stock fetch refuses only once handed the request (ours would have signed it first),
+// or, for `redirect` and `signal`, what the signed fetch reads itself: a mistyped redirect was
+// followed, and a function as the signal was called.
+const STOCK_REFUSES: Array<[string, string | undefined, () => RequestInit, string]> = [
+  ['redirect: "folow" (no such mode)', undefined, () => ({ redirect: 'folow' as never }), 'ERR_INVALID_OPTIONS'],
+  ['mode: "navigate"', undefined, () => ({ mode: 'navigate' }), 'ERR_INVALID_OPTIONS'],
+  ['credentials: true', undefined, () => ({ credentials: true as never }), 'ERR_INVALID_OPTIONS'],
+  ['cache: "none"', undefined, () => ({ cache: 'none' as never }), 'ERR_INVALID_OPTIONS'],
+  ['duplex: "full" with a stream body', undefined, () => ({ method: 'POST', body: new Blob(['x']).stream(), duplex: 'full' } as RequestInit), 'ERR_INVALID_OPTIONS'],
+  ['signal: a function', undefined, () => ({ signal: (() => new AbortController().signal) as never }), 'ERR_INVALID_OPTIONS'],
+  ['signal: {} (no AbortSignal)', undefined, () => ({ signal: {} as never }), 'ERR_INVALID_OPTIONS'],
+  ['a symbol as the body', undefined, () => ({ method: 'POST', body: Symbol('body') as never }), 'ERR_UNSUPPORTED_BODY'],
+  ['an object whose toString throws as the body', undefined, () => ({ method: 'POST', body: { toString() { throw new Error('no text'); } } as never }), 'ERR_UNSUPPORTED_BODY'],
+];
+
 describe('bad-input matrix: typed errors before anything is sent, no secret in them', function () {
   let server: Server;
   let port = 0;
@@ -206,6 +221,11 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
       ['GET with a body', undefined, () => ({ body: '{"query":{}}' }), 'ERR_UNSUPPORTED_BODY'],
       ['get (lower case) with an empty body', undefined, () => ({ method: 'get', body: '' }), 'ERR_UNSUPPORTED_BODY'],
       ['HEAD with a stream body', undefined, () => ({ method: 'HEAD', body: new Blob(['x']).stream(), duplex: 'half' } as RequestInit), 'ERR_UNSUPPORTED_BODY'],
+      ...STOCK_REFUSES,
+      // fetch sends these as their String(): "[object Object]", "a,b", "5".
+      ['a plain object as the body (JSON not stringified)', undefined, () => ({ method: 'POST', body: { query: {} } as never }), 'ERR_UNSUPPORTED_BODY'],
+      ['an array as the body', undefined, () => ({ method: 'POST', body: ['a', 'b'] as never }), 'ERR_UNSUPPORTED_BODY'],
+      ['a number as the body', undefined, () => ({ method: 'POST', body: 5 as never }), 'ERR_UNSUPPORTED_BODY'],
     ];
     for (const [input, url, init, code] of rows) {
       it(`${input}: ${code}, from both entries, nothing signed`, async function () {
@@ -218,6 +238,10 @@ describe('bad-input matrix: typed errors before anything is sent, no secret in t
         }
       });
     }
+
+    it('the init members and bodies of STOCK_REFUSES are TypeErrors (or a caller\'s own error) from the stock Request, before any network', function () {
+      for (const [input, , init] of STOCK_REFUSES) assert.throws(() => new Request(local('/_search'), init()), (e: unknown) => e instanceof Error, input);
+    });
 
     it('a Request with a body, called with init.method GET: ERR_UNSUPPORTED_BODY, as fetch refuses it', async function () {
       const request = new Request(local('/_search'), { method: 'POST', body: '{"query":{}}' });
