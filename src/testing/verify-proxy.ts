@@ -41,7 +41,8 @@ import type { AddressInfo } from 'node:net';
 import { ConfigurationError, redactValues } from '../errors.js';
 import { notResentMessage, staleSocketOutcome } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
-import { typeName } from '../sigv4/validate.js';
+import { readOptions } from '../read-once.js';
+import { quote, typeName } from '../sigv4/validate.js';
 import { quotableUrl, withoutUserinfo } from '../sigv4/wire-url.js';
 import {
   bodyTooLarge, percentDecode, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
@@ -123,9 +124,11 @@ export class VerifyProxy {
   private readonly target?: URL;
   private readonly agent: http.Agent;
   private readonly server: http.Server;
+  private readonly options: VerifyProxyOptions;
   private connections = 0;
 
-  private constructor(private readonly options: VerifyProxyOptions) {
+  private constructor(given: VerifyProxyOptions) {
+    const options = checkedOptions(given);
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
     };
@@ -135,23 +138,15 @@ export class VerifyProxy {
     this.agent = this.target?.protocol === 'https:'
       ? new https.Agent({ keepAlive: true, ...options.targetTls })
       : new http.Agent({ keepAlive: true });
-    const given: unknown = options.credentials ?? [];
-    const { maxRecords } = options;
-    if (maxRecords !== undefined && !(Number.isSafeInteger(maxRecords) && maxRecords >= 0)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "maxRecords" must be a whole number, 0 or more, got ${typeof maxRecords === 'number' ? String(maxRecords) : typeName(maxRecords)}.`);
-    }
-    if (!Array.isArray(given)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "credentials" must be an array of { accessKeyId, secretAccessKey, sessionToken?, expiration? }, got ${typeName(given)}.`);
-    }
-    this.addCredentials(...(given as VerifyProxyCredentials[]));
+    this.addCredentials(...(options.credentials ?? []));
     // Held sealed in the map alone, so neither the options nor the map print a secret.
     this.options = { ...options, credentials: undefined };
     if (options.clockOffsetMs !== undefined) this.setClockOffset(options.clockOffsetMs);
   }
 
-  static async start(options: VerifyProxyOptions): Promise<VerifyProxy> {
-    const proxy = new VerifyProxy(options);
-    const { server } = proxy;
+  static async start(given: VerifyProxyOptions): Promise<VerifyProxy> {
+    const proxy = new VerifyProxy(given);
+    const { server, options } = proxy;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -185,6 +180,8 @@ export class VerifyProxy {
   }
 
   setClockOffset(offset: number | (() => number)): void {
+    const [must, ok] = OPTION_CHECKS.clockOffsetMs;
+    if (!ok(offset)) throw new ConfigurationError('ERR_INVALID_OPTIONS', `setClockOffset(offset): offset must be ${must}, got ${typeof offset === 'number' ? String(offset) : typeName(offset)}.`);
     this.clockOffset = typeof offset === 'number' ? () => offset : offset;
   }
 
@@ -381,6 +378,48 @@ export class VerifyProxy {
 
 export function startVerifyProxy(options: VerifyProxyOptions): Promise<VerifyProxy> {
   return VerifyProxy.start(options);
+}
+
+const isText = (v: unknown): boolean => typeof v === 'string' || v instanceof Uint8Array;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/**
+ * What each option of the stub must be, as the error says it: a value of another kind failed
+ * later as Node's own TypeError or RangeError from listen() (a port of "9200", 65536), or, for
+ * the verifier's settings, as a 500 on every request. Unknown names are refused, as signRequest
+ * refuses them: a misspelt `expectedhost` would leave the check it asks for off.
+ */
+const OPTION_CHECKS: { readonly [K in keyof Required<VerifyProxyOptions>]: readonly [must: string, ok: (value: unknown) => boolean] } = {
+  target: ['an absolute http(s) URL string', (v) => typeof v === 'string'],
+  targetTls: ['an object { ca?, rejectUnauthorized? }', (v) => isObject(v) && (v.ca === undefined || isText(v.ca)) && (v.rejectUnauthorized === undefined || typeof v.rejectUnauthorized === 'boolean')],
+  service: ['a signing name such as "es" or "aoss"', (v) => typeof v === 'string' && v !== ''],
+  region: ['a region such as "eu-west-1"', (v) => typeof v === 'string' && v !== ''],
+  credentials: ['an array of { accessKeyId, secretAccessKey, sessionToken?, expiration? }', Array.isArray],
+  host: ['a listen address such as "127.0.0.1"', (v) => typeof v === 'string' && v !== ''],
+  port: ['a port number, 0 (a free one) to 65535', wholeNumber(0, 65_535)],
+  tls: ['an object { key, cert } of PEM strings or Buffers', (v) => isObject(v) && isText(v.key) && isText(v.cert)],
+  maxBodyBytes: ['a whole number of bytes, 0 or more', wholeNumber(0)],
+  clockOffsetMs: ['a finite number of milliseconds or a function returning one', (v) => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'function'],
+  expectedHost: ['a host name, with its port when the client sends one', (v) => typeof v === 'string' && v !== ''],
+  passThrough: ['a boolean', (v) => typeof v === 'boolean'],
+  maxRecords: ['a whole number, 0 or more', wholeNumber(0)],
+  onRequest: ['a function (record) => void', (v) => typeof v === 'function'],
+};
+
+/** The stub's options read once, each checked by OPTION_CHECKS; undefined stands for absent. */
+function checkedOptions(given: VerifyProxyOptions): VerifyProxyOptions {
+  const options = readOptions(given, 'The VerifyProxy options', (got) => `VerifyProxy options must be an object { target?, region?, service?, credentials?, port?, ... }, got ${got}.`);
+  for (const [name, value] of Object.entries(options)) {
+    const check = Object.hasOwn(OPTION_CHECKS, name) ? OPTION_CHECKS[name as keyof VerifyProxyOptions] : undefined;
+    if (check === undefined) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy has no option ${quote(name)}; its options are ${Object.keys(OPTION_CHECKS).join(', ')}.`);
+    }
+    if (value !== undefined && !check[1](value)) {
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "${name}" must be ${check[0]}, got ${typeof value === 'number' ? String(value) : typeName(value)}.`);
+    }
+  }
+  return options;
 }
 
 /** The stub's identity read once and checked by shape, never echoing a value. */

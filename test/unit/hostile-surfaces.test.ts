@@ -487,6 +487,41 @@ describe('hostile surfaces (round 2)', function () {
       }
     });
 
+    it('refuses an option of the wrong kind or an unknown one, typed, before it listens (they failed as Node\'s TypeError or RangeError from listen(), or as a 500 per request)', async function () {
+      const bad: Array<[string, Record<string, unknown>]> = [
+        ['port as a string', { port: '9200' }],
+        ['port 65536', { port: 65_536 }],
+        ['port 1.5', { port: 1.5 }],
+        ['port NaN', { port: Number.NaN }],
+        ['host as a number', { host: 127 }],
+        ['region empty', { region: '' }],
+        ['service as an array', { service: ['es'] }],
+        ['maxBodyBytes negative', { maxBodyBytes: -1 }],
+        ['clockOffsetMs Infinity', { clockOffsetMs: Number.POSITIVE_INFINITY }],
+        ['clockOffsetMs as a string', { clockOffsetMs: '5000' }],
+        ['expectedHost as a boolean', { expectedHost: true }],
+        ['passThrough as a string', { passThrough: 'false' }],
+        ['onRequest not a function', { onRequest: {} }],
+        ['tls without cert', { tls: { key: 'k' } }],
+        ['targetTls.rejectUnauthorized as a string', { targetTls: { rejectUnauthorized: 'false' } }],
+        ['a misspelt option', { expectedhost: 'search.example.com' }],
+      ];
+      for (const [what, options] of bad) {
+        await assert.rejects(startVerifyProxy(options as never), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', what));
+      }
+      for (const options of [null, 'http://127.0.0.1:9200', [], new Proxy({}, { ownKeys() { throw new Error('trap'); } })]) {
+        await assert.rejects(startVerifyProxy(options as never), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', `options ${typeof options}`));
+      }
+      const proxy = await startVerifyProxy({ port: 0, host: '127.0.0.1', clockOffsetMs: () => 0, passThrough: false, maxRecords: 0, targetTls: {}, target: undefined });
+      try {
+        assert.throws(() => proxy.setClockOffset('5000' as never), typed(ConfigurationError, 'ERR_INVALID_OPTIONS', 'setClockOffset'));
+        // (control) the options given, each of its kind, start a stub that answers.
+        assert.equal((await fetch(`${proxy.url}/`)).status, 403);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('refuses a target with user:password (never forwarded, and printed with the options), typed and without quoting it', async function () {
       for (const target of ['http://admin:hunter2@127.0.0.1:9200', 'http://admin:hunter2@[::1', 'ftp://admin:hunter2@127.0.0.1/']) {
         await assert.rejects(startVerifyProxy({ target }), typed(ConfigurationError, 'ERR_INVALID_URL', `target ${target}`));
