@@ -45,6 +45,15 @@ export function attachRejection(headers: Record<string, unknown>, rejection: Sig
  * throws one). Undefined when the error is no signature refusal.
  */
 export function signatureRejectionOf(error: unknown): SignatureRejectedError | undefined {
+  try {
+    return rejectionIn(error);
+  } catch {
+    // A getter or Proxy trap of the caller's object threw: nothing of ours is in it.
+    return undefined;
+  }
+}
+
+function rejectionIn(error: unknown): SignatureRejectedError | undefined {
   if (error instanceof SignatureRejectedError) return error;
   if (error === null || typeof error !== 'object') return undefined;
   const meta = (error as { meta?: { headers?: unknown } }).meta;

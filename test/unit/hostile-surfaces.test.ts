@@ -16,6 +16,7 @@ import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { RequestSigner } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
 import { startVerifyProxy } from '../../src/testing/index.js';
+import { canonicalQuery, canonicalUri, classifyRejection, EMPTY_SHA256, firstDifference, payloadHash, signatureRejectionOf } from '../../src/index.js';
 import { useCountingServer } from '../support/counting-server.js';
 import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
 import type { AwsCredentialIdentity } from '../../src/sigv4/types.js';
@@ -333,6 +334,38 @@ describe('hostile surfaces (round 2)', function () {
         assert.equal(plain.status, 200);
         assert.equal(followed, 1);
       }
+    });
+  });
+
+  describe('the exported helpers (spec steps, refusal readers)', function () {
+    const proxyThrowing = new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); }, ownKeys() { throw new Error('trap'); } });
+    const calls: Array<[string, () => unknown, string]> = [
+      ['canonicalUri(undefined)', () => canonicalUri(undefined as never), 'ERR_INVALID_OPTIONS'],
+      ['canonicalUri(a URL)', () => canonicalUri(new URL('https://a.example/x') as never), 'ERR_INVALID_OPTIONS'],
+      ['canonicalQuery(null)', () => canonicalQuery(null as never), 'ERR_INVALID_OPTIONS'],
+      ['canonicalQuery(URLSearchParams)', () => canonicalQuery(new URLSearchParams('a=1') as never), 'ERR_INVALID_OPTIONS'],
+      ['payloadHash(a Proxy)', () => payloadHash(proxyThrowing as never), 'ERR_UNSUPPORTED_BODY'],
+      ['payloadHash(5)', () => payloadHash(5 as never), 'ERR_UNSUPPORTED_BODY'],
+      ['firstDifference(null, "")', () => firstDifference(null as never, ''), 'ERR_INVALID_OPTIONS'],
+      ['classifyRejection(undefined)', () => classifyRejection(undefined as never), 'ERR_INVALID_OPTIONS'],
+      ['classifyRejection(a Proxy)', () => classifyRejection(proxyThrowing as never), 'ERR_INVALID_OPTIONS'],
+      ['classifyRejection({ statusCode: "403" })', () => classifyRejection({ statusCode: '403', body: '' } as never), 'ERR_INVALID_OPTIONS'],
+      ['classifyRejection({ body: a Buffer })', () => classifyRejection({ statusCode: 403, body: Buffer.from('{}') } as never), 'ERR_INVALID_OPTIONS'],
+      ['classifyRejection({ secrets: "s" })', () => classifyRejection({ statusCode: 403, body: '', secrets: 's' } as never), 'ERR_INVALID_OPTIONS'],
+    ];
+    for (const [what, call, code] of calls) {
+      it(`${what}: ${code}, not a TypeError from inside the step`, function () {
+        assert.throws(call, typed(ConfigurationError, code, what));
+      });
+    }
+
+    it('(control) each still answers for its own kind of argument; signatureRejectionOf reads a throwing Proxy as no refusal', function () {
+      assert.equal(canonicalUri('/a/./b//c'), '/a/b/c');
+      assert.equal(canonicalQuery('b=2&a=1'), 'a=1&b=2');
+      assert.equal(payloadHash(''), EMPTY_SHA256);
+      assert.match(firstDifference('GET\n/\n\nhost:a\n\nhost\nx', 'GET\n/\n\nhost:b\n\nhost\nx') ?? '', /header "host"/);
+      assert.equal(classifyRejection({ statusCode: 403, body: '{"message":"The security token included in the request is expired"}' })?.code, 'ERR_TOKEN_EXPIRED');
+      assert.equal(signatureRejectionOf(proxyThrowing), undefined);
     });
   });
 
