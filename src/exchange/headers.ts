@@ -37,10 +37,12 @@ export interface ClientHeaders {
   /** Lower-cased names (later sources win), values as strings, no `authorization`: what is signed. */
   headers: Record<string, string>;
   /**
-   * Names whose value was `undefined` or `null`: not signed, and handed back to the stock
-   * class as they came, so it refuses or drops them exactly as it does without us.
+   * Names whose value was `undefined`, `null`, an empty array or a symbol: not signed, and
+   * handed back to the stock class as they came, so it refuses, drops or sends them exactly
+   * as it does without us (node:http sets no line for [], and every stock class throws its
+   * own TypeError for a symbol, where String() would have signed and sent "Symbol(x)").
    */
-  unset: Record<string, undefined | null> | undefined;
+  unset: Record<string, unknown> | undefined;
   /** An `authorization` was given and left out (the signature takes its place). */
   droppedAuthorization: boolean;
 }
@@ -52,7 +54,7 @@ export interface ClientHeaders {
  */
 export function clientHeaders(...sources: Array<Record<string, unknown> | null | undefined>): ClientHeaders {
   const headers: Record<string, string> = {};
-  let unset: Record<string, undefined | null> | undefined;
+  let unset: Record<string, unknown> | undefined;
   let droppedAuthorization = false;
   for (const source of sources) {
     if (source === null || source === undefined) continue;
@@ -63,7 +65,7 @@ export function clientHeaders(...sources: Array<Record<string, unknown> | null |
         droppedAuthorization ||= value !== undefined && value !== null;
         continue;
       }
-      if (value === undefined || value === null) {
+      if (value === undefined || value === null || typeof value === 'symbol' || (Array.isArray(value) && value.length === 0)) {
         delete headers[lower];
         (unset ??= {})[name] = value;
         continue;

@@ -124,6 +124,18 @@ const CASES: Case[] = [
     expect: isOk((body) => assert.equal((body as { method: string }).method, 'GET')),
   },
   {
+    // The stock classes set no header line for [] (node:http) or none at all (undici); ours signed and sent an empty one.
+    name: 'a header given as an empty array: no header line',
+    call: () => ({ method: 'GET', path: '/echo', headers: { 'x-note': [] } }),
+    expect: isOk(),
+  },
+  {
+    // The stock classes throw their own TypeError (a Symbol converted to a string); ours sent "Symbol(s)".
+    name: 'a header given as a symbol: refused as the stock class refuses it',
+    call: () => ({ method: 'GET', path: '/echo', headers: { 'x-note': Symbol('note') } }),
+    expect: () => undefined,
+  },
+  {
     name: 'a modern stream body',
     streamBody: true,
     call: () => ({ method: 'POST', path: '/echo', body: Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]), headers: { 'content-type': 'application/json' } }),

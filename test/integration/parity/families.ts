@@ -114,10 +114,17 @@ function callbackFamily(name: string, mod: { Client: unknown; Connection: unknow
       skipProductCheck(client);
       return {
         async call(call) {
-          const pending = client.transport.request(
-            { method: call.method, path: call.path, body: call.body },
-            { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, ignore: call.ignore },
-          );
+          let pending: ReturnType<CallbackClient['transport']['request']>;
+          try {
+            pending = client.transport.request(
+              { method: call.method, path: call.path, body: call.body },
+              { requestTimeout: call.requestTimeout, headers: call.headers, asStream: call.asStream, ignore: call.ignore },
+            );
+          } catch (error) {
+            // These transports call the Connection in the same tick: what it throws there (a
+            // header node:http refuses) escapes the call itself, and is an outcome too.
+            return failed(error);
+          }
           if (call.abortAfterMs !== undefined) setTimeout(() => pending.abort(), call.abortAfterMs);
           try {
             const result = await pending;
