@@ -37,10 +37,11 @@ export interface ClientHeaders {
   /** Lower-cased names (later sources win), values as strings, no `authorization`: what is signed. */
   headers: Record<string, string>;
   /**
-   * Names whose value was `undefined`, `null`, an empty array or a symbol: not signed, and
-   * handed back to the stock class as they came, so it refuses, drops or sends them exactly
-   * as it does without us (node:http sets no line for [], and every stock class throws its
-   * own TypeError for a symbol, where String() would have signed and sent "Symbol(x)").
+   * Names whose value was `undefined`, `null`, a symbol, an empty array or another object:
+   * not signed, and handed back to the stock class as they came, so it refuses, drops or
+   * sends them exactly as it does without us (node:http sets no line for [] and sends an
+   * object as "[object Object]", undici refuses an object, every stock class throws its own
+   * TypeError for a symbol), where String() would have signed and sent "Symbol(x)".
    */
   unset: Record<string, unknown> | undefined;
   /** An `authorization` was given and left out (the signature takes its place). */
@@ -65,7 +66,7 @@ export function clientHeaders(...sources: Array<Record<string, unknown> | null |
         droppedAuthorization ||= value !== undefined && value !== null;
         continue;
       }
-      if (value === undefined || value === null || typeof value === 'symbol' || (Array.isArray(value) && value.length === 0)) {
+      if (handedBack(value)) {
         delete headers[lower];
         (unset ??= {})[name] = value;
         continue;
@@ -75,6 +76,12 @@ export function clientHeaders(...sources: Array<Record<string, unknown> | null |
     }
   }
   return { headers, unset, droppedAuthorization };
+}
+
+/** A value no stack sends as it is: each stock class has its own rule for it (see ClientHeaders.unset). */
+function handedBack(value: unknown): boolean {
+  if (value === undefined || value === null || typeof value === 'symbol') return true;
+  return typeof value === 'object' && (!Array.isArray(value) || value.length === 0);
 }
 
 function deleteName(record: Record<string, unknown>, lower: string): void {
