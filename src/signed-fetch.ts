@@ -157,7 +157,8 @@ export function requestUrl(input: string): URL {
 
 /** The headers as fetch would send them; a name or value fetch refuses is a typed error here, before signing. */
 export function requestHeaders(init: HeadersInit | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // No prototype: a `__proto__` header (fetch sends it) kept, not taken for the object's prototype.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   let parsed: Headers;
   try {
     parsed = new Headers(init);

@@ -201,7 +201,8 @@ function shown(raw: string): string {
  * given alone), and a bad name may hold one too.
  */
 export function parseHeaderLines(lines: readonly string[], flag: string): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // No prototype: a `constructor` header read as Object's own, and `__proto__` set none.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   const example = `e.g. ${flag} 'content-type: application/x-ndjson'`;
   lines.forEach((line, i) => {
     const which = `the ${ordinal(i + 1)} ${flag}`;

@@ -686,7 +686,8 @@ export class SigningProxy {
 
   /** Request headers to sign and forward: the client's (lower-cased, repeats joined), added ones set. */
   private requestHeaders(clientHeaders: readonly string[]): Record<string, string> {
-    const out: Record<string, string> = {};
+    // No prototype: a client's `constructor` header read as Object's own, and `__proto__` set none.
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
     for (let i = 0; i + 1 < clientHeaders.length; i += 2) {
       const name = clientHeaders[i]!;
       const value = clientHeaders[i + 1]!;

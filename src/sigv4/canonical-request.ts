@@ -108,7 +108,9 @@ export function prepareRequest(request: SignableRequest, options: SignOptions | 
           assertContentSha256Header(canonical);
           callerPayloadHash = canonical;
         }
-        out[name] = sendValue;
+        // `__proto__` assigned would set the object's prototype and leave the header unsent but signed.
+        if (name === '__proto__') Object.defineProperty(out, name, { value: sendValue, enumerable: true, writable: true, configurable: true });
+        else out[name] = sendValue;
         if (!UNSIGNED_HEADERS.has(lower)) {
           // Two names that differ only in case: signed joined, but sent as two lines (or one, by the stack's choice).
           if (toSign.has(lower)) throw duplicateHeaderError(lower);

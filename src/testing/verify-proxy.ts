@@ -254,7 +254,8 @@ export class VerifyProxy {
 
   private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, target: URL, path: string, decision: Decision, resent = false): void {
     const connectionTokens = new Set(String(req.headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()));
-    const headers: OutgoingHttpHeaders = {};
+    // No prototype: a client's `constructor` header read as Object's own, and `__proto__` set none.
+    const headers: OutgoingHttpHeaders = Object.create(null) as OutgoingHttpHeaders;
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i].toLowerCase();
       // The body is already here, so an Expect: 100-continue has been answered.

@@ -10,6 +10,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rawExchange as raw } from '../support/raw-http.js';
 import { SigningProxy } from '../../src/proxy/signing-proxy.js';
+import { VerifyProxy } from '../../src/testing/verify-proxy.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDFRAMINGTEST00001', secretAccessKey: 'framing/Test+Secret/0123456789abcdefghij', sessionToken: 'IQoJframing+session/token=' };
 
@@ -64,6 +65,24 @@ describe('signing proxy: request framing and identity (raw bytes)', function () 
       assert.deepEqual(seen, []);
     });
   }
+
+  it('headers named as Object.prototype members (constructor, __proto__, toString) are signed and sent as the client sent them, through the proxy and the verifying stub', async () => {
+    // The proxy, the stub and the signer folded headers into a plain {}: `constructor` was
+    // signed and sent as "function Object() { [native code] },value", `__proto__` dropped.
+    const stub = await VerifyProxy.start({ target: `http://${targetHost}`, region: 'us-east-1', service: 'es', credentials: [CREDENTIALS] });
+    const viaStub = await SigningProxy.start({ target: stub.url, signing: { region: 'us-east-1', service: 'es', credentials: CREDENTIALS } });
+    try {
+      const answer = await raw(viaStub.port, `GET /a HTTP/1.1\r\n${H}Constructor: one\r\n__proto__: two\r\ntoString: three\r\nConnection: close\r\n\r\n`);
+      assert.deepEqual(statusLines(answer), ['HTTP/1.1 200 OK'], answer);
+      assert.equal(stub.records[0]?.verdict, 'accepted');
+      assert.deepEqual(stub.records[0]?.signedHeaders.filter((h) => !['host', 'x-amz-date', 'x-amz-security-token'].includes(h)), ['__proto__', 'constructor', 'tostring']);
+      const lines = (seen[0]?.rawHeaders ?? []).map((v, i, all) => (i % 2 === 0 ? `${v.toLowerCase()}: ${all[i + 1]}` : '')).filter((l) => /^(constructor|__proto__|tostring):/.test(l));
+      assert.deepEqual(lines, ['constructor: one', '__proto__: two', 'tostring: three']);
+    } finally {
+      await viaStub.close();
+      await stub.close();
+    }
+  });
 
   it('two Host lines (the first a loopback name): 403, nothing sent', async () => {
     const answer = await raw(proxy.port, `GET /a HTTP/1.1\r\nHost: localhost:${proxy.port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);

@@ -16,6 +16,8 @@ import { AwsSigV4Connection } from '../../src/opensearch.js';
 import { RequestSigner } from '../../src/request-signer.js';
 import { presignRequest, resetSigV4Caches, signRequest } from '../../src/sigv4.js';
 import { startVerifyProxy } from '../../src/testing/index.js';
+import { parseHeaderLines } from '../../src/cli/flags.js';
+import { requestHeaders } from '../../src/signed-fetch.js';
 import { canonicalQuery, canonicalUri, classifyRejection, EMPTY_SHA256, firstDifference, payloadHash, signatureRejectionOf } from '../../src/index.js';
 import { useCountingServer } from '../support/counting-server.js';
 import { createSignedFetch as createWebSignedFetch } from '../../src/web-node.js';
@@ -335,6 +337,17 @@ describe('hostile surfaces (round 2)', function () {
         assert.equal(followed, 1);
       }
     });
+  });
+
+  it('header names of Object.prototype members are sent as signed: signRequest (headers from JSON), the CLI\'s -H lines, the signed fetch\'s headers', function () {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET };
+    const signed = signRequest({ method: 'GET', url: 'https://search-a.us-east-1.es.amazonaws.com/', headers: JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string> }, { region: 'us-east-1', service: 'es', credentials });
+    assert.deepEqual({ proto: Object.getOwnPropertyDescriptor(signed.headers, '__proto__')?.value, ctor: signed.headers.constructor }, { proto: 'p', ctor: 'c' });
+    assert.equal(signed.signedHeaders, '__proto__;constructor;host;x-amz-date');
+    assert.equal(Object.getPrototypeOf(signed.headers), Object.prototype, 'still a plain object');
+    const lines = parseHeaderLines(['constructor: one', '__proto__: two', 'toString: three'], '-H');
+    assert.deepEqual(Object.entries(lines), [['constructor', 'one'], ['__proto__', 'two'], ['tostring', 'three']]);
+    assert.deepEqual(Object.entries(requestHeaders([['__proto__', 'p'], ['constructor', 'c']])), [['__proto__', 'p'], ['constructor', 'c']]);
   });
 
   describe('the exported helpers (spec steps, refusal readers)', function () {
