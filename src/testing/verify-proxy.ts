@@ -226,6 +226,13 @@ export class VerifyProxy {
       this.send(res, { ...seen, signedHeaders: [], verdict: 'incomplete-signature' }, 400, {}, JSON.stringify({ message: 'Bad Request: the request-target must be a path (origin form).' }));
       return;
     }
+    // RFC 9112's origin-form has no "#", yet Node takes one: the check would read the path
+    // before it (dot segments removed across it) while the upstream gets the whole target
+    // (`/secret#/../allowed` verified as `/allowed`, served as `/secret`).
+    if (target.includes('#')) {
+      this.send(res, { ...seen, signedHeaders: [], verdict: 'incomplete-signature' }, 400, {}, JSON.stringify({ message: 'Bad Request: the request-target has a raw "#", which HTTP does not allow in it; percent-encode it as %23.' }));
+      return;
+    }
     if (body === undefined) {
       this.reject(res, { ...seen, signedHeaders: [], verdict: 'body-too-large' }, bodyTooLarge(limit));
       return;

@@ -464,6 +464,18 @@ describe('VerifyProxy (aws-sigv4-connection/testing)', () => {
       assert.equal((await send(p, req)).status, 200);
     });
 
+    it('a raw "#" in the request-target: 400, nothing forwarded (a signature for /allowed passed on /secret#/../allowed, and the upstream served /secret)', async () => {
+      const p = await proxy({ target: `http://127.0.0.1:${echo.port}` });
+      const req = sign({ path: '/allowed' });
+      const before = echo.seen.length;
+      const res = await send(p, { ...req, path: '/secret#/../allowed' });
+      assert.equal(res.status, 400, res.text);
+      assert.match(String(res.json.message), /raw "#"/);
+      assert.equal(echo.seen.length, before, 'forwarded');
+      // (control) the request as signed goes through.
+      assert.equal((await send(p, req)).status, 200);
+    });
+
     it('a query changed after signing', async () => {
       const p = await proxy();
       const req = sign({ path: '/_search?q=title%3Aa&size=10' });

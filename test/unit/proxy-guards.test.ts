@@ -251,7 +251,12 @@ describe('proxy guards', () => {
       for (const path of ['/..', '/../x', '/a/../../x', '/%2e%2e/x', '/%2E%2e%2fx', '/.%2e/x', '/..%5cx', '/..\\x']) {
         assert.equal('status' in underPrefix('/stage', path), true, path);
       }
-      for (const path of ['/x/..y', '/..x', '/a.b/c', '/_search?q=../..']) {
+      // Read as `..` by a server behind the prefix that decodes twice, drops `;` parameters
+      // (Tomcat, Jetty) or decodes overlong UTF-8 or fullwidth dots: each was signed and sent.
+      for (const path of ['/..;/_cluster', '/..;jsessionid=1/x', '/..%3b/_cluster', '/%252e%252e/_cluster', '/..%252f_cluster', '/%25252e%25252e/x', '/%c0%ae%c0%ae/_cluster', '/%ef%bc%8e%ef%bc%8e/_cluster', '/..%ef%bc%8fx']) {
+        assert.equal('status' in underPrefix('/stage', path), true, path);
+      }
+      for (const path of ['/x/..y', '/..x', '/a.b/c', '/_search?q=../..', '/idx/_doc/100%25', '/idx/_doc/a%252fb', '/a;b/c', '/...;/x']) {
         assert.deepEqual(underPrefix('/stage', path), { pathAndQuery: `/stage${path}` }, path);
       }
       // Without a prefix there is nothing to leave.
