@@ -25,8 +25,9 @@ export interface HostGuardOptions {
 export type GuardRefusal = { kind: 'host' | 'origin'; message: string };
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
-// What the proxy forwards (TRACE, TRACK and CONNECT it refuses).
-export const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+// What the proxy forwards (every other method it refuses), as preflights and Allow name it.
+export const FORWARDED = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+export const FORWARDED_METHODS = [...FORWARDED].join(', ');
 // Browsers cap it themselves (Chromium at 2 h); 10 min spares a preflight per request without pinning a policy for long.
 const PREFLIGHT_MAX_AGE_S = 600;
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);

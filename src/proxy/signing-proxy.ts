@@ -35,7 +35,7 @@ import type { WaitGuard } from '../exchange/race.js';
 import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget, type BodyHold } from './body-budget.js';
-import { corsHeaders, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
+import { corsHeaders, FORWARDED, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { CredentialEcho, credentialForms } from './credential-echo.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
@@ -348,8 +348,12 @@ export class SigningProxy {
       finish(status, message);
     };
 
+    // Refused before the inbound credential, the connection is closed: kept alive (65 s) and
+    // refused again each minute, sockets without the credential would fill --max-connections
+    // and the real clients' connections be dropped.
+    const unauthenticated = { connection: 'close' };
     const guarded = this.guard?.check(req.headers, req.rawHeaders);
-    if (guarded) return refuse(403, guarded.kind, guarded.message);
+    if (guarded) return refuse(403, guarded.kind, guarded.message, { ...unauthenticated });
     // Past the guard, a browser's origin is allowed: it may read every answer.
     const cors = corsHeaders(req.headers.origin);
     for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
@@ -364,6 +368,11 @@ export class SigningProxy {
     if (method === 'TRACE' || method === 'TRACK') {
       return refuse(405, 'method', `aws-sigv4-connection proxy: ${method} is not forwarded: the answer would echo the signed request, token included. Use ${FORWARDED_METHODS}.`, { allow: FORWARDED_METHODS });
     }
+    // What the preflight and Allow announce is what is signed: no WebDAV or other extension
+    // method (neither AWS domains nor API Gateway take one) goes out with the identity.
+    if (!FORWARDED.has(method)) {
+      return refuse(405, 'method', `aws-sigv4-connection proxy: the method ${method.slice(0, 20)} is not forwarded; the proxy signs ${FORWARDED_METHODS}.`, { allow: FORWARDED_METHODS });
+    }
     const route = received.split('?', 1)[0];
     if (route === this.options.healthPath) return this.health(res, finish);
     if (route === this.options.readyPath) return this.readiness(res, finish);
@@ -374,11 +383,11 @@ export class SigningProxy {
       const peer = req.socket.remoteAddress ?? '';
       const wait = this.auth.guessable ? this.throttle.retryAfter(peer) : undefined;
       if (wait !== undefined) {
-        return refuse(429, 'auth-throttled', `aws-sigv4-connection proxy: too many requests without the right inbound credential from this address; retry in ${wait} s with the right one (Authorization: Bearer <token>, or basic auth).`, { 'retry-after': String(wait) });
+        return refuse(429, 'auth-throttled', `aws-sigv4-connection proxy: too many requests without the right inbound credential from this address; retry in ${wait} s with the right one (Authorization: Bearer <token>, or basic auth).`, { 'retry-after': String(wait), ...unauthenticated });
       }
       if (!this.auth.accepts(req.headers.authorization)) {
         if (this.auth.guessable) this.throttle.failed(peer);
-        return refuse(401, 'unauthorized', 'aws-sigv4-connection proxy: this proxy requires its inbound credential (Authorization: Bearer <token>, or basic auth).', { 'www-authenticate': this.auth.challenge() });
+        return refuse(401, 'unauthorized', 'aws-sigv4-connection proxy: this proxy requires its inbound credential (Authorization: Bearer <token>, or basic auth).', { 'www-authenticate': this.auth.challenge(), ...unauthenticated });
       }
     }
     if (route === this.options.metricsPath) {

@@ -259,6 +259,49 @@ describe('signing proxy security (the spawned CLI)', function () {
     });
   });
 
+  describe('methods beyond those announced', () => {
+    it('PROPFIND, QUERY and other extension methods: 405 with Allow, never signed or sent (the preflight and Allow named seven; every other went out signed)', async () => {
+      const proxy = await start([]);
+      const before = stub.records.length;
+      for (const method of ['PROPFIND', 'QUERY', 'MKCOL', 'SEARCH']) {
+        const text = await raw(proxy.port, `${method} /_search HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`, /\r\n\r\n[\s\S]*\}/);
+        assert.match(text, /^HTTP\/1\.1 405 /, method);
+        assert.match(text, /\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i, method);
+      }
+      assert.equal(stub.records.length, before, 'an extension method reached the target');
+      // (control) the seven go on.
+      assert.equal((await call(proxy.port, { method: 'PATCH' })).status, 200);
+    });
+  });
+
+  describe('refusals before the inbound credential', () => {
+    /** Whether the proxy closes a kept-alive connection (no Connection: close asked) after its answer. */
+    function closedAfter(port: number, head: string): Promise<{ status: string; closed: boolean }> {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let text = '';
+        const timer = setTimeout(() => { socket.destroy(); resolve({ status: text.split('\r\n')[0]!, closed: false }); }, 2000);
+        socket.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+        socket.on('error', (error) => { clearTimeout(timer); reject(error); });
+        socket.on('close', () => { clearTimeout(timer); resolve({ status: text.split('\r\n')[0]!, closed: true }); });
+        socket.write(`${head}\r\n\r\n`);
+      });
+    }
+
+    it('401, 429 and a refused Host close the connection, so sockets without the credential cannot hold --max-connections; an accepted request keeps it alive', async () => {
+      const proxy = await start(['--basic-auth', 'ops:right-password'], { ...ENV });
+      const host = `Host: 127.0.0.1:${proxy.port}`;
+      const wrong = `Authorization: Basic ${Buffer.from('ops:wrong').toString('base64')}`;
+      assert.deepEqual(await closedAfter(proxy.port, `GET /_search HTTP/1.1\r\n${host}`), { status: 'HTTP/1.1 401 Unauthorized', closed: true });
+      assert.deepEqual(await closedAfter(proxy.port, `GET /_search HTTP/1.1\r\nHost: evil.example`), { status: 'HTTP/1.1 403 Forbidden', closed: true });
+      for (let i = 0; i < 10; i++) await closedAfter(proxy.port, `GET /_search HTTP/1.1\r\n${host}\r\n${wrong}`);
+      assert.deepEqual(await closedAfter(proxy.port, `GET /_search HTTP/1.1\r\n${host}\r\n${wrong}`), { status: 'HTTP/1.1 429 Too Many Requests', closed: true });
+      const other = await start(['--basic-auth', 'ops:right-password'], { ...ENV });
+      const right = `Authorization: Basic ${Buffer.from('ops:right-password').toString('base64')}`;
+      assert.deepEqual(await closedAfter(other.port, `GET /_search HTTP/1.1\r\nHost: 127.0.0.1:${other.port}\r\n${right}`), { status: 'HTTP/1.1 200 OK', closed: false });
+    });
+  });
+
   describe('listening beyond loopback', () => {
     it('--listen 0.0.0.0 without an inbound credential exits 2 with the fix', async () => {
       const run = await runCli(['proxy', '--target', stub.url, '--listen', '0.0.0.0', '--port', '0'], { env: ENV });
