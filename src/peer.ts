@@ -21,7 +21,12 @@ export function installCommand(packages: readonly string[]): string {
  * is not a missing peer, and its own error says more.
  */
 export function isMissingModule(error: unknown, name: string): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, pnpCode, data } = (error ?? {}) as { code?: unknown; pnpCode?: unknown; data?: { request?: unknown } };
+  // Yarn PnP names the package unquoted in its message, and by its own codes and data.request.
+  if (pnpCode === 'MISSING_PEER_DEPENDENCY' || pnpCode === 'UNDECLARED_DEPENDENCY') {
+    const request = data?.request;
+    return typeof request === 'string' && (request === name || request.startsWith(`${name}/`));
+  }
   if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return false;
   const message = error instanceof Error ? error.message : '';
   return message.includes(`'${name}'`) || message.includes(`"${name}"`);

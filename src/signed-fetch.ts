@@ -18,6 +18,11 @@ export interface SignedFetchOptions extends AwsSigV4Options {
   fetch?: typeof fetch;
 }
 
+// The DOM lib's RequestRedirect and HeadersInit, which @types/node does not declare: named in
+// our declarations, they fail a Node-only project that checks them (skipLibCheck off).
+type RedirectMode = 'follow' | 'manual' | 'error';
+type HeadersSource = ConstructorParameters<typeof Headers>[0];
+
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
@@ -83,7 +88,7 @@ export function fetchCall(input: string | URL | Request, init: RequestInit) {
     body,
     headers: requestHeaders(init.headers ?? request?.headers),
     signal: requestSignal(init.signal ?? request?.signal ?? undefined),
-    mode: init.redirect ?? request?.redirect ?? 'follow',
+    mode: (init.redirect ?? request?.redirect ?? 'follow') as RedirectMode,
   };
 }
 
@@ -156,7 +161,7 @@ export function requestUrl(input: string): URL {
 }
 
 /** The headers as fetch would send them; a name or value fetch refuses is a typed error here, before signing. */
-export function requestHeaders(init: HeadersInit | undefined): Record<string, string> {
+export function requestHeaders(init: HeadersSource | undefined): Record<string, string> {
   // No prototype: a `__proto__` header (fetch sends it) kept, not taken for the object's prototype.
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   let parsed: Headers;
@@ -183,7 +188,7 @@ export function requestHeaders(init: HeadersInit | undefined): Record<string, st
  * Returns the next hop, or undefined when `response` is the answer; `headers` loses the
  * body's headers when the next hop is a GET without a body.
  */
-export function nextHop(response: Response, url: URL, method: string, mode: RequestRedirect, hop: number, headers: Record<string, string>): { url: URL; method: string; dropBody: boolean } | undefined {
+export function nextHop(response: Response, url: URL, method: string, mode: RedirectMode, hop: number, headers: Record<string, string>): { url: URL; method: string; dropBody: boolean } | undefined {
   const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
   if (location === null || mode === 'manual') return undefined;
   if (mode === 'error') throw new TypeError(`fetch failed: redirect mode is "error" and ${url.origin} answered ${response.status}.`);

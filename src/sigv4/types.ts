@@ -3,8 +3,10 @@
 export interface AwsCredentialIdentity {
   accessKeyId: string;
   secretAccessKey: string;
-  sessionToken?: string;
-  expiration?: Date;
+  // `| undefined`: under exactOptionalPropertyTypes, SealedIdentity's getters (and
+  // `sessionToken: process.env.AWS_SESSION_TOKEN`) would not fit the interface otherwise.
+  sessionToken?: string | undefined;
+  expiration?: Date | undefined;
 }
 
 export type HeaderValue = string | string[];

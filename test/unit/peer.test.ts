@@ -42,6 +42,16 @@ describe('optional peers', () => {
     assert.equal(requirePeer('commander', () => require('commander'), 'the CLI'), require('commander'));
   });
 
+  it('Yarn PnP\'s "not found" (its message names the package unquoted) is the peer by its pnpCode and data.request; another package\'s is not', () => {
+    // The shape Yarn 4.18 throws for an optional peer the app did not install (seen in a PnP install of the packed package).
+    const pnp = (request: string, pnpCode = 'MISSING_PEER_DEPENDENCY') => Object.assign(
+      new Error(`aws-sigv4-connection tried to access ${request} (a peer dependency) but it isn't provided by your application; this makes the require call ambiguous and unsound.\n\nRequired package: ${request}`),
+      { code: 'MODULE_NOT_FOUND', pnpCode, data: { request, issuer: '/app/.yarn/cache/aws-sigv4-connection/dist/cjs/peer.js' } });
+    assert.equal(isMissingModule(pnp('@aws-sdk/credential-providers'), '@aws-sdk/credential-providers'), true);
+    assert.equal(isMissingModule(pnp('@elastic/transport/lib/connection', 'UNDECLARED_DEPENDENCY'), '@elastic/transport'), true);
+    assert.equal(isMissingModule(pnp('@aws-sdk/credential-provider-node'), '@aws-sdk/credential-providers'), false);
+  });
+
   it('"not found" means the peer itself, by require and by import; a broken peer\'s missing dependency is not it', async () => {
     const byRequire = thrown(() => require(ABSENT));
     assert.equal(isMissingModule(byRequire, ABSENT), true);
