@@ -9,13 +9,25 @@ import type * as CredentialProviders from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from './credentials.js';
 import type { AwsCredentialIdentity } from './sigv4/types.js';
 import { ConfigurationError, scrubCause } from './errors.js';
-import { requirePeer } from './peer.js';
+import { peerLoadError } from './peer.js';
 
 const NEEDED_BY = 'With no { credentials } given to configure() (and no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment), the default credential chain';
 
-function sdkChain(): AwsCredentialIdentityProvider {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require, for bundlers (see requirePeer)
-  return requirePeer<typeof CredentialProviders>('@aws-sdk/credential-providers', () => require('@aws-sdk/credential-providers'), NEEDED_BY).fromNodeProviderChain();
+/**
+ * A literal `import()` inside a try, not a `require`: a bundler still follows the name into
+ * the bundle when the SDK is installed, and only warns when it is not. The `module` build
+ * turns a literal require into a static import, which failed the bundle of an app that
+ * passes its own credentials or reads the environment's keys (a Lambda's), as the README
+ * promises it may, without the SDK.
+ */
+async function sdkChain(): Promise<AwsCredentialIdentityProvider> {
+  let sdk: typeof CredentialProviders;
+  try {
+    sdk = await import('@aws-sdk/credential-providers');
+  } catch (error) {
+    throw peerLoadError('@aws-sdk/credential-providers', NEEDED_BY, error);
+  }
+  return sdk.fromNodeProviderChain();
 }
 
 /** The environment's keys as the SDK's fromEnv takes them, or undefined when there are none. */
@@ -26,13 +38,18 @@ export function environmentIdentity(env: NodeJS.ProcessEnv): AwsCredentialIdenti
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}), ...(expiration ? { expiration } : {}) };
 }
 
-export function defaultCredentialProvider(env: NodeJS.ProcessEnv = process.env, load: () => AwsCredentialIdentityProvider = sdkChain): AwsCredentialIdentityProvider {
-  let chain: AwsCredentialIdentityProvider | undefined;
+type ChainLoader = () => AwsCredentialIdentityProvider | Promise<AwsCredentialIdentityProvider>;
+
+export function defaultCredentialProvider(env: NodeJS.ProcessEnv = process.env, load: ChainLoader = sdkChain): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
   return async (options) => {
-    // The cache turns a throw here into the call's rejection, and tries again next call.
+    // One load for concurrent first calls; a failed one is tried again next call (the cache
+    // turns it into that call's rejection).
     chain ??= withoutSdk(load, env);
+    // Outside the try: a missing SDK is our typed error, not the chain's to scrub.
+    const provider = await chain.catch((error: unknown) => { chain = undefined; throw error; });
     try {
-      return await chain(options);
+      return await provider(options);
     } catch (error) {
       // Before the cache holds any identity it knows no value to scrub by; the environment's
       // secret and token are the likeliest to be quoted (a credential_process's output, a
@@ -43,9 +60,9 @@ export function defaultCredentialProvider(env: NodeJS.ProcessEnv = process.env, 
 }
 
 /** The SDK's chain, or, where it is not installed, the environment's keys when there are some. */
-function withoutSdk(load: () => AwsCredentialIdentityProvider, env: NodeJS.ProcessEnv): AwsCredentialIdentityProvider {
+async function withoutSdk(load: ChainLoader, env: NodeJS.ProcessEnv): Promise<AwsCredentialIdentityProvider> {
   try {
-    return load();
+    return await load();
   } catch (error) {
     if (!(error instanceof ConfigurationError && error.code === 'ERR_MISSING_PEER_DEPENDENCY')) throw error;
     // Read on each call, as fromEnv does: the process may set them later.

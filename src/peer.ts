@@ -45,11 +45,20 @@ export function requirePeer<T>(name: string, load: () => unknown, neededBy: stri
   try {
     return load() as T;
   } catch (error) {
-    if (!isMissingModule(error, name)) throw unsupportedNode(name, neededBy, error) ?? error;
-    throw new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
-      `${neededBy} needs the optional peer dependency ${name}, which is not installed: run \`${installCommand(alsoInstall.includes(name) ? alsoInstall : [name, ...alsoInstall])}\`.`,
-      { cause: error });
+    throw peerLoadError(name, neededBy, error, alsoInstall);
   }
+}
+
+/**
+ * What a failed load of the peer `name` is to the user: ERR_MISSING_PEER_DEPENDENCY naming the
+ * install line when it is not installed, ERR_PEER_UNSUPPORTED_NODE when it is not made for this
+ * Node, else the error as it came. For a peer loaded by `import()` as for one `require`d.
+ */
+export function peerLoadError(name: string, neededBy: string, error: unknown, alsoInstall: readonly string[] = []): unknown {
+  if (!isMissingModule(error, name)) return unsupportedNode(name, neededBy, error) ?? error;
+  return new ConfigurationError('ERR_MISSING_PEER_DEPENDENCY',
+    `${neededBy} needs the optional peer dependency ${name}, which is not installed: run \`${installCommand(alsoInstall.includes(name) ? alsoInstall : [name, ...alsoInstall])}\`.`,
+    { cause: error });
 }
 
 /**

@@ -495,6 +495,45 @@ describe(`the packed package (Node ${process.version})`, function () {
       assert.equal(web.stdout, node.stdout);
     });
 
+    for (const format of ['cjs', 'esm'] as const) {
+      it(`bundled for Node (esbuild, ${format}) without @aws-sdk/credential-providers: builds, and runs from a folder with no node_modules with keys from the environment or given; without either, ERR_MISSING_PEER_DEPENDENCY`, async () => {
+        // The module build made the SDK a static import: the bundle failed ("Could not resolve"), and with it external, failed at load.
+        const out = await build({
+          stdin: {
+            contents: `
+              import { createSignedFetch, ConfigurationError } from 'aws-sigv4-connection';
+              const seen = [];
+              const fetch = async (url, init) => { seen.push(new Headers(init.headers).get('authorization')); return new Response('{}'); };
+              const outcome = async (options) => {
+                try { await createSignedFetch({ region: 'us-east-1', service: 'execute-api', fetch, ...options })('https://abc.execute-api.us-east-1.amazonaws.com/prod'); return 'signed'; }
+                catch (e) { return e instanceof ConfigurationError ? e.code : String(e); }
+              };
+              (async () => {
+                const given = await outcome({ credentials: { accessKeyId: 'AKIDGIVEN00000000001', secretAccessKey: 'given/Secret+0123456789abcdefghijklmnop' } });
+                const fromEnv = await outcome({});
+                delete process.env.AWS_ACCESS_KEY_ID;
+                const none = await outcome({});
+                console.log(JSON.stringify({ given, fromEnv, none, seen }));
+              })().catch((error) => { console.error(error); process.exit(1); });
+            `,
+            resolveDir: project,
+          },
+          bundle: true, format, platform: 'node', target: 'node20', write: false, logLevel: 'silent',
+        });
+        const alone = mkdtempSync(join(tmpdir(), 'sigv4-nosdk-'));
+        try {
+          const file = join(alone, format === 'cjs' ? 'handler.cjs' : 'handler.mjs');
+          writeFileSync(file, out.outputFiles[0]!.contents);
+          const ran = run(process.execPath, [file], alone, { AWS_ACCESS_KEY_ID: 'AKIDFROMENV000000001', AWS_SECRET_ACCESS_KEY: 'env/Secret+0123456789abcdefghijklmnopqr' });
+          assert.equal(ran.status, 0, ran.stderr);
+          const got = JSON.parse(ran.stdout) as { seen: string[] };
+          assert.deepEqual({ ...got, seen: got.seen.map((a) => /Credential=(\w+)/.exec(a)?.[1] ?? a) }, { given: 'signed', fromEnv: 'signed', none: 'ERR_MISSING_PEER_DEPENDENCY', seen: ['AKIDGIVEN00000000001', 'AKIDFROMENV000000001'] });
+        } finally {
+          rmSync(alone, { recursive: true, force: true });
+        }
+      });
+    }
+
     it('without credentials and without @aws-sdk/credential-providers, a signed fetch fails with ERR_MISSING_PEER_DEPENDENCY naming it', () => {
       const file = join(project, 'default-chain.mjs');
       writeFileSync(file, `
