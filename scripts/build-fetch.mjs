@@ -28,5 +28,9 @@ export async function buildFetchBundle() {
     writeFileSync(file.path, text);
   }
   writeFileSync(join('dist/fetch', 'index.mjs'), `// aws-sigv4-connection/fetch: see web.mjs.\nexport * from './web.mjs';\n`);
+  // The same entry as one CommonJS file, for a `require` under these conditions: Jest's jsdom
+  // environment resolves with `browser` and loads test files as CommonJS, which cannot
+  // require the .mjs files (tree-shaking, their reason to be many, is no concern there).
+  await build({ ...COMMON, format: 'cjs', entryPoints: ['src/web.ts'], bundle: true, outfile: 'dist/fetch/index.cjs' });
   return modules.map((file) => relative('src', file));
 }

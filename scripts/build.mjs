@@ -102,11 +102,15 @@ function bundleDeclarations() {
   for (const target of Object.values(pkg.exports)) {
     const types = target?.import?.types;
     if (typeof target !== 'object' || !types) continue;
-    for (const file of new Set(Object.values(target).filter((v) => typeof v === 'string' && v.endsWith('.mjs')))) {
-      const dts = file.replace(/\.mjs$/, '.d.mts');
-      const from = JSON.stringify(posix.relative(posix.dirname(dts), types).replace(/\.d\.ts$/, '.js'));
+    // A condition's file, given as a string or under its own import/require/default.
+    const files = Object.values(target).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v ?? {})));
+    for (const file of new Set(files.filter((v) => typeof v === 'string' && /\.[mc]js$/.test(v)))) {
+      const dts = file.replace(/\.(m|c)js$/, '.d.$1ts');
+      // A .cjs is typed as the entry's require: a CommonJS declaration may not import an ES one.
+      const typedAs = file.endsWith('.cjs') ? target.require?.types ?? types : types;
+      const from = JSON.stringify(posix.relative(posix.dirname(dts), typedAs).replace(/\.d\.ts$/, '.js'));
       const lines = [`export * from ${from};`];
-      if (/^export default /m.test(readFileSync(types, 'utf8'))) lines.push(`export { default } from ${from};`);
+      if (/^export default /m.test(readFileSync(typedAs, 'utf8'))) lines.push(`export { default } from ${from};`);
       writeFileSync(dts, lines.join('\n') + '\n');
     }
   }

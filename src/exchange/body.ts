@@ -21,7 +21,7 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { unreadable } from '../read-once.js';
-import { isSharedBuffer, type IncrementalSha256 } from '../sigv4/crypto.js';
+import { isSharedBuffer, utf8Bytes, type IncrementalSha256 } from '../sigv4/crypto.js';
 import { truncate, typeName } from '../sigv4/validate.js';
 
 /** What the reader accepts: everything a client Connection or fetch may be given as a body. */
@@ -158,11 +158,10 @@ function responseTooLarge(statusCode: number, limit: number): ConfigurationError
       'An error answer is read whole, to be classified and cleaned of signing secrets before it is handed on: this one was not read on. Raise maxBufferedBodyBytes if the target\'s error answers are this large.');
 }
 
-const encoder = new TextEncoder();
 
 /** A chunk's bytes: a string (a Node stream with an encoding, or in object mode) as UTF-8, any other view by its bytes (copied from shared memory); else undefined. */
 function bytesOf(chunk: unknown): Uint8Array | undefined {
-  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (typeof chunk === 'string') return utf8Bytes(chunk);
   if (ArrayBuffer.isView(chunk)) return bytesIn(chunk);
   return undefined;
 }
@@ -334,7 +333,7 @@ function serializedForm(body: unknown): Response {
 export async function readRefusalBody(body: BodyInput, statusCode: number, limit: number): Promise<Uint8Array> {
   const overLimit = () => responseTooLarge(statusCode, limit);
   const { body: read } = await readBody(body, limit, undefined, { tooLarge: overLimit });
-  const bytes = read === undefined ? new Uint8Array(0) : typeof read === 'string' ? encoder.encode(read) : read;
+  const bytes = read === undefined ? new Uint8Array(0) : typeof read === 'string' ? utf8Bytes(read) : read;
   if (bytes.byteLength > limit) throw overLimit();
   return bytes;
 }

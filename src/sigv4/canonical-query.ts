@@ -48,14 +48,16 @@ function canonicalQueryComponent(raw: string): string {
   return uriEncode(raw.indexOf('%') === -1 ? raw : percentDecode(raw));
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+// Made on first use: jsdom (Jest's browser environment) has no TextDecoder, and loading the
+// package there must not fail for a global that only a percent-encoded query needs.
+let utf8Decoder: TextDecoder | undefined;
 
 /** Python's urllib.parse.unquote: decodes runs of %XX as UTF-8 with replacement. */
 export function percentDecode(text: string): string {
   let out = '';
   let bytes: number[] = [];
   const flush = (): void => {
-    if (bytes.length > 0) { out += utf8Decoder.decode(Uint8Array.from(bytes)); bytes = []; }
+    if (bytes.length > 0) { out += (utf8Decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(Uint8Array.from(bytes)); bytes = []; }
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

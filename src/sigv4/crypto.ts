@@ -26,3 +26,12 @@ export interface IncrementalSha256 {
 export function isSharedBuffer(buffer: unknown): boolean {
   return !(buffer instanceof ArrayBuffer) && Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
 }
+
+// Made on first use: jsdom (Jest's browser environment) has no TextEncoder, and loading the
+// package there must not fail for a global that only some requests need.
+let encoder: TextEncoder | undefined;
+
+/** The UTF-8 bytes of `text`. */
+export function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
+  return (encoder ??= new TextEncoder()).encode(text) as Uint8Array<ArrayBuffer>;
+}

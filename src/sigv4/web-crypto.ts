@@ -6,9 +6,8 @@
  * encoding done once per input, and hex through a lookup table.
  */
 
-import { isSharedBuffer, type SigV4Crypto } from './crypto.js';
+import { isSharedBuffer, utf8Bytes, type SigV4Crypto } from './crypto.js';
 
-const encoder = new TextEncoder();
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const;
 /** As for node:crypto's cache: a client signs with one key a day, a proxy with a few. */
@@ -45,15 +44,15 @@ function subtle(): SubtleCrypto {
  * the same bytes the same way. The cast only narrows the type to say no other view is shared.
  */
 const bytesOf = (data: string | Uint8Array): Uint8Array<ArrayBuffer> =>
-  (typeof data === 'string' ? encoder.encode(data) : isSharedBuffer(data.buffer) ? new Uint8Array(data) : data) as Uint8Array<ArrayBuffer>;
+  (typeof data === 'string' ? utf8Bytes(data) : isSharedBuffer(data.buffer) ? new Uint8Array(data) : data) as Uint8Array<ArrayBuffer>;
 
 async function hmacBytes(key: BufferSource, data: string): Promise<ArrayBuffer> {
   const k = await subtle().importKey('raw', key, HMAC, false, ['sign']);
-  return subtle().sign('HMAC', k, encoder.encode(data));
+  return subtle().sign('HMAC', k, utf8Bytes(data));
 }
 
 async function deriveSigningKey(secretAccessKey: string, day: string, region: string, service: string): Promise<CryptoKey> {
-  const kDate = await hmacBytes(encoder.encode(`AWS4${secretAccessKey}`), day);
+  const kDate = await hmacBytes(utf8Bytes(`AWS4${secretAccessKey}`), day);
   const kRegion = await hmacBytes(kDate, region);
   const kService = await hmacBytes(kRegion, service);
   const kSigning = await hmacBytes(kService, 'aws4_request');
@@ -93,7 +92,7 @@ export const webSigV4Crypto: SigV4Crypto<Promise<CryptoKey>, Promise<string>> = 
 
   /** Hex HMAC-SHA256 of `text`'s UTF-8 bytes under a signing key: the signature. */
   async hmacHex(key: Promise<CryptoKey>, text: string): Promise<string> {
-    return hex(await subtle().sign('HMAC', await key, encoder.encode(text)));
+    return hex(await subtle().sign('HMAC', await key, utf8Bytes(text)));
   },
 };
 

@@ -72,6 +72,28 @@ describe('the built package, as users install it', function () {
     }
   });
 
+  it('the main, /opensearch and /fetch entries load, and sign, where the globals TextEncoder and TextDecoder are missing (jsdom, Jest\'s browser environment)', () => {
+    // They were made at load: `ReferenceError: TextDecoder is not defined` on require of any entry.
+    // (@elastic/elasticsearch's undici and the stub's @smithy/core read them at load themselves.)
+    const script = `
+      delete globalThis.TextEncoder; delete globalThis.TextDecoder;
+      const { signRequest } = require('aws-sigv4-connection');
+      for (const entry of ['aws-sigv4-connection/opensearch', 'aws-sigv4-connection/fetch']) require(entry);
+      const signed = signRequest({ method: 'GET', url: 'https://search-a.us-east-1.es.amazonaws.com/_search?size=1&q=a' }, { region: 'us-east-1', service: 'es', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x/y+z' } });
+      console.log(signed.canonicalRequest.split('\\n')[2]);`;
+    assert.equal(execFileSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' }).trim(), 'q=a&size=1');
+  });
+
+  it('/fetch under the browser condition by require (Jest\'s jsdom environment) loads its CommonJS file and signs as the Node entry; by import, its ES modules', () => {
+    // `browser` named only the .mjs: "Must use import to load ES Module" in a CommonJS test file.
+    const sign = `({ method: 'POST', url: 'https://abc.execute-api.us-east-1.amazonaws.com/prod/items?b=2&a=1', body: '{}' }, { region: 'us-east-1', service: 'execute-api', signingDate: new Date(Date.UTC(2026, 0, 2)), credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x/y+z' } })`;
+    const viaRequire = execFileSync(process.execPath, ['--conditions=browser', '-e', `const m = require('aws-sigv4-connection/fetch'); console.log(require.resolve('aws-sigv4-connection/fetch').endsWith('dist/fetch/index.cjs'), typeof m.createSignedFetch); m.signRequest${sign}.then((s) => console.log(s.signature));`], { cwd: REPO, encoding: 'utf8' });
+    const viaImport = execFileSync(process.execPath, ['--conditions=browser', '--input-type=module', '-e', `const m = await import('aws-sigv4-connection/fetch'); console.log(import.meta.resolve('aws-sigv4-connection/fetch').endsWith('dist/fetch/index.mjs'), typeof m.createSignedFetch); console.log((await m.signRequest${sign}).signature);`], { cwd: REPO, encoding: 'utf8' });
+    const node = execFileSync(process.execPath, ['-e', `console.log(require('aws-sigv4-connection').signRequest${sign}.signature)`], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(viaRequire, `true function\n${node}`);
+    assert.equal(viaImport, `true function\n${node}`);
+  });
+
   for (const c of CASES) {
     describe(c.name, () => {
       let dir: string;
