@@ -38,19 +38,19 @@ export type CredentialsSource = AwsCredentialIdentity | AwsCredentialIdentityPro
 
 export interface CredentialCacheOptions {
   /** Refresh this long before `expiration` (capped at half the credentials' lifetime). Default 5 min, as the AWS SDKs. */
-  refreshBeforeExpiryMs?: number;
+  refreshBeforeExpiryMs?: number | undefined;
   /** Stop using credentials this long before `expiration` (capped at a quarter of their lifetime): a request signed just before expiry may arrive after it. Default 15 s. */
-  expirySafetyMs?: number;
+  expirySafetyMs?: number | undefined;
   /** Re-resolve credentials that carry no `expiration` this often. Default 10 min. */
-  refreshIntervalMs?: number;
+  refreshIntervalMs?: number | undefined;
   /** First retry delay after a failed refresh; doubles up to `maxRetryDelayMs`. Default 1 s. */
-  retryDelayMs?: number;
+  retryDelayMs?: number | undefined;
   /** Default 60 s. */
-  maxRetryDelayMs?: number;
+  maxRetryDelayMs?: number | undefined;
   /** A provider call that has not settled after this long counts as failed, so a hung provider cannot stall every request. Default 30 s. */
-  providerTimeoutMs?: number;
+  providerTimeoutMs?: number | undefined;
   /** For tests: the clock, in ms. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 export interface CredentialCacheStats {

@@ -28,4 +28,7 @@ export const AwsSigV4Connection = AwsSigV4UndiciConnection;
 
 export { withSigV4Promise as withAwsSigV4 } from './adapters/promise-connection.js';
 export type { AwsSigV4Options, SigningEvent } from './request-signer.js';
+// The types configure() returns, so a library exporting a configured class can name them (declaration emit, TS2742).
+export type { AwsSigV4PromiseConnection } from './adapters/promise-connection.js';
+export type { SigV4ConnectionStatics } from './adapters/callback-connection.js';
 export default AwsSigV4Connection;

@@ -23,4 +23,6 @@ export const AwsSigV4Connection = withSigV4Callback(client.Connection, client.er
 
 export { withSigV4Callback as withAwsSigV4 } from './adapters/callback-connection.js';
 export type { AwsSigV4Options, SigningEvent } from './request-signer.js';
+// The types configure() returns, so a library exporting a configured class can name them (declaration emit, TS2742).
+export type { AwsSigV4CallbackConnection, SigV4ConnectionStatics } from './adapters/callback-connection.js';
 export default AwsSigV4Connection;

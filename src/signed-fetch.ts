@@ -15,7 +15,7 @@ export type SignedFetch = (input: string | URL | Request, init?: RequestInit) =>
 /** The options of createSignedFetch, in both entries. */
 export interface SignedFetchOptions extends AwsSigV4Options {
   /** The fetch to sign for; default the global one. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 // The DOM lib's RequestRedirect and HeadersInit, which @types/node does not declare: named in

@@ -18,23 +18,23 @@ import { parseWireUrl } from './sigv4/wire-url.js';
 
 export interface AwsSigV4Options {
   /** The domain's or collection's region. Default: from the node's host name, else AWS_REGION / AWS_DEFAULT_REGION. */
-  region?: string;
+  region?: string | undefined;
   /** Signing name: 'es' (OpenSearch Service), 'aoss' (Serverless) or any other. Default: from the host name, else 'es'. */
-  service?: string;
+  service?: string | undefined;
   /** A provider from @aws-sdk/credential-providers or a static identity. Default: fromNodeProviderChain(). */
-  credentials?: CredentialsSource;
+  credentials?: CredentialsSource | undefined;
   /** Sign for (and send as Host) this name while connecting to the node URL: tunnels, SSH port forwards, proxies. */
-  host?: string;
+  host?: string | undefined;
   /** Send a signed x-amz-content-sha256 for every service (always on for 'aoss'). */
-  contentSha256?: boolean;
+  contentSha256?: boolean | undefined;
   /** Stream bodies are buffered to be hashed up to this many bytes; past it the request fails with ERR_BODY_TOO_LARGE. Default 100 MiB. */
-  maxBufferedBodyBytes?: number;
+  maxBufferedBodyBytes?: number | undefined;
   /** Tuning of the credential cache (refresh margins, retry backoff). */
-  credentialCache?: CredentialCacheOptions;
+  credentialCache?: CredentialCacheOptions | undefined;
   /** Retry once, re-signed, after AWS answers that the token expired (refreshing credentials) or that the request time is off (correcting the clock). Default true. */
-  retryAuthErrors?: boolean;
+  retryAuthErrors?: boolean | undefined;
   /** Called for every signed request, with secrets removed: for debugging 403s. Also published on diagnostics_channel `aws-sigv4-connection:sign`. */
-  onSign?: (event: SigningEvent) => void;
+  onSign?: ((event: SigningEvent) => void) | undefined;
 }
 
 /** A signed request as a debugger needs it, never with a secret, token or signature. */

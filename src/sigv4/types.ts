@@ -16,21 +16,21 @@ export interface SignableRequest {
   /** The request as it goes on the wire: path and query already percent-encoded. */
   url: string | URL;
   headers?: Record<string, HeaderValue | number | undefined>;
-  body?: string | Uint8Array | null;
+  body?: string | Uint8Array | null | undefined;
 }
 
 export interface SignOptions {
   region: string;
   service: string;
   credentials: AwsCredentialIdentity;
-  signingDate?: Date;
+  signingDate?: Date | undefined;
   /**
    * Add a signed `x-amz-content-sha256` header with the payload hash. Always on for
    * `aoss`, which requires it; off elsewhere unless asked for.
    */
-  contentSha256?: boolean;
+  contentSha256?: boolean | undefined;
   /** The hex SHA-256 of the body, when the caller already hashed it (a buffered stream). */
-  payloadHash?: string;
+  payloadHash?: string | undefined;
 }
 
 export interface SignedRequest {
@@ -44,7 +44,7 @@ export interface SignedRequest {
 
 export interface PresignOptions extends SignOptions {
   /** Seconds the URL stays valid (X-Amz-Expires). Default 900; AWS allows up to 604800. */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
 }
 
 export interface PresignedRequest {

@@ -52,38 +52,38 @@ export type { RejectionVerdict, Verdict, VerifyProxyCredentials } from './sigv4-
 
 export interface VerifyProxyOptions {
   /** Upstream base URL, e.g. http://127.0.0.1:9200. Absent: accepted requests get 200 `{}`. */
-  target?: string;
+  target?: string | undefined;
   /** Trust settings for an https target. */
-  targetTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  targetTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean } | undefined;
   /** Signing name expected in the credential scope. Default 'es'. */
-  service?: string;
+  service?: string | undefined;
   /** Region expected in the credential scope. Default 'us-east-1'. */
-  region?: string;
-  credentials?: VerifyProxyCredentials[];
+  region?: string | undefined;
+  credentials?: VerifyProxyCredentials[] | undefined;
   /** Listen address. Default 127.0.0.1 and a free port. */
-  host?: string;
-  port?: number;
+  host?: string | undefined;
+  port?: number | undefined;
   /** Serve HTTPS with this key and certificate. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   /** Larger bodies get 413. Default 10 MiB, the limit of small `es` instance types. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** The stub clock minus real time, to test clock skew. */
-  clockOffsetMs?: number | (() => number);
+  clockOffsetMs?: (number | (() => number)) | undefined;
   /** When set, the Host header must be this name (the client's `host` option). */
-  expectedHost?: string;
+  expectedHost?: string | undefined;
   /** Forward without checking: the unsigned baseline of benchmarks. */
-  passThrough?: boolean;
+  passThrough?: boolean | undefined;
   /**
    * Keep at most this many `records`, the oldest dropped first (`stats()` counts those kept).
    * Default: every one, as a test wants; a long-running stub (the CLI's) keeps none.
    */
-  maxRecords?: number;
+  maxRecords?: number | undefined;
   /**
    * Called with each record as it is made. It observes and never decides: what it throws (a
    * test's assertion) is thrown again on its own, as an uncaught exception (which fails the
    * running test under mocha or node:test), after the client has its answer.
    */
-  onRequest?: (record: VerifiedRequestRecord) => void;
+  onRequest?: ((record: VerifiedRequestRecord) => void) | undefined;
 }
 
 export interface VerifiedRequestRecord {

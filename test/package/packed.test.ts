@@ -242,12 +242,37 @@ const WORKER_CONSUMER = `
   export const notYet: SignedRequest = signRequest({ method: 'GET', url: 'https://abc123.execute-api.us-east-1.amazonaws.com/' }, { region: 'us-east-1', service: 'execute-api', credentials });
 `;
 
+/**
+ * A library's module, as a monorepo package or a \`composite\` project writes it: configured
+ * classes exported without a type annotation (their declarations must name ours: TS2742), and
+ * optional options given as possibly-undefined values (exactOptionalPropertyTypes).
+ */
+const LIBRARY_CONSUMER = `
+  import { AwsSigV4Connection as OsConnection } from 'aws-sigv4-connection/opensearch';
+  import { AwsSigV4Connection as EsConnection } from 'aws-sigv4-connection/elasticsearch';
+  import { createSignedFetch, signRequest, CredentialCache } from 'aws-sigv4-connection';
+  const region: string | undefined = process.env.AWS_REGION;
+  const sessionToken: string | undefined = process.env.AWS_SESSION_TOKEN;
+  export const Os = OsConnection.configure({ region, service: 'es', host: undefined, onSign: undefined });
+  export const Es = EsConnection.configure({ region, credentialCache: { providerTimeoutMs: undefined } });
+  export const signedFetch = createSignedFetch({ region, service: 'execute-api', fetch: undefined });
+  export const signed = signRequest({ method: 'GET', url: 'https://x.eu-west-1.es.amazonaws.com/', body: undefined }, { region: 'eu-west-1', service: 'es', signingDate: undefined, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken } });
+  export const cache = new CredentialCache({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken, expiration: undefined });
+  export class Mine extends OsConnection {}
+`;
+
 /** Each in its own folder of the project, with its own package.json: "type" decides the flavour for node16/nodenext. */
 const TYPED_SETTINGS: Array<{ name: string; type?: 'module'; compilerOptions: Record<string, unknown>; source?: string; resolves?: RegExp }> = [
   { name: 'node16, "type": "module"', type: 'module', compilerOptions: { module: 'node16', moduleResolution: 'node16' } },
   { name: 'nodenext, "type": "module"', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' } },
   { name: 'bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler' } },
   { name: 'node16, CommonJS', compilerOptions: { module: 'node16', moduleResolution: 'node16' } },
+  {
+    // Each failed: TS2742 (the adapters' types named by no entry), TS2379 (no \`| undefined\` in the
+    // options), TS2420 (SealedIdentity's sessionToken), TS2304 (RequestRedirect, HeadersInit: DOM's).
+    name: 'a library: nodenext, declaration emit, exactOptionalPropertyTypes, no DOM lib', type: 'module', source: LIBRARY_CONSUMER,
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], exactOptionalPropertyTypes: true, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: 'out' },
+  },
   {
     name: '/fetch in a Worker: bundler, customConditions ["workerd"], no Node globals', type: 'module', source: WORKER_CONSUMER,
     compilerOptions: { module: 'esnext', moduleResolution: 'bundler', customConditions: ['workerd'], lib: ['es2022', 'dom'], types: [] },
