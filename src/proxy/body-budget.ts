@@ -13,7 +13,9 @@
  * joined, which doubled the proxy's peak memory); that buffer's unread bytes are taken
  * ahead then (reserveAhead), so a body once started is not refused halfway for the budget,
  * and a client that stalls after its first MiB holds its declared length until
- * --body-idle-timeout ends it.
+ * --body-idle-timeout ends it. A body without a declared length stays chunks to its end and
+ * is then joined: the joined buffer is taken too while both are held, and the chunks' share
+ * given back after (a chunked upload held about twice what the budget counted).
  */
 export class BodyBudget {
   private held = 0;
@@ -78,6 +80,14 @@ export class BodyHold {
     this.held += bytes;
     this.ahead += bytes;
     return true;
+  }
+
+  /** Gives back `bytes` of what was taken (chunks joined into a buffer counted on its own). */
+  giveBack(bytes: number): void {
+    if (this.released) return;
+    const back = Math.min(bytes, this.held);
+    this.held -= back;
+    this.budget.release(back);
   }
 
   /** Gives it all back; once. */

@@ -150,6 +150,8 @@ const CONNECT_REFUSED = 'This is a signing reverse proxy: point the tool at it a
 class UpstreamTimeout extends Error {}
 class ClientClosed extends Error {}
 class OverBudget extends Error {}
+/** The join of a chunked body's chunks would pass the budget (held twice for a moment). */
+class JoinOverBudget extends OverBudget {}
 class BodyIdle extends Error {}
 // An error answer, read whole before it is passed on, that would pass the budget, or that the
 // target does not finish sending within the upstream timeout: 503 and 504 naming its status.
@@ -448,6 +450,8 @@ export class SigningProxy {
           // One buffer of the declared length, once 1 MiB of it came: the body held once, not
           // as chunks and then joined; the buffer's unread bytes are taken from the budget first.
           ...(declared > 0 ? { declaredBytes: declared, reserve: (bytes: number) => hold.reserveAhead(bytes) } : {}),
+          // Chunks joined at the end, both held for a moment: counted, so the budget bounds what is held.
+          join: { before: (bytes: number) => (hold.take(bytes) ? undefined : new JoinOverBudget()), after: (bytes: number) => hold.giveBack(bytes) },
         },
         // Declared even for a chunked upload: the body is whole, and AWS's front ends want a length.
         prepare: (headers, read) => {
@@ -468,7 +472,11 @@ export class SigningProxy {
         return refuse(504, 'upstream-timeout', `aws-sigv4-connection proxy: ${this.target.origin} did not answer within ${this.upstreamTimeout} ms (--upstream-timeout).`);
       }
       if (error instanceof OverBudget) {
-        return hold.neverFits ? refuse(413, 'body-too-large', overWholeBudget(`over ${this.budget.limit} bytes`)) : refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+        if (!hold.neverFits) return refuse(503, 'over-budget', overBudget, { 'retry-after': '1' });
+        if (error instanceof JoinOverBudget) {
+          return refuse(413, 'body-too-large', `aws-sigv4-connection proxy: the body (${entry.bodyBytes} bytes) came without a Content-Length (chunked), so it is held as it came and then joined into one buffer, twice its size for a moment, which is more than --max-inflight-body-bytes (${this.budget.limit}). Send it with a Content-Length (held once), or start the proxy with a larger --max-inflight-body-bytes.`);
+        }
+        return refuse(413, 'body-too-large', overWholeBudget(`over ${this.budget.limit} bytes`));
       }
       if (error instanceof AnswerOverBudget) {
         return hold.neverFits
