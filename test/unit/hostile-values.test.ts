@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import Module from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { CredentialCache, type AwsCredentialIdentityProvider } from '../../src/credentials.js';
@@ -350,18 +349,14 @@ describe('hostile values: typed errors, never a raw throw or a quoted secret', f
       // Not secret-shaped (no run of 40 base64 characters): only a scrub by value finds them.
       const envSecret = 'env-secret-value-not-shaped-1';
       const envToken = 'env-token-value-not-shaped-22';
-      const path = require.resolve('@aws-sdk/credential-providers');
-      const saved = require.cache[path];
-      const fake = new Module(path);
-      fake.filename = path;
-      fake.loaded = true;
-      fake.exports = { fromNodeProviderChain: () => async () => { throw Object.assign(new Error(`credential_process said ${envSecret} / ${envToken}`), { name: 'CredentialsProviderError' }); } };
+      // The SDK's chain, as loaded: injected (swapping the module in require.cache would stay
+      // in the ESM loader's cache, which import() fills, for every later test of the process).
+      const chain = () => async (): Promise<never> => { throw Object.assign(new Error(`credential_process said ${envSecret} / ${envToken}`), { name: 'CredentialsProviderError' }); };
       const env = { secret: process.env.AWS_SECRET_ACCESS_KEY, token: process.env.AWS_SESSION_TOKEN };
-      require.cache[path] = fake;
       process.env.AWS_SECRET_ACCESS_KEY = envSecret;
       process.env.AWS_SESSION_TOKEN = envToken;
       try {
-        await assert.rejects(Promise.resolve(new CredentialCache(defaultCredentialProvider()).get()), (e: unknown) => {
+        await assert.rejects(Promise.resolve(new CredentialCache(defaultCredentialProvider(process.env, chain)).get()), (e: unknown) => {
           assert.ok(e instanceof CredentialsError && e.code === 'ERR_CREDENTIALS_PROVIDER', String(e));
           const text = renderings(e);
           assert.ok(!text.includes(envSecret) && !text.includes(envToken), text);
@@ -369,8 +364,6 @@ describe('hostile values: typed errors, never a raw throw or a quoted secret', f
           return true;
         });
       } finally {
-        if (saved === undefined) delete require.cache[path];
-        else require.cache[path] = saved;
         for (const [name, value] of [['AWS_SECRET_ACCESS_KEY', env.secret], ['AWS_SESSION_TOKEN', env.token]] as const) {
           if (value === undefined) delete process.env[name];
           else process.env[name] = value;
