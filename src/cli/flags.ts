@@ -11,6 +11,7 @@ import { UsageError } from './exit-codes.js';
 import { repeatSeparator } from '../exchange/headers.js';
 import { HTTP_TOKEN, mayQuote, NOT_IN_TOKEN, UNSENDABLE_IN_VALUE } from '../sigv4/validate.js';
 import { withoutUserinfo } from '../sigv4/wire-url.js';
+import { weakTokenProblem } from '../proxy/inbound-auth.js';
 
 export interface SigningFlags {
   service?: string;
@@ -127,7 +128,7 @@ export function checkOrigins(origins: readonly string[], flag: string): string[]
 /**
  * The inbound token (`--auth-token` or AWS_SIGV4_PROXY_TOKEN, named by `what`), refused
  * when no client could ever send it in `Authorization: Bearer ...`: the proxy would start
- * and then refuse every request. Nothing of the value is quoted.
+ * and then refuse every request, or when it could be guessed. Nothing of the value is quoted.
  */
 export function checkInboundToken(token: string | undefined, what: string): string | undefined {
   if (token === undefined) return undefined;
@@ -136,9 +137,13 @@ export function checkInboundToken(token: string | undefined, what: string): stri
     : /[\x00-\x1f\x7f]/.test(token) ? 'has a control character in it'
       : /[^\x20-\x7e]/.test(token) ? 'has a character beyond ASCII in it (clients send UTF-8, which the proxy reads as Latin-1)'
         : token !== token.trim() ? 'starts or ends with a space (HTTP drops it from the header)' : undefined;
-  if (problem === undefined) return token;
-  throw new UsageError(`${what} ${problem}: clients cannot send it as it is in an Authorization header, so every request would be refused. ` +
-    'Use printable ASCII with no space at either end, e.g. the output of `openssl rand -hex 32`.');
+  if (problem !== undefined) {
+    throw new UsageError(`${what} ${problem}: clients cannot send it as it is in an Authorization header, so every request would be refused. ` +
+      'Use printable ASCII with no space at either end, e.g. the output of `openssl rand -hex 32`.');
+  }
+  const weak = weakTokenProblem(token);
+  if (weak !== undefined) throw new UsageError(`${what} ${weak}.`);
+  return token;
 }
 
 export function collect(value: string, previous: string[]): string[] {

@@ -48,7 +48,7 @@ export function proxyCommand(cio: CommandIo, setExit: (code: number) => void): C
     .requiredOption('--target <url>', 'the endpoint to sign for, e.g. https://vpc-logs-abc.eu-west-1.es.amazonaws.com (a path is a prefix requests stay under)');
   addListenFlags(command, DEFAULT_PORT, '; beyond loopback it needs --auth-token, --basic-auth or --allow-unauthenticated-remote');
   addSigningFlags(command, '--target')
-    .option('--auth-token <token>', 'require Authorization: Bearer <token> from clients (prefer the AWS_SIGV4_PROXY_TOKEN variable: flags show in ps)')
+    .option('--auth-token <token>', 'require Authorization: Bearer <token> from clients, a random one of 128 bits or more, e.g. from openssl rand -hex 32 (prefer the AWS_SIGV4_PROXY_TOKEN variable: flags show in ps)')
     .option('--basic-auth <user:password>', 'require this HTTP basic auth from clients (or AWS_SIGV4_PROXY_BASIC_AUTH)')
     .option('--allow-unauthenticated-remote', 'listen beyond loopback without an inbound credential (anyone who reaches the port acts as your AWS identity)')
     .option('--allow-host <name>', 'accept requests whose Host is this name, besides the listen address and localhost (repeatable)', collect, [] as string[])

@@ -36,7 +36,7 @@ import { RequestSigner, type AwsSigV4Options } from '../request-signer.js';
 import { LogRedactor, type SigningProxyLogEntry } from './access-log.js';
 import { BodyBudget, type BodyHold } from './body-budget.js';
 import { corsHeaders, FORWARDED, FORWARDED_METHODS, HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from './host-guard.js';
-import { AuthThrottle } from './auth-throttle.js';
+import { AuthThrottle, throttleKey } from './auth-throttle.js';
 import { CredentialEcho, credentialForms } from './credential-echo.js';
 import { checkExposure, InboundAuth, type InboundAuthOptions } from './inbound-auth.js';
 import { ProxyMetrics, type ProxyRefusalReason } from './metrics.js';
@@ -380,9 +380,10 @@ export class SigningProxy {
     if (route === this.options.readyPath) return this.readiness(res, finish);
     if (this.auth.enabled) {
       // Guessing a basic-auth password (human-chosen) is bounded per client address; a throttled
-      // one is not even compared. Not with a token alone: a random token cannot be guessed at any
-      // rate, and clients sharing an address (a load balancer's) would lock each other out.
-      const peer = req.socket.remoteAddress ?? '';
+      // one is not even compared. Not with a token alone: a token is refused at start unless it
+      // is random enough that no rate finds it, and clients sharing an address (a load
+      // balancer's) would lock each other out.
+      const peer = throttleKey(req.socket.remoteAddress ?? '', this.auth.namesUser(req.headers.authorization));
       const wait = this.auth.guessable ? this.throttle.retryAfter(peer) : undefined;
       if (wait !== undefined) {
         return refuse(429, 'auth-throttled', `aws-sigv4-connection proxy: too many requests without the right inbound credential from this address; retry in ${wait} s with the right one (Authorization: Bearer <token>, or basic auth).`, { 'retry-after': String(wait), ...unauthenticated });

@@ -196,6 +196,8 @@ describe('CLI given hostile or mistaken input', function () {
         [`\u00e9${TOKEN}`, /--auth-token has a character beyond ASCII in it/],
         [` ${TOKEN}`, /--auth-token starts or ends with a space/],
         ['', /--auth-token is empty: give a token, or leave the flag out/],
+        ['7391', /--auth-token can be guessed: its 4 characters carry at most 13 bits, and a token, not throttled, needs 128\. Use a random one, e\.g\. the output of `openssl rand -hex 32`\./],
+        ['abc-123.def_456', /--auth-token can be guessed: its 15 characters carry at most 91 bits/],
       ];
       for (const [i, [token, message]] of tokens.entries()) {
         assertUsage(await proxy('--auth-token', token), message, `--auth-token case ${i + 1}`, [token.trim()]);
@@ -203,6 +205,7 @@ describe('CLI given hostile or mistaken input', function () {
       const fromEnv = await cli(['proxy', '--target', TARGET, '--port', '0'], { AWS_SIGV4_PROXY_TOKEN: `${TOKEN}\r\n` });
       assertUsage(fromEnv, /^aws-sigv4-connection: AWS_SIGV4_PROXY_TOKEN has a line break \(CR or LF\) in it/, 'AWS_SIGV4_PROXY_TOKEN');
       assertUsage(await cli(['proxy', '--target', TARGET, '--port', '0'], { AWS_SIGV4_PROXY_TOKEN: '' }), /AWS_SIGV4_PROXY_TOKEN is empty: give a token, or leave the variable unset/, 'AWS_SIGV4_PROXY_TOKEN=');
+      assertUsage(await cli(['proxy', '--target', TARGET, '--port', '0'], { AWS_SIGV4_PROXY_TOKEN: 'hunter2-pass' }), /^aws-sigv4-connection: AWS_SIGV4_PROXY_TOKEN can be guessed: its 12 characters/, 'AWS_SIGV4_PROXY_TOKEN=hunter2-pass', ['hunter2-pass']);
     });
 
     it('--listen that is not an address, or whose port is not one, names the flag and the form', async () => {
@@ -233,7 +236,7 @@ describe('CLI given hostile or mistaken input', function () {
       assertUsage(await proxy('--allow-origin', 'https://g.example.com\r\n'), /bad --allow-origin \(the 1st\): it has a line break/, 'origin CR/LF');
       // What is right still starts.
       const good = await proxy('--strip-header', 'X-Forwarded-For', '--allow-host', 'search.internal', '--allow-host', 'search.internal:9200', '--allow-host', '[::1]',
-        '--allow-origin', 'https://grafana.example.com/', '--add-header', 'x-opaque-id: proxy', '--auth-token', 'abc-123.def_456');
+        '--allow-origin', 'https://grafana.example.com/', '--add-header', 'x-opaque-id: proxy', '--auth-token', 'abc-123.def_456-0f1e2d3c4b5a6978');
       assert.equal(good.code, 0, good.stderr);
       assert.ok(good.started);
     });

@@ -24,9 +24,9 @@ const ENV: NodeJS.ProcessEnv = {
 
 interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
 
-function call(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; host?: string }): Promise<Answer> {
+function call(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; host?: string; localAddress?: string }): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: options.host ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false }, (res) => {
+    const req = http.request({ host: options.host ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false, localAddress: options.localAddress }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => { body += d.toString(); });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -387,6 +387,20 @@ describe('signing proxy security (the spawned CLI)', function () {
       }
       assert.equal(stub.records.length, before);
       assert.ok(!proxy.stderr().includes('pa55word-XYZ'));
+    });
+
+    it('guesses under another user name do not lock the user out; the user\'s own are counted for all of loopback (127.0.0.2 as 127.0.0.1)', async () => {
+      const proxy = await start(['--basic-auth', 'alice:pa55word-XYZ']);
+      const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
+      for (let i = 0; i < 10; i++) assert.equal((await call(proxy.port, { headers: { authorization: basic(`mallory:guess-${i}`) } })).status, 401, `mallory ${i + 1}`);
+      assert.equal((await call(proxy.port, { headers: { authorization: basic('mallory:guess-again') } })).status, 429);
+      assert.equal((await call(proxy.port, { headers: { authorization: 'Bearer not-a-user-at-all' } })).status, 429, 'no user name counts with the other names');
+      assert.equal((await call(proxy.port, { path: '/x', headers: { authorization: basic('alice:pa55word-XYZ') } })).status, 200, 'alice after mallory');
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await call(proxy.port, { headers: { authorization: basic(`alice:guess-${i}`) }, localAddress: '127.0.0.2' })).status, 401, `alice from 127.0.0.2, ${i + 1}`);
+      }
+      assert.equal((await call(proxy.port, { headers: { authorization: basic('alice:pa55word-XYZ') }, localAddress: '127.0.0.3' })).status, 429, 'another loopback address');
+      assert.equal((await call(proxy.port, { headers: { authorization: basic('alice:pa55word-XYZ') } })).status, 429, '127.0.0.1');
     });
 
     it('with a token alone, wrong attempts are not throttled (a random token is not guessable; clients behind one address would lock each other out)', async () => {

@@ -4,12 +4,12 @@ import { inspect } from 'node:util';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { readRefusalText } from '../../src/adapters/shared.js';
 import { LogRedactor, loggablePath } from '../../src/proxy/access-log.js';
-import { AuthThrottle } from '../../src/proxy/auth-throttle.js';
+import { addressBlock, AuthThrottle, throttleKey } from '../../src/proxy/auth-throttle.js';
 import { BodyBudget } from '../../src/proxy/body-budget.js';
 import { defaultMaxConnections, openFilesSoftLimit } from '../../src/proxy/connection-cap.js';
 import { CredentialEcho } from '../../src/proxy/credential-echo.js';
 import { HostGuard, isPreflight, mergeVary, originWarning, preflightHeaders } from '../../src/proxy/host-guard.js';
-import { checkExposure, InboundAuth, isLoopback } from '../../src/proxy/inbound-auth.js';
+import { checkExposure, InboundAuth, isLoopback, tokenBitsCeiling } from '../../src/proxy/inbound-auth.js';
 import { originForm, underPrefix } from '../../src/proxy/target-path.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { SigningProxy } from '../../src/proxy/signing-proxy.js';
@@ -115,21 +115,54 @@ describe('proxy guards', () => {
 
   describe('InboundAuth', () => {
     it('accepts exactly the token (scheme in any case), or basic auth; refuses others of any length', () => {
-      const auth = new InboundAuth({ token: 'tok-123', basic: 'ops:pw' });
-      assert.ok(auth.accepts('Bearer tok-123'));
-      assert.ok(auth.accepts('bearer tok-123'));
+      const tok = 'tok-123-4f0c9a7e1b2d3c5e6f708192';
+      const auth = new InboundAuth({ token: tok, basic: 'ops:pw' });
+      assert.ok(auth.accepts(`Bearer ${tok}`));
+      assert.ok(auth.accepts(`bearer ${tok}`));
       assert.ok(auth.accepts(`Basic ${Buffer.from('ops:pw').toString('base64')}`));
-      for (const value of [undefined, '', 'Bearer tok-12', 'Bearer tok-1234', 'Bearer TOK-123', 'tok-123', `Basic ${Buffer.from('ops:pW').toString('base64')}`]) {
+      for (const value of [undefined, '', `Bearer ${tok.slice(0, -1)}`, `Bearer ${tok}4`, `Bearer ${tok.toUpperCase()}`, tok, `Basic ${Buffer.from('ops:pW').toString('base64')}`]) {
         assert.equal(auth.accepts(value), false, String(value));
       }
       assert.ok(new InboundAuth({}).accepts(undefined));
     });
 
     it('prints no credential', () => {
-      const auth = new InboundAuth({ token: 'secret-token-xyz', basic: 'ops:secret-pw' });
+      const auth = new InboundAuth({ token: 'secret-token-xyz-0123456789abcdef', basic: 'ops:secret-pw' });
       for (const text of [inspect(auth, { depth: 5, showHidden: true }), JSON.stringify(auth)]) {
         assert.ok(!text.includes('secret-token-xyz') && !text.includes('secret-pw'), text);
       }
+    });
+
+    it('refuses a token that can be guessed (under 128 bits as its characters could carry), typed, never quoting it', () => {
+      const weak = ['7391', 'secret', 'tok-123', 'abc-123.def_456', '0123456789012345678901234567890123456', 'a'.repeat(27), 'deadbeefdeadbeefdeadbeef'];
+      for (const token of weak) {
+        assert.ok(tokenBitsCeiling(token) < 128, token);
+        assert.throws(() => new InboundAuth({ token }), (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS'
+          && /^The inbound token can be guessed: its \d+ characters carry at most \d+ bits, .* needs 128\. Use a random one, e\.g\. the output of `openssl rand -hex 32`\.$/.test(e.message)
+          && !e.message.includes(token), token);
+      }
+      // 16 random bytes as base64url (22 characters), 32 hex digits (`openssl rand -hex 16`,
+      // digits and lower case: a ceiling of 165 bits), and longer ones.
+      for (const token of ['3q2-7wEAAQIDBAUGBwgJCg', '9f86d081884c7d659a2feaa0c55ad015', 'a'.repeat(28), 'proxy-inbound-token-0123456789']) {
+        assert.ok(tokenBitsCeiling(token) >= 128, token);
+        assert.ok(new InboundAuth({ token }).accepts(`Bearer ${token}`), token);
+      }
+      assert.equal(tokenBitsCeiling(''), 0);
+      assert.equal(Math.round(tokenBitsCeiling('0'.repeat(10))), 33);
+      assert.equal(tokenBitsCeiling('aA0!'.repeat(5)), 20 * Math.log2(95));
+    });
+
+    it('namesUser: basic auth naming the expected user, whatever the password; nothing else', () => {
+      const auth = new InboundAuth({ basic: 'ops:right-pw' });
+      const basic = (pair: string | Buffer) => `Basic ${Buffer.from(pair).toString('base64')}`;
+      for (const value of [basic('ops:right-pw'), basic('ops:wrong'), basic('ops:'), `basic ${Buffer.from('ops:x').toString('base64')}`, basic('ops')]) {
+        assert.ok(auth.namesUser(value), value);
+      }
+      for (const value of [undefined, '', basic('Ops:right-pw'), basic('op:right-pw'), basic('ops2:x'), basic(':ops'), 'Bearer ops', 'Basic', 'Basic !!!', basic(Buffer.from([0xff, 0x3a]))]) {
+        assert.equal(auth.namesUser(value), false, String(value));
+      }
+      assert.equal(new InboundAuth({ token: '9f86d081884c7d659a2feaa0c55ad015' }).namesUser(basic('ops:x')), false);
+      assert.ok(new InboundAuth({ basic: 'Jürgen:pw' }).namesUser(basic('Jürgen:other')));
     });
 
     it('beyond loopback: an error without credential or flag, a warning otherwise', () => {
@@ -139,8 +172,24 @@ describe('proxy guards', () => {
       }
       assert.throws(() => checkExposure('0.0.0.0', new InboundAuth({}), false), (e: unknown) => e instanceof ConfigurationError && /--auth-token/.test(e.message));
       assert.throws(() => checkExposure('::', new InboundAuth({}), undefined), ConfigurationError);
-      assert.match(checkExposure('0.0.0.0', new InboundAuth({ token: 't' }), false)!, /must send the inbound credential/);
+      assert.match(checkExposure('0.0.0.0', new InboundAuth({ basic: 'ops:pw' }), false)!, /must send the inbound credential/);
       assert.match(checkExposure('10.0.0.5', new InboundAuth({}), true)!, /WITHOUT an inbound credential/);
+    });
+  });
+
+  describe('throttleKey: what one client controls', () => {
+    it('an IPv6 /64, an IPv4-mapped address as its IPv4, all of loopback as one; others as they are', () => {
+      const cases: Array<[string, string]> = [
+        ['10.0.0.1', '10.0.0.1'],
+        ['127.0.0.1', 'loopback'], ['127.0.0.2', 'loopback'], ['127.255.1.9', 'loopback'], ['::1', 'loopback'], ['0:0:0:0:0:0:0:1', 'loopback'], ['::ffff:127.0.0.3', 'loopback'],
+        ['::ffff:10.0.0.1', '10.0.0.1'], ['::FFFF:a00:1', '10.0.0.1'], ['0:0:0:0:0:ffff:10.0.0.1', '10.0.0.1'],
+        ['2001:db8:1:2::1', '2001:db8:1:2::/64'], ['2001:db8:1:2:ffff:ffff:ffff:fffe', '2001:db8:1:2::/64'], ['2001:0DB8:0001:0002:0:0:0:7', '2001:db8:1:2::/64'],
+        ['2001:db8::1', '2001:db8:0:0::/64'], ['fe80::1%eth0', 'fe80:0:0:0::/64'], ['::', '0:0:0:0::/64'], ['2001:db8:1:3::1', '2001:db8:1:3::/64'],
+        ['', ''], ['not-an-address', 'not-an-address'],
+      ];
+      for (const [address, block] of cases) assert.equal(addressBlock(address), block, address);
+      assert.notEqual(throttleKey('10.0.0.1', true), throttleKey('10.0.0.1', false));
+      assert.equal(throttleKey('::ffff:10.0.0.1', true), throttleKey('10.0.0.1', true));
     });
   });
 
