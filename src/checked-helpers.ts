@@ -10,22 +10,19 @@ import { classifyRejection as classify, firstDifference as differenceOf, type Re
 import { canonicalQuery as canonicalQueryOf } from './sigv4/canonical-query.js';
 import { canonicalUri as canonicalUriOf } from './sigv4/canonical-uri.js';
 import { payloadHash as payloadHashOf } from './sigv4/index.js';
-import { typeName } from './sigv4/validate.js';
+import { assertString, typeName } from './sigv4/validate.js';
 import { readOptions, unreadable } from './read-once.js';
-
-function text(value: unknown, what: string, example: string): string {
-  if (typeof value !== 'string') throw new ConfigurationError('ERR_INVALID_OPTIONS', `${what} must be a string, ${example}, got ${typeName(value)}.`);
-  return value;
-}
 
 /** Step 1's canonical URI of a path as sent on the wire (every service but S3). */
 export function canonicalUri(path: string): string {
-  return canonicalUriOf(text(path, 'canonicalUri(path)', 'the path as on the wire such as "/my-index/_doc/1"'));
+  assertString(path, 'canonicalUri(path)', 'the path as on the wire such as "/my-index/_doc/1"');
+  return canonicalUriOf(path);
 }
 
 /** Step 1's canonical query of a query as sent on the wire, without its "?". */
 export function canonicalQuery(query: string): string {
-  return canonicalQueryOf(text(query, 'canonicalQuery(query)', 'the query as on the wire without "?" such as "q=a&size=10"'));
+  assertString(query, 'canonicalQuery(query)', 'the query as on the wire without "?" such as "q=a&size=10"');
+  return canonicalQueryOf(query);
 }
 
 /** Hex SHA-256 of a body (a string as UTF-8, or bytes); the empty body's for none. */
@@ -40,7 +37,9 @@ export function payloadHash(body: string | Uint8Array | null | undefined): strin
 
 /** The first part of a canonical request that differs from the one AWS expected (the canonical string `es` echoes in its 403). */
 export function firstDifference(expected: string, ours: string): string | undefined {
-  return differenceOf(text(expected, 'firstDifference(expected, ours): expected', 'the canonical request AWS echoed'), text(ours, 'firstDifference(expected, ours): ours', 'our canonical request'));
+  assertString(expected, 'firstDifference(expected, ours): expected', 'the canonical request AWS echoed');
+  assertString(ours, 'firstDifference(expected, ours): ours', 'our canonical request');
+  return differenceOf(expected, ours);
 }
 
 /** A SignatureRejectedError for a 403 (or 400, 401) that is about authentication; undefined for any other answer. */
@@ -48,9 +47,9 @@ export function classifyRejection(context: RejectionContext): SignatureRejectedE
   const ctx = readOptions(context, 'The context given to classifyRejection',
     (got) => `classifyRejection(context) must be an object { statusCode, body, date?, errorType?, method?, path?, canonicalRequest? }, got ${got}.`);
   if (typeof ctx.statusCode !== 'number') throw new ConfigurationError('ERR_INVALID_OPTIONS', `classifyRejection(context): statusCode must be a number, got ${typeName(ctx.statusCode)}.`);
-  text(ctx.body, 'classifyRejection(context): body', 'the answer\'s body as text');
+  assertString(ctx.body, 'classifyRejection(context): body', 'the answer\'s body as text');
   for (const name of ['date', 'errorType', 'method', 'path', 'canonicalRequest'] as const) {
-    if (ctx[name] !== undefined) text(ctx[name], `classifyRejection(context): ${name}`, 'when given');
+    if (ctx[name] !== undefined) assertString(ctx[name], `classifyRejection(context): ${name}`, 'when given');
   }
   const { secrets } = ctx;
   if (secrets !== undefined && !(Array.isArray(secrets) && secrets.every((s) => s === undefined || typeof s === 'string'))) {

@@ -20,7 +20,8 @@ export interface SignedFetchOptions extends AwsSigV4Options {
 
 // The DOM lib's RequestRedirect and HeadersInit, which @types/node does not declare: named in
 // our declarations, they fail a Node-only project that checks them (skipLibCheck off).
-type RedirectMode = 'follow' | 'manual' | 'error';
+const REDIRECT_MODES = ['follow', 'manual', 'error'] as const;
+type RedirectMode = (typeof REDIRECT_MODES)[number];
 type HeadersSource = ConstructorParameters<typeof Headers>[0];
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -98,7 +99,7 @@ export function fetchCall(input: string | URL | Request, init: RequestInit) {
  * to it, and `redirect`, which the signed fetch applies itself, would be read as 'follow'.
  */
 const INIT_ENUMS: Readonly<Record<string, readonly string[]>> = {
-  redirect: ['follow', 'manual', 'error'],
+  redirect: REDIRECT_MODES,
   mode: ['cors', 'no-cors', 'same-origin'],
   credentials: ['omit', 'same-origin', 'include'],
   cache: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],

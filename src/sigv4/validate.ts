@@ -60,6 +60,11 @@ export function typeName(value: unknown): string {
   }
 }
 
+/** A number as itself (NaN, -1 and 2^53 say what is wrong with them), anything else as `typeName`. */
+export function numberOrType(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeName(value);
+}
+
 export function truncate(text: string): string {
   return text.length > 120 ? `${text.slice(0, 120)}...` : text;
 }
@@ -76,6 +81,11 @@ export function quote(value: string): string {
 /** Short, and no run of 20 base64 characters (keys are 20 and 40, tokens hundreds, signatures 64). */
 export function mayQuote(value: string): boolean {
   return value.length <= 64 && !/[A-Za-z0-9+/=]{20,}/.test(value);
+}
+
+/** A string, or the typed error naming `what` and what it should hold (`example`). */
+export function assertString(value: unknown, what: string, example: string): asserts value is string {
+  if (typeof value !== 'string') throw new ConfigurationError('ERR_INVALID_OPTIONS', `${what} must be a string, ${example}, got ${typeName(value)}.`);
 }
 
 /** A non-array object, or the typed error naming what it should be. */

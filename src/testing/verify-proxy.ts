@@ -42,7 +42,7 @@ import { ConfigurationError, redactValues } from '../errors.js';
 import { notResentMessage, staleSocketOutcome } from '../proxy/stale-socket.js';
 import { sealIdentity } from '../sealed-identity.js';
 import { readOptions } from '../read-once.js';
-import { quote, typeName } from '../sigv4/validate.js';
+import { numberOrType, quote, typeName } from '../sigv4/validate.js';
 import { quotableUrl, withoutUserinfo } from '../sigv4/wire-url.js';
 import {
   bodyTooLarge, percentDecode, verifySigV4, type Rejection, type Verdict, type VerifyProxyCredentials,
@@ -181,7 +181,7 @@ export class VerifyProxy {
 
   setClockOffset(offset: number | (() => number)): void {
     const [must, ok] = OPTION_CHECKS.clockOffsetMs;
-    if (!ok(offset)) throw new ConfigurationError('ERR_INVALID_OPTIONS', `setClockOffset(offset): offset must be ${must}, got ${typeof offset === 'number' ? String(offset) : typeName(offset)}.`);
+    if (!ok(offset)) throw new ConfigurationError('ERR_INVALID_OPTIONS', `setClockOffset(offset): offset must be ${must}, got ${numberOrType(offset)}.`);
     this.clockOffset = typeof offset === 'number' ? () => offset : offset;
   }
 
@@ -424,7 +424,7 @@ function checkedOptions(given: VerifyProxyOptions): VerifyProxyOptions {
       throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy has no option ${quote(name)}; its options are ${Object.keys(OPTION_CHECKS).join(', ')}.`);
     }
     if (value !== undefined && !check[1](value)) {
-      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "${name}" must be ${check[0]}, got ${typeof value === 'number' ? String(value) : typeName(value)}.`);
+      throw new ConfigurationError('ERR_INVALID_OPTIONS', `VerifyProxy option "${name}" must be ${check[0]}, got ${numberOrType(value)}.`);
     }
   }
   return options;
