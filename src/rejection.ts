@@ -109,7 +109,7 @@ export function rejectionKind(message: string, code?: string, statusCode = 403):
  * x-amz-date on every later request of the signer. Beyond the bound the refusal keeps no
  * clockSkewMs, so no retry is made on that basis and the typed error is handed on.
  */
-const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /** The server clock minus ours, from a response's `Date` header; undefined when absent, unparseable or implausible. */
 export function clockSkewOf(date: string | undefined, now = Date.now()): number | undefined {

@@ -10,10 +10,10 @@ import { checkIdentity, CredentialCache, maskKey, type CredentialCacheOptions, t
 import { resolveEndpoint } from './endpoint.js';
 import { ConfigurationError, describeThrown, redact, redactCanonicalRequest, redactValues, SignatureRejectedError } from './errors.js';
 import { readOptions, unreadable } from './read-once.js';
-import { classifyRejection } from './rejection.js';
+import { classifyRejection, MAX_CLOCK_SKEW_MS } from './rejection.js';
 import type { IncrementalSha256 } from './sigv4/crypto.js';
 import type { AwsCredentialIdentity, SignableRequest, SignedRequest, SignOptions } from './sigv4/types.js';
-import { assertScopePart } from './sigv4/validate.js';
+import { assertScopePart, numberOrType } from './sigv4/validate.js';
 import { parseWireUrl } from './sigv4/wire-url.js';
 
 export interface AwsSigV4Options {
@@ -64,6 +64,11 @@ export interface SignInput {
   body: string | Uint8Array | null | undefined;
   payloadHash?: string;
   attempt: number;
+  /**
+   * A clock correction to sign this attempt with instead of the learned one: onRefusal's for
+   * the retry of a refusal for the request's time, not yet confirmed (see confirmClock).
+   */
+  clockOffsetMs?: number;
 }
 
 export interface Signed {
@@ -156,12 +161,15 @@ export abstract class SigningContext {
    * stay the caller's object (requestFor sets Host in it); the signer reads them once.
    */
   protected inputOf(input: SignInput): SignInput {
+    let read: SignInput;
     try {
-      const { method, nodeUrl, pathAndQuery, headers, body, payloadHash, attempt } = input;
-      return { method, nodeUrl, pathAndQuery, headers, body, payloadHash, attempt };
+      const { method, nodeUrl, pathAndQuery, headers, body, payloadHash, attempt, clockOffsetMs } = input;
+      read = { method, nodeUrl, pathAndQuery, headers, body, payloadHash, attempt, clockOffsetMs };
     } catch (error) {
       throw unreadable(error, 'ERR_INVALID_OPTIONS', 'The input of sign()', 'Pass an object of plain values { method, nodeUrl, pathAndQuery, headers, body, attempt }.');
     }
+    assertClockOffset(read.clockOffsetMs);
+    return read;
   }
 
   /** The request signRequest takes, with the Host set in `input.headers`. */
@@ -172,12 +180,13 @@ export abstract class SigningContext {
   }
 
   protected optionsFor(input: SignInput, endpoint: NodeEndpoint, credentials: AwsCredentialIdentity): SignOptions {
+    const offset = input.clockOffsetMs ?? this.clockOffsetMs;
     return {
       region: endpoint.region,
       service: endpoint.service,
       credentials,
-      // Without a learned offset the signer reads the clock itself (and reuses the second's x-amz-date).
-      signingDate: this.clockOffsetMs === 0 ? undefined : new Date(Date.now() + this.clockOffsetMs),
+      // Without an offset the signer reads the clock itself (and reuses the second's x-amz-date).
+      signingDate: offset === 0 ? undefined : new Date(Date.now() + offset),
       contentSha256: this.options.contentSha256,
       payloadHash: input.payloadHash,
     };
@@ -225,15 +234,16 @@ export abstract class SigningContext {
   }
 
   /**
-   * Reads a refusal. Returns 'retry' when one re-signed retry can fix it (token refreshed,
-   * clock corrected), the typed error when it is an authentication refusal, or undefined
-   * for any other answer (access denied, not found...), which goes back to the client as is.
+   * Reads a refusal. Returns a retry when one re-signed retry can fix it (token refreshed, or
+   * the clock corrected: the retry signed with `clockOffsetMs`), the typed error when it is an
+   * authentication refusal, or undefined for any other answer (access denied, not found...),
+   * which goes back to the client as is.
    */
   async onRefusal(
     response: { statusCode: number; body: string; date?: string; errorType?: string },
     attempt: Signed,
     request: { method: string; path: string; attempt: number },
-  ): Promise<'retry' | SignatureRejectedError | undefined> {
+  ): Promise<Retry | SignatureRejectedError | undefined> {
     const error = classifyRejection({
       statusCode: response.statusCode,
       body: response.body,
@@ -259,18 +269,41 @@ export abstract class SigningContext {
           const fresh = await cache.forceRefresh(attempt.credentials);
           this.refreshedOnRefusal = { credentials: fresh, at: Date.now() };
           // Same key and token as the refused ones: a retry would be refused the same way.
-          if (fresh.accessKeyId !== attempt.credentials.accessKeyId || fresh.sessionToken !== attempt.credentials.sessionToken) return 'retry';
+          if (fresh.accessKeyId !== attempt.credentials.accessKeyId || fresh.sessionToken !== attempt.credentials.sessionToken) return RETRY;
         } catch {
           return error;
         }
       }
-      if ((error.kind === 'request-time-expired' || error.kind === 'request-time-not-yet-current') && error.clockSkewMs !== undefined) {
-        this.clockOffsetMs = error.clockSkewMs;
-        return 'retry';
-      }
+      // The Date of one answer moves only this request's clock: through the proxy, an answer
+      // worded like AWS's could come from a backend a client controls (behind execute-api),
+      // and every client's requests would be signed hours off. See confirmClock.
+      if (isTimeRefusal(error) && error.clockSkewMs !== undefined) return { retry: true, clockOffsetMs: error.clockSkewMs };
     }
     return error;
   }
+
+  /**
+   * A retry signed with a corrected clock got its answer: unless AWS refused its time too, the
+   * correction is AWS's, as the service checks a request's time before anything behind it
+   * answers, and later requests are signed with it.
+   */
+  confirmClock(clockOffsetMs: number, rejection: SignatureRejectedError | undefined): void {
+    if (rejection === undefined || !isTimeRefusal(rejection)) this.clockOffsetMs = clockOffsetMs;
+  }
+}
+
+/** One re-signed retry; with a clock correction for it alone when the refusal was about the request's time. */
+export interface Retry { retry: true; clockOffsetMs?: number }
+
+const RETRY: Retry = { retry: true };
+
+function isTimeRefusal(error: SignatureRejectedError): boolean {
+  return error.kind === 'request-time-expired' || error.kind === 'request-time-not-yet-current';
+}
+
+function assertClockOffset(offset: unknown): void {
+  if (offset === undefined || (typeof offset === 'number' && Math.abs(offset) <= MAX_CLOCK_SKEW_MS)) return;
+  throw new ConfigurationError('ERR_INVALID_OPTIONS', `The input of sign(): clockOffsetMs must be a number of milliseconds within 24 hours either way, got ${numberOrType(offset)}.`);
 }
 
 function signingEvent(input: SignInput, signed: SignedRequest, credentials: AwsCredentialIdentity, { region, service, host }: NodeEndpoint): SigningEvent {

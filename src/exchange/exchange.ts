@@ -47,7 +47,7 @@
  *     stream), `send` its http.request, no signal or timeout; on a refusal it prints the
  *     replayed body, and formatError(rejection) when classified, and exits 1.
  */
-import { isRefusalStatus, type SigningContext, type Signed } from '../signing-context.js';
+import { isRefusalStatus, type Retry, type SigningContext, type Signed } from '../signing-context.js';
 import { AwsSigV4Error, type SignatureRejectedError } from '../errors.js';
 import type { AwsCredentialIdentity } from '../sigv4.js';
 import { answerScrub, type AnswerScrub } from './answer-scrub.js';
@@ -165,27 +165,35 @@ async function prepared<R>(request: ExchangeRequest<R>, deadline: Deadline, cred
 async function attempts<R>(request: ExchangeRequest<R>, deadline: Deadline, body: ReadBody, first: AwsCredentialIdentity): Promise<ExchangeResult<R>> {
   const { signer, method, nodeUrl, pathAndQuery } = request;
   let credentials = first;
+  // A clock correction this request's retry is signed with, until its answer confirms it.
+  let clockOffsetMs: number | undefined;
   for (let attempt = 0; ; attempt++) {
     // Signing only adds `host` (the same each time) and prepare() is idempotent: no copy per attempt.
     const headers = request.headers;
     request.prepare?.(headers, body);
     if (attempt > 0) deadline.dispatch();
-    const signing = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt }, credentials);
+    const signing = signer.sign({ method, nodeUrl, pathAndQuery, headers, body: body.body, payloadHash: body.payloadHash, attempt, clockOffsetMs }, credentials);
     const signed = signing instanceof Promise ? await deadline.race(signing) : signing;
     const reply = await request.send({ headers: signed.headers, body: body.body, attempt, timeLeftMs: deadline.timeLeftMs() });
-    if (reply.statusCode < 400) return { response: reply.response };
+    let result: ExchangeResult<R>;
+    if (reply.statusCode < 400) result = { response: reply.response };
     // Any error answer ends up in the client's error (its message, meta.body), and a server
     // that echoes its request in one (a 500 with the headers it got) echoes our token: read
     // and scrubbed as a refusal is, but not classified.
-    if (!isRefusalStatus(reply.statusCode)) return { response: (await consumeError(signer, reply, signed)).response };
-    const verdict = await judge(signer, reply, signed, { method, path: pathAndQuery, attempt });
-    if (verdict.retry) {
-      deadline.check();
-      const fresh = signer.credentials();
-      credentials = fresh instanceof Promise ? await deadline.race(fresh) : fresh;
-      continue;
+    else if (!isRefusalStatus(reply.statusCode)) result = { response: (await consumeError(signer, reply, signed)).response };
+    else {
+      const verdict = await judge(signer, reply, signed, { method, path: pathAndQuery, attempt });
+      if (verdict.retry) {
+        clockOffsetMs = verdict.clockOffsetMs;
+        deadline.check();
+        const fresh = signer.credentials();
+        credentials = fresh instanceof Promise ? await deadline.race(fresh) : fresh;
+        continue;
+      }
+      result = verdict.result;
     }
-    return verdict.result;
+    if (clockOffsetMs !== undefined) signer.confirmClock(clockOffsetMs, result.rejection);
+    return result;
   }
 }
 
@@ -196,15 +204,15 @@ function consumeError<R>(signer: SigningContext, reply: Reply<R>, signed: Signed
   return reply.consume(answerScrub(signed.credentials, signed.signed.signature), bound);
 }
 
-type Verdict<R> = { retry: true } | { retry: false; result: ExchangeResult<R> };
+type Verdict<R> = Retry | { retry: false; result: ExchangeResult<R> };
 
 /** Reads a refusal and says: retry once re-signed, or hand it on (classified when it is about the signature). */
 async function judge<R>(signer: SigningContext, reply: Reply<R>, signed: Signed, context: { method: string; path: string; attempt: number }): Promise<Verdict<R>> {
   const { text, response, unread } = await consumeError(signer, reply, signed);
   if (unread === true) return { retry: false, result: { response } };
   const verdict = await signer.onRefusal({ statusCode: reply.statusCode, body: text, date: reply.header('date'), errorType: reply.header('x-amzn-errortype') }, signed, context);
-  if (verdict === 'retry') return { retry: true };
-  return { retry: false, result: verdict === undefined ? { response } : { response, rejection: verdict } };
+  if (verdict === undefined) return { retry: false, result: { response } };
+  return 'retry' in verdict ? verdict : { retry: false, result: { response, rejection: verdict } };
 }
 
 /** The buffering limit of a request body read to be hashed (an error answer's is errorAnswerLimit). */

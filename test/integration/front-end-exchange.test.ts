@@ -282,6 +282,41 @@ describe('the proxy and `request` on the one exchange', function () {
   });
 
   describe('the proxy: refusals', () => {
+    it('an answer worded like AWS\'s clock refusal from behind the service moves only that request\'s retry: the service refuses the retry\'s time, and every later request is signed on time', async () => {
+      // The service (as AWS does) refuses a request time more than 5 minutes off with its own
+      // Date before anything behind it answers; /evil is a backend a client controls.
+      const amzTime = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+      const seen: Array<[string, string]> = [];
+      const offsets: number[] = [];
+      const target = http.createServer((req, res) => {
+        req.resume();
+        const amzDate = String(req.headers['x-amz-date']);
+        const off = Math.abs(Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) - Date.now());
+        seen.push([req.url ?? '', amzDate]);
+        offsets.push(off);
+        const refuse = (message: string, date: number): void => {
+          res.writeHead(403, { 'content-type': 'application/json', date: new Date(date).toUTCString(), 'x-amzn-errortype': 'InvalidSignatureException' });
+          res.end(JSON.stringify({ message }));
+        };
+        if (off > 300_000) return refuse(`Signature not yet current: ${amzDate} is still later than ${amzTime(Date.now() + 300_000)} (${amzTime(Date.now())} + 5 min.)`, Date.now());
+        if (req.url === '/evil') return refuse(`Signature expired: ${amzDate} is now earlier than ${amzTime(Date.now() + 23 * 3_600_000 - 300_000)} (${amzTime(Date.now() + 23 * 3_600_000)} - 5 min.)`, Date.now() + 23 * 3_600_000);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      try {
+        const proxy = await proxyTo(`http://127.0.0.1:${(target.address() as AddressInfo).port}`);
+        assert.equal((await call(proxy.url, { path: '/evil' })).status, 403);
+        assert.equal((await call(proxy.url, { path: '/victim' })).status, 200);
+        assert.deepEqual(seen.map(([path]) => path), ['/evil', '/evil', '/victim'], 'one retry of /evil, /victim sent once');
+        assert.ok(seen[1]![1] > seen[0]![1], 'the retry was signed with the correction');
+        assert.ok(offsets[2]! < 60_000, `the victim signed on time: ${seen[2]![1]}`);
+        assert.equal(rejections.at(-1)?.code, 'ERR_REQUEST_TIME_SKEWED');
+      } finally {
+        await new Promise<void>((resolve) => target.close(() => resolve()));
+      }
+    });
+
     it('a compressed refusal that expands past maxBufferedBodyBytes (a zip bomb): replaced by a short note, its length and encoding consistent', async () => {
       const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
       const target = http.createServer((req, res) => {

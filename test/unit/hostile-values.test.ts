@@ -148,6 +148,21 @@ describe('hostile values: typed errors, never a raw throw or a quoted secret', f
     });
   });
 
+  describe('RequestSigner.sign: a clock correction for one attempt', function () {
+    it('signs that attempt at our clock plus it, leaves the signer\'s learned one alone, and refuses one beyond 24 hours or no number', function () {
+      const signer = new RequestSigner(base);
+      const amzDate = (offset?: number) => signer.sign({ ...input(), clockOffsetMs: offset }, credentials).headers['x-amz-date']!;
+      const at = (date: string) => Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+      assert.ok(Math.abs(at(amzDate(3_600_000)) - (Date.now() + 3_600_000)) < 5000, 'an hour ahead');
+      assert.ok(Math.abs(at(amzDate()) - Date.now()) < 5000, 'without it, our clock');
+      assert.equal(signer.clockOffsetMs, 0);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 24 * 3_600_000 + 1, -25 * 3_600_000, '5000', null]) {
+        assert.throws(() => signer.sign({ ...input(), clockOffsetMs: bad as number }, credentials),
+          (e: unknown) => e instanceof ConfigurationError && e.code === 'ERR_INVALID_OPTIONS' && /clockOffsetMs must be a number of milliseconds within 24 hours/.test(e.message), String(bad));
+      }
+    });
+  });
+
   describe('an onSign that throws what String() cannot print', function () {
     for (const [label, thrown] of exoticThrows()) {
       it(`${label}: the request is signed and sent, one warning`, async function () {
