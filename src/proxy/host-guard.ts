@@ -55,11 +55,17 @@ export class HostGuard {
    * header lines): Node keeps the first of several Host lines, where a server in front may
    * route by another, so more than one is refused (RFC 9112 3.2) rather than one chosen.
    */
-  check(headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] }, rawHeaders: readonly string[] = []): GuardRefusal | undefined {
+  check(headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] }, rawHeaders: readonly string[] = [], hostOptional = false): GuardRefusal | undefined {
     if (hostLines(rawHeaders) > 1) {
       return { kind: 'host', message: 'aws-sigv4-connection proxy: the request has more than one Host header line; HTTP allows one, and a server in front of this proxy may have read another. Send one Host.' };
     }
     const host = headers.host;
+    // Node refuses HTTP/1.1 without Host; an HTTP/1.0 request may lack it. Refused, so the
+    // guard never waves through what it did not see, but for a probe of the health and
+    // readiness paths (HAProxy's default check sends none), which answer no detail.
+    if (host === undefined && !hostOptional) {
+      return { kind: 'host', message: `aws-sigv4-connection proxy: the request has no Host header, which names who it is for. Send one (Host: 127.0.0.1:${this.options.port}); HTTP/1.1 clients always do.` };
+    }
     const refusedHost = host === undefined ? undefined : this.checkHost(host);
     if (refusedHost !== undefined) return refusedHost;
     const origin = headers.origin;

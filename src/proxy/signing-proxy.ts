@@ -354,7 +354,9 @@ export class SigningProxy {
     // refused again each minute, sockets without the credential would fill --max-connections
     // and the real clients' connections be dropped.
     const unauthenticated = { connection: 'close' };
-    const guarded = this.guard?.check(req.headers, req.rawHeaders);
+    const route = received.split('?', 1)[0];
+    const probe = route === this.options.healthPath || route === this.options.readyPath;
+    const guarded = this.guard?.check(req.headers, req.rawHeaders, probe);
     if (guarded) return refuse(403, guarded.kind, guarded.message, { ...unauthenticated });
     // Past the guard, a browser's origin is allowed: it may read every answer.
     const cors = corsHeaders(req.headers.origin);
@@ -375,7 +377,6 @@ export class SigningProxy {
     if (!FORWARDED.has(method)) {
       return refuse(405, 'method', `aws-sigv4-connection proxy: the method ${method.slice(0, 20)} is not forwarded; the proxy signs ${FORWARDED_METHODS}.`, { allow: FORWARDED_METHODS });
     }
-    const route = received.split('?', 1)[0];
     if (route === this.options.healthPath) return this.health(res, finish);
     if (route === this.options.readyPath) return this.readiness(res, finish);
     if (this.auth.enabled) {

@@ -15,6 +15,7 @@ import type { VerifyProxy } from '../../src/testing/index.js';
 import { CliExited, startCliServer, useProxyProcesses, type CliServer } from '../support/cli-server.js';
 import { runCli } from '../support/cli-run.js';
 import { TEST_CREDENTIALS } from '../support/stack.js';
+import { rawExchange } from '../support/raw-http.js';
 
 const ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH, HOME: process.env.HOME,
@@ -299,6 +300,19 @@ describe('signing proxy security (the spawned CLI)', function () {
       const other = await start(['--basic-auth', 'ops:right-password'], { ...ENV });
       const right = `Authorization: Basic ${Buffer.from('ops:right-password').toString('base64')}`;
       assert.deepEqual(await closedAfter(other.port, `GET /_search HTTP/1.1\r\nHost: 127.0.0.1:${other.port}\r\n${right}`), { status: 'HTTP/1.1 200 OK', closed: false });
+    });
+  });
+
+  describe('a request without Host (HTTP/1.0)', () => {
+    it('403 and closed, nothing sent; a health probe without Host is answered', async () => {
+      const proxy = await start(['--health-path', '/healthz'], { ...ENV });
+      const before = stub.records.length;
+      const answer = await rawExchange(proxy.port, 'GET /_search HTTP/1.0\r\n\r\n');
+      assert.match(answer, /^HTTP\/1\.1 403 Forbidden/);
+      assert.match(answer, /the request has no Host header/);
+      assert.equal(stub.records.length, before, 'sent to the target');
+      const probe = await rawExchange(proxy.port, 'GET /healthz HTTP/1.0\r\n\r\n');
+      assert.match(probe, /^HTTP\/1\.1 200 OK/);
     });
   });
 

@@ -18,10 +18,18 @@ describe('proxy guards', () => {
   describe('HostGuard', () => {
     const guard = new HostGuard({ listenHost: '127.0.0.1', port: 9200, allowHosts: ['Search.Internal'], allowOrigins: ['https://grafana.example.com/'] });
 
-    it('accepts loopback names with or without port, IPv6 in brackets, allowed names in any case, and no Host', () => {
-      for (const host of ['127.0.0.1:9200', 'localhost', 'LOCALHOST:9200', '[::1]:9200', '[::1]', 'search.internal:443', undefined]) {
+    it('accepts loopback names with or without port, IPv6 in brackets, allowed names in any case', () => {
+      for (const host of ['127.0.0.1:9200', 'localhost', 'LOCALHOST:9200', '[::1]:9200', '[::1]', 'search.internal:443']) {
         assert.equal(guard.check({ host }), undefined, String(host));
       }
+    });
+
+    it('refuses a request without Host (HTTP/1.0), saying to send one, but where it is optional (a health probe)', () => {
+      const refusal = guard.check({});
+      assert.equal(refusal?.kind, 'host');
+      assert.match(refusal!.message, /the request has no Host header, which names who it is for\. Send one \(Host: 127\.0\.0\.1:9200\)/);
+      assert.equal(guard.check({}, [], true), undefined);
+      assert.equal(guard.check({ host: 'evil.example' }, [], true)?.kind, 'host', 'a wrong Host is refused on a probe too');
     });
 
     it('refuses more than one Host line, even when the first is a loopback name (Node keeps the first; a server in front may read another)', () => {
@@ -66,7 +74,7 @@ describe('proxy guards', () => {
         assert.equal(refusal?.kind, 'origin', JSON.stringify(headers));
         assert.match(refusal!.message, /--allow-origin/);
       }
-      assert.equal(new HostGuard({ listenHost: '127.0.0.1', port: 1, allowOrigins: ['*'] }).check({ origin: 'http://any.example', 'sec-fetch-site': 'cross-site' }), undefined);
+      assert.equal(new HostGuard({ listenHost: '127.0.0.1', port: 1, allowOrigins: ['*'] }).check({ host: '127.0.0.1:1', origin: 'http://any.example', 'sec-fetch-site': 'cross-site' }), undefined);
     });
 
     it('--allow-origin "*" and null get a warning saying what they allow; named origins none', () => {
