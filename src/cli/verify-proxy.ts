@@ -36,7 +36,7 @@ export function verifyProxyCommand(cio: CommandIo, setExit: (code: number) => vo
     .option('--access-key-id <id>', 'accepted access key (default: AWS_ACCESS_KEY_ID)')
     .option('--secret-access-key <secret>', 'its secret (default: AWS_SECRET_ACCESS_KEY; prefer the variable, flags show in ps)')
     .option('--session-token <token>', 'its session token (default: AWS_SESSION_TOKEN)')
-    .option('--expected-host <host>', 'the Host header every request must carry')
+    .option('--expected-host <host>', 'the Host header every request must carry (without it, a signature made for any host is accepted, where AWS checks the domain)')
     .option('--max-body-bytes <n>', 'larger bodies get 413 (default 10485760)', nonNegative)
     .option('--clock-offset-ms <n>', 'stub clock minus real time, in ms (may be negative)', signedInteger)
     .option('--pass-through', 'forward without checking signatures')

@@ -69,7 +69,7 @@ export interface VerifyProxyOptions {
   maxBodyBytes?: number | undefined;
   /** The stub clock minus real time, to test clock skew. */
   clockOffsetMs?: (number | (() => number)) | undefined;
-  /** When set, the Host header must be this name (the client's `host` option). */
+  /** When set, the Host header must be this name (the client's `host` option). Unset, a signature made for any Host is accepted, where AWS checks it against the domain. */
   expectedHost?: string | undefined;
   /** Forward without checking: the unsigned baseline of benchmarks. */
   passThrough?: boolean | undefined;
